@@ -1,0 +1,29 @@
+# Copyright 2026 mrp-plc-bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "MRP PLC Bridge",
+    "summary": "Run manufacturing orders on PLC batching lines and close them "
+    "with the line's actual consumption",
+    "version": "14.0.1.0.0",
+    "category": "Manufacturing",
+    "website": "https://github.com/mrp-plc-bridge/mrp-plc-bridge",
+    "author": "mrp-plc-bridge contributors",
+    "license": "LGPL-3",
+    "application": False,
+    "installable": True,
+    "depends": ["mrp"],
+    "data": [
+        "security/mrp_plc_bridge_security.xml",
+        "security/ir.model.access.csv",
+        "views/mrp_plc_line_views.xml",
+        "views/mrp_plc_silo_views.xml",
+        "views/mrp_plc_consumption_views.xml",
+        "views/mrp_bom_views.xml",
+        "views/mrp_production_views.xml",
+        "views/mrp_plc_bridge_menus.xml",
+        "views/assets.xml",
+    ],
+    "demo": [
+        "demo/mrp_plc_bridge_demo.xml",
+    ],
+}

@@ -1,0 +1,6 @@
+from . import test_fetch
+from . import test_report
+from . import test_access
+from . import test_query_count
+from . import test_concurrency
+from . import test_ui
