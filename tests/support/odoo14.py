@@ -1,0 +1,213 @@
+"""Find and drive a real Odoo 14 server for the tests.
+
+The tests never build Odoo: they use one that is already installed, found through
+environment variables (see README, "Running the tests"):
+
+- ``ODOO14_HOME``: the Odoo 14 source tree (the folder holding ``odoo-bin``).
+- ``ODOO14_PYTHON``: the Python interpreter that has Odoo 14's requirements
+  (default: ``$ODOO14_HOME/.venv/bin/python``).
+- ``PGHOST``, ``PGPORT``, ``PGUSER``, ``PGPASSWORD``: the PostgreSQL server Odoo uses. The
+  role must be allowed to create databases and must not be ``postgres``.
+
+Without them the Odoo tests are skipped, and the session prints one loud line saying so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ADDONS_DIR = REPO_ROOT / "odoo_addon"
+
+
+@dataclasses.dataclass(frozen=True)
+class Odoo14:
+    home: Path
+    python: Path
+    db_host: str
+    db_port: str
+    db_user: str
+    db_password: str
+
+    @property
+    def addons_path(self) -> str:
+        return ",".join(
+            str(p) for p in (self.home / "addons", self.home / "odoo" / "addons", ADDONS_DIR)
+        )
+
+    def base_command(self, database: str, http_port: int) -> list[str]:
+        return [
+            str(self.python),
+            str(self.home / "odoo-bin"),
+            f"--addons-path={self.addons_path}",
+            f"--database={database}",
+            f"--db_host={self.db_host}",
+            f"--db_port={self.db_port}",
+            f"--db_user={self.db_user}",
+            f"--db_password={self.db_password}",
+            f"--http-port={http_port}",
+            "--http-interface=127.0.0.1",
+            "--db-filter=^%s$" % re.escape(database),
+            "--no-database-list",
+            "--max-cron-threads=0",
+        ]
+
+    def pg_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            PGHOST=self.db_host,
+            PGPORT=self.db_port,
+            PGUSER=self.db_user,
+            PGPASSWORD=self.db_password,
+        )
+        return env
+
+    def drop_database(self, database: str) -> None:
+        subprocess.run(
+            ["dropdb", "--if-exists", "--force", database],
+            env=self.pg_env(),
+            check=False,
+            capture_output=True,
+        )
+
+
+def find_odoo14() -> tuple[Odoo14 | None, str]:
+    """Return the Odoo 14 to test against, or None and the reason why there is none."""
+    home_value = os.environ.get("ODOO14_HOME", "")
+    if not home_value:
+        return None, "ODOO14_HOME is not set"
+    home = Path(home_value)
+    if not (home / "odoo-bin").is_file() or not (home / "addons" / "mrp").is_dir():
+        return None, f"ODOO14_HOME={home} holds no Odoo 14 tree (odoo-bin, addons/mrp)"
+    python_value = os.environ.get("ODOO14_PYTHON") or str(home / ".venv" / "bin" / "python")
+    python = Path(python_value)
+    if not python.exists():
+        return None, f"ODOO14_PYTHON={python} does not exist"
+    probe = subprocess.run(
+        [str(python), "-c", "import psycopg2, lxml, werkzeug, babel; print('ok')"],
+        capture_output=True,
+        text=True,
+        cwd=str(home),
+    )
+    if probe.returncode != 0:
+        return None, f"{python} lacks Odoo 14's requirements: {probe.stderr.strip()[-300:]}"
+    db_user = os.environ.get("PGUSER", "")
+    if not db_user:
+        return None, "PGUSER is not set (Odoo needs a PostgreSQL role other than postgres)"
+    odoo = Odoo14(
+        home=home,
+        python=python,
+        db_host=os.environ.get("PGHOST", "127.0.0.1"),
+        db_port=os.environ.get("PGPORT", "5432"),
+        db_user=db_user,
+        db_password=os.environ.get("PGPASSWORD", ""),
+    )
+    ready = subprocess.run(["pg_isready", "-h", odoo.db_host, "-p", odoo.db_port], capture_output=True)
+    if ready.returncode != 0:
+        return None, f"PostgreSQL at {odoo.db_host}:{odoo.db_port} does not answer"
+    return odoo, ""
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def unique_database(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@dataclasses.dataclass
+class OdooRun:
+    returncode: int
+    log: str
+    seconds: float
+
+    @property
+    def tests_started(self) -> list[str]:
+        return re.findall(r"INFO \S+ (odoo\.addons\.\S+): Starting (\S+) \.\.\.", self.log)
+
+    @property
+    def failures(self) -> list[str]:
+        return re.findall(r"^\S+ \S+ \d+ ERROR \S+ \S+: ((?:FAIL|ERROR): .*)$", self.log, re.M)
+
+    @property
+    def error_lines(self) -> list[str]:
+        return re.findall(r"^\S+ \S+ \d+ (?:ERROR|CRITICAL) .*$", self.log, re.M)
+
+    def summary(self, module_prefix: str) -> str:
+        started = [t for t in self.tests_started if t[0].startswith(module_prefix)]
+        return (
+            f"{len(started)} tests started in {module_prefix}, {len(self.failures)} failed or errored, "
+            f"exit code {self.returncode}, {self.seconds:.0f} s"
+        )
+
+
+def run_odoo(odoo: Odoo14, args: list[str], *, database: str, log_file: Path, timeout: float) -> OdooRun:
+    """Run odoo-bin to completion (``--stop-after-init``) and keep its log."""
+    command = odoo.base_command(database, free_port()) + args + ["--stop-after-init"]
+    started = time.monotonic()
+    with open(log_file, "w") as log:
+        completed = subprocess.run(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(odoo.home),
+            timeout=timeout,
+            env=odoo.pg_env(),
+        )
+    return OdooRun(completed.returncode, log_file.read_text(errors="replace"), time.monotonic() - started)
+
+
+class OdooServer:
+    """An Odoo 14 server running in the background on a free loopback port."""
+
+    def __init__(self, odoo: Odoo14, database: str, log_file: Path, extra_args: list[str] | None = None):
+        self.odoo = odoo
+        self.database = database
+        self.log_file = log_file
+        self.port = free_port()
+        self.extra_args = extra_args or []
+        self.process: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 120.0) -> None:
+        command = self.odoo.base_command(self.database, self.port) + self.extra_args
+        self._log = open(self.log_file, "a")
+        self.process = subprocess.Popen(
+            command, stdout=self._log, stderr=subprocess.STDOUT, cwd=str(self.odoo.home), env=self.odoo.pg_env()
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Odoo exited with {self.process.returncode}; see {self.log_file}")
+            with contextlib.suppress(OSError):
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            time.sleep(0.3)
+        raise RuntimeError(f"Odoo did not listen on port {self.port} within {timeout:.0f} s; see {self.log_file}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log:
+            self._log.close()
+            self._log = None
