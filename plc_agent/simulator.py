@@ -1,0 +1,399 @@
+"""A batching line on a pymodbus server: the PLC side of the register map, for tests and demos.
+
+The line behaves as the PLC program does: it raises the write handshake when it is ready,
+takes the set of batches the agent wrote once the agent lowers it, runs them in slot
+order, reports each in the read area, and becomes ready again only when every batch of
+the set is finished and acknowledged. Faults can be injected: a failing batch, dropped
+connections, implausible values, Modbus exception responses, slow answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from pymodbus.constants import ExcCodes
+from pymodbus.server import ModbusTcpServer
+from pymodbus.simulator import DataType, SimData, SimDevice
+
+from .register_map import RegisterMap, SlotBatch
+
+logger = logging.getLogger(__name__)
+
+_POLL_SECONDS = 0.01  # how often the line looks at its handshake and acknowledgements
+
+
+class SimulatorError(RuntimeError):
+    """The simulator could not start or was used before it started."""
+
+
+class PlcSimulator:
+    """The line. `start()` serves it in a background thread with its own asyncio loop."""
+
+    def __init__(
+        self,
+        register_map: RegisterMap,
+        *,
+        batch_seconds: float = 5.0,
+        noise: float = 0.02,
+        seed: int | None = None,
+        unit_id: int = 1,
+    ) -> None:
+        if batch_seconds < 0:
+            raise ValueError(f"batch_seconds must be >= 0, got {batch_seconds}")
+        if not 0 <= noise < 1:
+            raise ValueError(f"noise must be in [0, 1), got {noise}")
+        self.register_map = register_map
+        self.batch_seconds = batch_seconds
+        self.noise = noise
+        self.unit_id = unit_id
+        self.host = ""
+        self.port = 0
+        # Inspection for tests: what ran, what was received, what the agent did wrong.
+        self.completed_batches: list[tuple[int, str]] = []
+        self.received_sets: list[list[tuple[int, int, str]]] = []
+        self.protocol_violations: list[str] = []
+        self.state = "stopped"  # ready / running / waiting_ack
+        self._random = random.Random(seed)
+        self._fail_slots: set[int] = set()
+        self._garbage = False
+        self._exceptions = False
+        self._delay = 0.0
+        self._settings_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: ModbusTcpServer | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self._memory: list[int] = []
+        self._base = 0
+
+        spans = [
+            (register_map.write_start, register_map.write_start + register_map.slot_stride * register_map.slot_count),
+            (register_map.read_start, register_map.read_start + register_map.slot_stride * register_map.slot_count),
+            (register_map.write_handshake_address, register_map.write_handshake_address + 1),
+        ]
+        self._low = min(s for s, _ in spans)
+        self._high = min(max(e for _, e in spans), 0x10000)
+
+    # ------------------------------------------------------------------ control
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Serve on host:port (0 = an ephemeral port); returns the bound port."""
+        if self._thread is not None:
+            raise SimulatorError("simulator already started")
+        self.host = host
+        self._ready.clear()
+        self._thread = threading.Thread(
+            target=self._thread_main, args=(host, port), name="plc-simulator", daemon=True
+        )
+        self._thread.start()
+        if not self._ready.wait(timeout=10):
+            raise SimulatorError(f"simulator did not start on {host}:{port} within 10 s")
+        if self._start_error is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+            raise SimulatorError(f"simulator cannot listen on {host}:{port}: {self._start_error}")
+        logger.info("PLC simulator listening on %s:%d (unit %d)", host, self.port, self.unit_id)
+        return self.port
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(stop.set)
+            except RuntimeError:
+                pass  # the loop already ended
+        self._thread.join(timeout=10)
+        self._thread = None
+        self.state = "stopped"
+        logger.info("PLC simulator on %s:%d stopped", self.host, self.port)
+
+    def __enter__(self) -> PlcSimulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def fail_batch(self, slot: int) -> None:
+        """The next batch run in `slot` ends with status_operation = 1."""
+        self.register_map.read_slot_address(slot)  # refuses a slot that does not exist
+        with self._settings_lock:
+            self._fail_slots.add(slot)
+
+    def set_garbage(self, enabled: bool) -> None:
+        """Finished batches report 0xFFFF words for consumption and finished weight."""
+        with self._settings_lock:
+            self._garbage = enabled
+
+    def set_exception_responses(self, enabled: bool) -> None:
+        """Answer every request with Modbus exception 4 (device failure)."""
+        with self._settings_lock:
+            self._exceptions = enabled
+
+    def set_response_delay(self, seconds: float) -> None:
+        with self._settings_lock:
+            self._delay = max(0.0, seconds)
+
+    def drop_connections(self) -> None:
+        """Close every open client connection now; the listener stays."""
+        self._call_in_loop(self._drop_connections)
+
+    def registers(self, address: int, count: int) -> list[int]:
+        self._require_started()
+        start = address - self._base
+        if start < 0 or start + count > len(self._memory):
+            raise ValueError(f"registers {address}..{address + count - 1} are outside the simulated memory")
+        return list(self._memory[start : start + count])
+
+    def set_registers(self, address: int, values: list[int]) -> None:
+        """Overwrite simulated memory directly (tests that play a misbehaving PLC)."""
+        self._require_started()
+
+        def write() -> None:
+            self._poke(address, values)
+
+        self._call_in_loop(write)
+
+    @property
+    def connection_count(self) -> int:
+        server = self._server
+        return len(server.active_connections) if server is not None else 0
+
+    # ------------------------------------------------------------------ internals
+
+    def _require_started(self) -> None:
+        if not self._memory:
+            raise SimulatorError("simulator is not started")
+
+    def _call_in_loop(self, func) -> None:
+        self._require_started()
+        loop = self._loop
+        assert loop is not None
+
+        async def run() -> None:
+            func()
+
+        future = asyncio.run_coroutine_threadsafe(run(), loop)
+        try:
+            future.result(timeout=5)
+        except FutureTimeout as exc:
+            raise SimulatorError("simulator loop did not answer within 5 s") from exc
+
+    def _drop_connections(self) -> None:
+        server = self._server
+        if server is None:
+            return
+        connections = list(server.active_connections.values())
+        for connection in connections:
+            connection.close()
+        logger.info("PLC simulator dropped %d connection(s)", len(connections))
+
+    def _peek(self, address: int, count: int = 1) -> list[int]:
+        start = address - self._base
+        return self._memory[start : start + count]
+
+    def _poke(self, address: int, values: list[int]) -> None:
+        start = address - self._base
+        self._memory[start : start + len(values)] = values
+
+    def _thread_main(self, host: str, port: int) -> None:
+        try:
+            asyncio.run(self._main(host, port))
+        except BaseException as exc:  # reported to start(); the thread must not die silently
+            if not self._ready.is_set():
+                self._start_error = exc
+                self._ready.set()
+            else:
+                logger.exception("PLC simulator stopped on an error")
+
+    async def _main(self, host: str, port: int) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        device = SimDevice(
+            id=self.unit_id,
+            simdata=[
+                SimData(
+                    address=self._low,
+                    count=self._high - self._low,
+                    values=0,
+                    datatype=DataType.REGISTERS,
+                )
+            ],
+            action=self._action,
+        )
+        server = ModbusTcpServer(device, address=(host, port))
+        await server.serve_forever(background=True)
+        if not server.transport:
+            raise SimulatorError("listener did not open")
+        self._server = server
+        self.port = server.transport.sockets[0].getsockname()[1]
+        # pymodbus keeps the device memory in its runtime; the line works on that list.
+        runtime = server.context.devices[self.unit_id]
+        base, _size, memory, _flags = runtime.block["x"]
+        self._base, self._memory = base, memory
+        self._poke(self.register_map.write_handshake_address, [1])
+        self.state = "ready"
+        line = asyncio.create_task(self._run_line())
+        self._ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            line.cancel()
+            try:
+                await line
+            except asyncio.CancelledError:
+                pass
+            await server.shutdown()
+            self._server = None
+
+    async def _action(
+        self,
+        function_code: int,
+        start_address: int,
+        address: int,
+        count: int,
+        current_registers: list[int],
+        set_values: list[int] | list[bool] | None,
+    ) -> ExcCodes | None:
+        with self._settings_lock:
+            delay, exceptions = self._delay, self._exceptions
+        if delay:
+            await asyncio.sleep(delay)
+        if exceptions:
+            return ExcCodes.DEVICE_FAILURE
+        if set_values is not None and self.state != "ready":
+            rmap = self.register_map
+            write_low = rmap.write_start
+            write_high = rmap.write_start + rmap.slot_stride * rmap.slot_count
+            if address < write_high and write_low < address + count and not (
+                count == 1 and address == rmap.write_handshake_address
+            ):
+                message = (
+                    f"write of {count} register(s) at {address} while the line is {self.state} "
+                    f"(write handshake is 0)"
+                )
+                self.protocol_violations.append(message)
+                logger.warning("PLC simulator: %s", message)
+        return None
+
+    # ------------------------------------------------------------------ the line
+
+    async def _run_line(self) -> None:
+        rmap = self.register_map
+        handshake = rmap.write_handshake_address
+        while True:
+            await asyncio.sleep(_POLL_SECONDS)
+            if self._peek(handshake)[0] != 0:
+                continue
+            batches = self._take_set()
+            self.state = "running"
+            for slot, batch in batches:
+                await self._run_batch(slot, batch)
+            self.state = "waiting_ack"
+            while batches and not all(self._peek(rmap.read_ack_address(slot))[0] == 1 for slot, _ in batches):
+                await asyncio.sleep(_POLL_SECONDS)
+            self._poke(handshake, [1])
+            self.state = "ready"
+            logger.info("PLC simulator: set of %d batch(es) done and acknowledged; ready", len(batches))
+
+    def _take_set(self) -> list[tuple[int, SlotBatch]]:
+        # The PLC copies the set when the handshake drops, as a recipe buffer would.
+        rmap = self.register_map
+        batches: list[tuple[int, SlotBatch]] = []
+        for slot in range(1, rmap.slot_count + 1):
+            words = self._peek(rmap.write_slot_address(slot), rmap.write_extent)
+            try:
+                batch = rmap.decode_write_slot(slot, words)
+            except ValueError as exc:
+                self.protocol_violations.append(f"write slot {slot} cannot be decoded: {exc}")
+                continue
+            if batch is not None:
+                batches.append((slot, batch))
+        self.received_sets.append([(slot, b.batch_no, b.mo_reference) for slot, b in batches])
+        logger.info("PLC simulator: took a set of %d batch(es): %s", len(batches), [b.mo_reference for _, b in batches])
+        return batches
+
+    def _field(self, slot: int, name: str) -> int:
+        return self.register_map.field_address("read", slot, name)
+
+    def _put(self, slot: int, name: str, value: object) -> None:
+        spec = self.register_map.read_fields[name]
+        self._poke(self._field(slot, name), spec.type.encode(value, f"simulator read slot {slot} {name}"))
+
+    async def _run_batch(self, slot: int, batch: SlotBatch) -> None:
+        rmap = self.register_map
+        start = rmap.read_slot_address(slot)
+        self._poke(start, [0] * rmap.read_extent)
+        self._put(slot, "batch_no", batch.batch_no)
+        self._put(slot, "mo_reference", batch.mo_reference)
+        self._put(slot, "bom_code", batch.bom_code)
+        self._put(slot, "finished_goods", batch.finished_goods)
+        self._put(slot, "planned_quantity", batch.planned_quantity)
+        logger.info("PLC simulator: slot %d batch %d %s started", slot, batch.batch_no, batch.mo_reference)
+        await asyncio.sleep(self.batch_seconds)
+
+        with self._settings_lock:
+            fail = slot in self._fail_slots
+            self._fail_slots.discard(slot)
+            garbage = self._garbage
+        comps = rmap.components
+        # A failed batch stops part-way: each silo has dosed only a share of its target.
+        share = self._random.uniform(0.2, 0.8) if fail else 1.0
+        for k, dose in enumerate(batch.components):
+            self._poke(start + comps.silo_at(k), comps.silo_type.encode(dose.silo_id, "silo"))
+            if garbage:
+                qty_words = [0xFFFF] * comps.quantity_type.words
+            else:
+                actual = dose.quantity * share * (1 + self._random.uniform(-self.noise, self.noise))
+                qty_words = comps.quantity_type.encode(max(0.0, actual), "consumption")
+            self._poke(start + comps.quantity_at(k), qty_words)
+        weight_spec = rmap.read_fields["finished_weight"]
+        if garbage:
+            self._poke(self._field(slot, "finished_weight"), [0xFFFF] * weight_spec.type.words)
+        elif fail:
+            self._put(slot, "finished_weight", 0.0)
+        else:
+            weight = batch.planned_quantity * (1 + self._random.uniform(-self.noise, self.noise))
+            self._put(slot, "finished_weight", max(0.0, weight))
+        if fail:
+            self._put(slot, "status_operation", 1)
+        else:
+            self._put(slot, "status_manufacturing", 1)
+        self.completed_batches.append((slot, batch.mo_reference))
+        logger.info(
+            "PLC simulator: slot %d batch %d %s %s",
+            slot,
+            batch.batch_no,
+            batch.mo_reference,
+            "FAILED (status_operation = 1)" if fail else "finished",
+        )
+
+
+def run_simulator(
+    register_map: RegisterMap,
+    host: str,
+    port: int,
+    batch_seconds: float,
+    noise: float,
+    seed: int | None,
+    stop_event: threading.Event | None = None,
+    unit_id: int = 1,
+) -> None:
+    """Serve the simulator until `stop_event` is set or Ctrl-C (for `plc-agent simulate-plc`)."""
+    simulator = PlcSimulator(register_map, batch_seconds=batch_seconds, noise=noise, seed=seed, unit_id=unit_id)
+    simulator.start(host, port)
+    stop = stop_event or threading.Event()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        logger.info("PLC simulator interrupted")
+    finally:
+        simulator.stop()
