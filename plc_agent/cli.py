@@ -1,0 +1,415 @@
+"""``plc-agent``: the command line of the PLC agent.
+
+Commands::
+
+    plc-agent run                        the service (Tasks 1-4 on a schedule)
+    plc-agent once sync|read|push|health run one task once and exit
+    plc-agent status                     the queue and the last health check
+    plc-agent check                      configuration, database, register map, Odoo, PLC
+    plc-agent init-db                    create the queue tables
+    plc-agent simulate-plc               a PLC simulator (pymodbus server) for tests and demos
+    plc-agent --version
+
+Settings come from the environment and, if present, the file given with ``--env-file``
+(default: ``.env`` in the working directory). See ``.env.example``.
+
+Exit codes:
+
+    0  success
+    1  runtime failure (the task failed: PLC or Odoo unreachable, database error, ...)
+    2  bad usage or invalid configuration (every bad setting is listed)
+    3  another plc-agent holds the database (its pid and host are shown)
+    4  ``check`` found a problem (each check says OK or what is wrong)
+  137  only with the test hook PLC_AGENT_CRASH_AT (see plc_agent.tasks)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_CHECK_FAILED = 4
+
+EXIT_CODES_HELP = """exit codes:
+  0  success
+  1  runtime failure (PLC or Odoo unreachable, database error, ...)
+  2  bad usage or invalid configuration (every bad setting is listed)
+  3  another plc-agent holds the database (its pid and host are shown)
+  4  'check' found a problem
+"""
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def configure_logging(level: str) -> None:
+    """The one place logging is configured."""
+    logging.basicConfig(level=getattr(logging, level, logging.INFO), format=LOG_FORMAT,
+                        stream=sys.stderr, force=True)
+    # pymodbus logs every retry and frame problem itself; the agent reports them once.
+    logging.getLogger("pymodbus").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="plc-agent",
+        description="Runs Odoo 14 Manufacturing Orders on one PLC batching line over Modbus TCP "
+                    "and reports the actual consumption back.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"plc-agent {__version__}")
+    parser.add_argument("--env-file", type=Path, default=None,
+                        help="settings file (default: .env in the working directory, if present)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="run the service (Tasks 1-4)", epilog=EXIT_CODES_HELP,
+                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    once = sub.add_parser("once", help="run one task once", epilog=EXIT_CODES_HELP,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    once.add_argument("task", choices=("sync", "read", "push", "health"))
+    sub.add_parser("status", help="show the queue and the last health check")
+    sub.add_parser("check", help="check configuration, database, register map, Odoo and PLC",
+                   epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_parser("init-db", help="create the queue tables")
+    sim = sub.add_parser("simulate-plc", help="run a PLC simulator (Modbus TCP server)")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=5020)
+    sim.add_argument("--batch-seconds", type=float, default=5.0)
+    sim.add_argument("--noise", type=float, default=0.02, help="relative deviation of actuals, e.g. 0.02")
+    sim.add_argument("--seed", type=int, default=None)
+    sim.add_argument("--unit-id", type=int, default=1)
+    sim.add_argument("--register-map", type=Path, default=None,
+                     help="register map TOML (default: REGISTER_MAP_FILE or the shipped map)")
+    sim.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper())
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version (0) or bad usage (2)
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if args.command == "simulate-plc":
+        return _simulate_plc(args)
+
+    from .config import ConfigError, load_settings
+
+    env_file = args.env_file
+    if env_file is None and Path(".env").is_file():
+        env_file = Path(".env")
+    try:
+        settings = load_settings(env_file=env_file)
+    except ConfigError as exc:
+        configure_logging("INFO")
+        if args.command == "check":
+            print(f"configuration: PROBLEM\n{exc}")
+            return EXIT_USAGE
+        logger.error("%s", exc)
+        return EXIT_USAGE
+    configure_logging(settings.log_level)
+    handlers = {"run": _run, "once": _once, "status": _status, "check": _check, "init-db": _init_db}
+    try:
+        return handlers[args.command](settings, args)
+    except KeyboardInterrupt:
+        return EXIT_FAILURE
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _load_map(settings: Any) -> Any:
+    from .register_map import load_register_map
+
+    return load_register_map(settings.register_map_file)
+
+
+def _build_tasks(settings: Any, engine: Any) -> Any:
+    from .database import make_session_factory, read_only_session_factory
+    from .odoo_gateway import OdooGateway
+    from .plc import PlcLink
+    from .tasks import AgentTasks
+
+    register_map = _load_map(settings)
+    plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
+                  timeout=settings.plc_timeout_seconds,
+                  reconnect_backoff_max=settings.plc_reconnect_backoff_max_seconds)
+    odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
+                       settings.odoo_password, timeout=settings.odoo_timeout_seconds)
+    return AgentTasks(settings, make_session_factory(engine), register_map, plc, odoo,
+                      read_session_factory=read_only_session_factory(engine))
+
+
+def _open_database(settings: Any, *, create: bool) -> Any:
+    from .database import init_db, make_engine
+
+    engine = make_engine(settings.database_url)
+    if create:
+        init_db(engine)
+    return engine
+
+
+def _locked_run(settings: Any, body: Any) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .database import InstanceLock, InstanceLocked
+    from .register_map import RegisterMapError
+
+    try:
+        engine = _open_database(settings, create=True)
+    except SQLAlchemyError as exc:
+        logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
+        return EXIT_FAILURE
+    try:
+        lock = InstanceLock(engine).acquire()
+    except InstanceLocked as exc:
+        logger.error("%s (database %s); refusing to start", exc, settings.masked_database_url)
+        return EXIT_LOCKED
+    except SQLAlchemyError as exc:
+        logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
+        return EXIT_FAILURE
+    tasks = None
+    try:
+        try:
+            tasks = _build_tasks(settings, engine)
+        except (RegisterMapError, OSError) as exc:
+            logger.error("register map: %s", exc)
+            return EXIT_USAGE
+        return body(tasks)
+    finally:
+        if tasks is not None:
+            tasks.plc.close()
+        lock.release()
+        engine.dispose()
+
+
+def _one_line(exc: BaseException) -> str:
+    from .config import mask_url
+
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return mask_url(text) if "://" in text else text
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _run(settings: Any, _args: argparse.Namespace) -> int:
+    from .service import AgentService
+
+    def body(tasks: Any) -> int:
+        service = AgentService(settings, tasks)
+        service.install_signal_handlers()
+        service.run()
+        return EXIT_OK
+
+    return _locked_run(settings, body)
+
+
+def _once(settings: Any, args: argparse.Namespace) -> int:
+    from .odoo_gateway import OdooError, OdooGatewayError
+    from .plc import PlcError
+
+    def body(tasks: Any) -> int:
+        func = {"sync": tasks.sync, "read": tasks.read_plc, "push": tasks.push,
+                "health": tasks.health}[args.task]
+        try:
+            result = func()
+        except PlcError as exc:
+            logger.error("%s: PLC problem: %s", args.task, exc)
+            return EXIT_FAILURE
+        except OdooError as exc:
+            logger.error("%s: Odoo refused the call: %s", args.task, exc)
+            return EXIT_FAILURE
+        except OdooGatewayError as exc:
+            logger.error("%s: Odoo unavailable: %s", args.task, exc)
+            return EXIT_FAILURE
+        if args.task == "health":
+            report = result.as_dict()
+            return EXIT_OK if report["odoo"].get("ok") and report["plc"].get("ok") else EXIT_FAILURE
+        logger.info("%s: %s", args.task, result)
+        return EXIT_OK
+
+    return _locked_run(settings, body)
+
+
+def _init_db(settings: Any, _args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        engine = _open_database(settings, create=True)
+        engine.dispose()
+    except SQLAlchemyError as exc:
+        logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
+        return EXIT_FAILURE
+    print(f"database {settings.masked_database_url}: tables ready")
+    return EXIT_OK
+
+
+def _age(value: str | None) -> str:
+    if not value:
+        return "-"
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    seconds = int((datetime.now(timezone.utc) - when).total_seconds())
+    return f"{value} ({seconds // 60} min {seconds % 60} s ago)"
+
+
+def _status(settings: Any, _args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .database import MoBatch, missing_tables, queue_figures, read_only_session_factory
+
+    try:
+        engine = _open_database(settings, create=False)
+        missing = missing_tables(engine)
+        if missing:
+            print(f"database {settings.masked_database_url}: tables missing ({', '.join(missing)}); "
+                  "run 'plc-agent init-db'")
+            return EXIT_FAILURE
+        with read_only_session_factory(engine)() as session:
+            figures = queue_figures(session)
+            rows = session.scalars(select(MoBatch).order_by(MoBatch.batch_no)).all()
+        engine.dispose()
+    except SQLAlchemyError as exc:
+        logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
+        return EXIT_FAILURE
+
+    print(f"Line {settings.line_code}   database {settings.masked_database_url}")
+    print(f"Queue: {figures.total} total, {figures.in_progress} in progress, "
+          f"{figures.finished} finished")
+    if rows:
+        print(f"{'slot':>4}  {'MO':<16} {'state':<9} {'planned':>9} {'actual':>9}  "
+              f"{'last PLC read':<25} note")
+        for r in rows:
+            actual = "-" if r.actual_weight_finished_goods is None else f"{r.actual_weight_finished_goods:.2f}"
+            last = r.last_read_from_plc.strftime("%Y-%m-%d %H:%M:%S") if r.last_read_from_plc else "-"
+            note = r.hold_reason or r.last_error or r.message or ""
+            print(f"{r.batch_no:>4}  {r.mo_id:<16} {r.state:<9} {r.consumption:>9.2f} {actual:>9}  "
+                  f"{last:<25} {note[:80]}")
+    path = settings.status_file
+    if not path.is_file():
+        print(f"Last health check: none yet ({path} does not exist)")
+        return EXIT_OK
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"Last health check: unreadable status file {path}: {exc}")
+        return EXIT_FAILURE
+    odoo, plc = data.get("odoo", {}), data.get("plc", {})
+    print(f"Last health check: {_age(data.get('checked_at'))} by pid {data.get('pid')}")
+    print(f"  Odoo: {'OK' if odoo.get('ok') else 'PROBLEM: ' + str(odoo.get('error'))}")
+    print(f"  PLC:  {'OK' if plc.get('ok') else 'PROBLEM: ' + str(plc.get('error'))}")
+    stuck = data.get("stuck") or []
+    print(f"  Stuck batches: {len(stuck)}")
+    for item in stuck:
+        print(f"    slot {item.get('slot')} {item.get('mo')}: {item.get('problem')}")
+    return EXIT_OK
+
+
+def _check(settings: Any, _args: argparse.Namespace) -> int:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .database import make_engine, missing_tables
+    from .odoo_gateway import OdooGateway, OdooGatewayError
+    from .plc import PlcError, PlcLink
+    from .register_map import RegisterMapError
+
+    problems = 0
+
+    def line(name: str, ok: bool, detail: str) -> None:
+        nonlocal problems
+        problems += 0 if ok else 1
+        print(f"{name + ':':<15} {'OK' if ok else 'PROBLEM'}  {detail}")
+
+    line("configuration", True, f"line {settings.line_code}")
+    try:
+        engine = make_engine(settings.database_url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        missing = missing_tables(engine)
+        engine.dispose()
+        line("database", not missing, settings.masked_database_url
+             + (f" (tables missing: {', '.join(missing)}; run 'plc-agent init-db')" if missing else ""))
+    except SQLAlchemyError as exc:
+        line("database", False, f"{settings.masked_database_url}: {_one_line(exc)}")
+    register_map = None
+    try:
+        register_map = _load_map(settings)
+        line("register map", True, f"{register_map.source}, {register_map.slot_count} slots")
+    except (RegisterMapError, OSError) as exc:
+        line("register map", False, str(exc))
+    odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
+                       settings.odoo_password, timeout=settings.odoo_timeout_seconds)
+    try:
+        ping = odoo.ping(settings.line_code)
+        ok = bool(ping.get("line_exists")) and ping.get("line_active", True) is not False
+        line("odoo", ok, f"{odoo.url} database {settings.odoo_database}: "
+             + ("line found" if ok else f"line {settings.line_code} unknown or archived"))
+    except OdooGatewayError as exc:
+        line("odoo", False, str(exc))
+    if register_map is not None:
+        plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
+                      timeout=settings.plc_timeout_seconds)
+        try:
+            plc.ping()
+            line("plc", True, f"{plc.endpoint} unit {settings.plc_unit_id} answers")
+        except PlcError as exc:
+            line("plc", False, str(exc))
+        finally:
+            plc.close()
+    else:
+        line("plc", False, "not checked: no usable register map")
+    return EXIT_OK if problems == 0 else EXIT_CHECK_FAILED
+
+
+def _simulate_plc(args: argparse.Namespace) -> int:
+    from .register_map import RegisterMapError, load_register_map
+    from .simulator import run_simulator
+
+    configure_logging(args.log_level if args.log_level in logging._nameToLevel else "INFO")
+    path = args.register_map or (Path(os.environ["REGISTER_MAP_FILE"])
+                                 if os.environ.get("REGISTER_MAP_FILE") else None)
+    try:
+        register_map = load_register_map(path)
+    except (RegisterMapError, OSError) as exc:
+        logger.error("register map: %s", exc)
+        return EXIT_USAGE
+    if not 0 <= args.port <= 65535 or args.batch_seconds < 0 or not 0 <= args.noise < 1:
+        logger.error("simulate-plc: --port 0..65535, --batch-seconds >= 0, --noise in [0, 1)")
+        return EXIT_USAGE
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        run_simulator(register_map, args.host, args.port, args.batch_seconds, args.noise,
+                      args.seed, stop_event=stop, unit_id=args.unit_id)
+    except Exception as exc:
+        logger.error("simulate-plc: %s", exc)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,303 @@
+"""The agent's settings: environment variables, optionally from a ``.env`` file.
+
+The old middleware's names and defaults are kept (``ENABLE_AUTO_SYNC``,
+``SYNC_INTERVAL_MINUTES`` = 60, ``SYNC_BATCH_LIMIT`` = 10, ``ODOO_*``, ``DATABASE_URL``,
+``BATCH_STUCK_THRESHOLD_MINUTES``); the PLC and the new tasks add their own.
+
+Every value is checked at start and all problems are reported in one
+:class:`ConfigError`, so an operator fixes the file once instead of once per restart.
+Passwords never appear in a message: URLs are shown through :func:`mask_url`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from dotenv import dotenv_values
+
+T = TypeVar("T")
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_LINE_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+class ConfigError(Exception):
+    """Invalid configuration. ``problems`` holds one line per bad setting."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"invalid configuration ({len(self.problems)} problem(s)):\n{lines}")
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with the password (if any) replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    if parts.password is None and "@" not in parts.netloc:
+        return url
+    userinfo, _, hostinfo = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    netloc = f"{user}:***@{hostinfo}" if user else f"***@{hostinfo}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one agent (one PLC line)."""
+
+    line_code: str
+    odoo_url: str
+    odoo_database: str
+    odoo_username: str
+    odoo_password: str = field(repr=False)
+    database_url: str = field(repr=False)
+    data_dir: Path = Path("data")
+    status_file: Path = Path("data/status.json")
+    enable_auto_sync: bool = True
+    sync_interval_minutes: int = 60
+    sync_batch_limit: int = 10
+    batch_stuck_threshold_minutes: int = 30
+    odoo_timeout_seconds: float = 30.0
+    plc_host: str = "127.0.0.1"
+    plc_port: int = 502
+    plc_unit_id: int = 1
+    plc_timeout_seconds: float = 3.0
+    plc_reconnect_backoff_max_seconds: float = 30.0
+    register_map_file: Path | None = None
+    plc_poll_interval_seconds: float = 5.0
+    push_interval_seconds: float = 30.0
+    health_interval_seconds: float = 60.0
+    enable_plc_read: bool = True
+    enable_push: bool = True
+    enable_health: bool = True
+    actual_max_factor: float = 1.5
+    push_backoff_max_seconds: float = 900.0
+    log_level: str = "INFO"
+
+    @property
+    def masked_database_url(self) -> str:
+        return mask_url(self.database_url)
+
+    def describe(self) -> dict[str, object]:
+        """The settings as shown to a person (``plc-agent check``): no secret in it."""
+        out: dict[str, object] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name == "odoo_password":
+                value = "***" if value else ""
+            elif name in ("database_url", "odoo_url"):
+                value = mask_url(value)
+            elif isinstance(value, Path):
+                value = str(value)
+            out[name] = value
+        return out
+
+
+class _Reader:
+    """Reads typed values from the merged environment and collects every problem."""
+
+    def __init__(self, values: Mapping[str, str]):
+        self.values = values
+        self.problems: list[str] = []
+
+    def raw(self, name: str) -> str | None:
+        value = self.values.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        return value if value != "" else None
+
+    def text(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+        value = self.raw(name)
+        if value is None:
+            if required:
+                self.problems.append(f"{name}: required, not set")
+            return default or ""
+        return value
+
+    def _parse(self, name: str, default: T, parse: Callable[[str], T], what: str) -> T:
+        value = self.raw(name)
+        if value is None:
+            return default
+        try:
+            return parse(value)
+        except (ValueError, TypeError):
+            self.problems.append(f"{name}: {what}, got {value!r}")
+            return default
+
+    def boolean(self, name: str, default: bool) -> bool:
+        def parse(v: str) -> bool:
+            low = v.lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+            raise ValueError(v)
+
+        return self._parse(name, default, parse, "expected true/false (1/0, yes/no, on/off)")
+
+    def integer(self, name: str, default: int, low: int, high: int | None = None) -> int:
+        bounds = f"from {low} to {high}" if high is not None else f">= {low}"
+
+        def parse(v: str) -> int:
+            n = int(v, 10)
+            if n < low or (high is not None and n > high):
+                raise ValueError(v)
+            return n
+
+        return self._parse(name, default, parse, f"expected a whole number {bounds}")
+
+    def number(self, name: str, default: float, low: float, *, strict_low: bool = True) -> float:
+        bounds = f"> {low:g}" if strict_low else f">= {low:g}"
+
+        def parse(v: str) -> float:
+            x = float(v)
+            if not math.isfinite(x) or (x <= low if strict_low else x < low):
+                raise ValueError(v)
+            return x
+
+        return self._parse(name, default, parse, f"expected a number {bounds}")
+
+
+def _check_odoo_url(reader: _Reader, url: str) -> None:
+    if not url:
+        return
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        reader.problems.append(f"ODOO_URL: not a valid URL: {mask_url(url)!r}")
+        return
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        reader.problems.append(
+            f"ODOO_URL: expected http://host[:port] or https://host[:port], got {mask_url(url)!r}"
+        )
+    elif parts.username is not None or parts.password is not None:
+        reader.problems.append(
+            f"ODOO_URL: must not carry credentials (use ODOO_USERNAME / ODOO_PASSWORD), "
+            f"got {mask_url(url)!r}"
+        )
+    elif parts.path not in ("", "/") or parts.query:
+        # odoorpc talks to the server root; a path would be silently dropped.
+        reader.problems.append(
+            f"ODOO_URL: must be the server root without a path, got {mask_url(url)!r}"
+        )
+    elif port is not None and not 1 <= port <= 65535:
+        reader.problems.append(f"ODOO_URL: port out of range in {mask_url(url)!r}")
+
+
+def _check_database_url(reader: _Reader, url: str) -> None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        reader.problems.append(f"DATABASE_URL: not a valid URL: {mask_url(url)!r}")
+        return
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme == "postgres":
+        reader.problems.append(
+            f"DATABASE_URL: write postgresql:// instead of postgres:// ({mask_url(url)!r})"
+        )
+    elif scheme not in ("sqlite", "postgresql"):
+        reader.problems.append(
+            f"DATABASE_URL: only sqlite:/// and postgresql:// are supported, got {mask_url(url)!r}"
+        )
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> Settings:
+    """Build :class:`Settings` from ``environ`` (default ``os.environ``) over ``env_file``.
+
+    Variables in ``environ`` win over the file, as with the old middleware's ``.env``.
+    Raises :class:`ConfigError` naming every bad setting.
+    """
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    if env_file is not None:
+        env_path = Path(env_file)
+        if not env_path.is_file():
+            problems.append(f"env file {env_path}: not found")
+        else:
+            values.update({k: v for k, v in dotenv_values(env_path).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    r = _Reader(values)
+    r.problems.extend(problems)
+
+    line_code = r.text("PLC_LINE_CODE", required=True)
+    if line_code and not _LINE_CODE.match(line_code):
+        r.problems.append(
+            f"PLC_LINE_CODE: 1 to 32 letters, digits, '.', '_' or '-', got {line_code!r}"
+        )
+    odoo_url = r.text("ODOO_URL", required=True)
+    _check_odoo_url(r, odoo_url)
+    odoo_database = r.text("ODOO_DATABASE", required=True)
+    odoo_username = r.text("ODOO_USERNAME", required=True)
+    # The password is read without stripping: a key may legitimately end with a space.
+    odoo_password = values.get("ODOO_PASSWORD") or ""
+    if not odoo_password:
+        r.problems.append("ODOO_PASSWORD: required, not set (a password or an Odoo API key)")
+
+    data_dir = Path(r.text("PLC_AGENT_DATA_DIR", "data"))
+    database_url = r.text("DATABASE_URL") or f"sqlite:///{data_dir / 'plc_agent.sqlite3'}"
+    _check_database_url(r, database_url)
+    status_file = Path(r.text("STATUS_FILE") or str(data_dir / "status.json"))
+
+    register_map_raw = r.raw("REGISTER_MAP_FILE")
+    register_map_file = Path(register_map_raw) if register_map_raw else None
+    if register_map_file is not None and not register_map_file.is_file():
+        r.problems.append(f"REGISTER_MAP_FILE: no such file: {register_map_file}")
+
+    log_level = r.text("LOG_LEVEL", "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        r.problems.append(f"LOG_LEVEL: one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+        log_level = "INFO"
+
+    plc_host = r.text("PLC_HOST", "127.0.0.1")
+    if any(ch.isspace() for ch in plc_host):
+        r.problems.append(f"PLC_HOST: a host name or address, got {plc_host!r}")
+
+    settings = Settings(
+        line_code=line_code,
+        odoo_url=odoo_url,
+        odoo_database=odoo_database,
+        odoo_username=odoo_username,
+        odoo_password=odoo_password,
+        database_url=database_url,
+        data_dir=data_dir,
+        status_file=status_file,
+        enable_auto_sync=r.boolean("ENABLE_AUTO_SYNC", True),
+        sync_interval_minutes=r.integer("SYNC_INTERVAL_MINUTES", 60, 1, 24 * 60),
+        sync_batch_limit=r.integer("SYNC_BATCH_LIMIT", 10, 1, 100),
+        batch_stuck_threshold_minutes=r.integer("BATCH_STUCK_THRESHOLD_MINUTES", 30, 1),
+        odoo_timeout_seconds=r.number("ODOO_TIMEOUT_SECONDS", 30.0, 0),
+        plc_host=plc_host,
+        plc_port=r.integer("PLC_PORT", 502, 1, 65535),
+        plc_unit_id=r.integer("PLC_UNIT_ID", 1, 0, 255),
+        plc_timeout_seconds=r.number("PLC_TIMEOUT_SECONDS", 3.0, 0),
+        plc_reconnect_backoff_max_seconds=r.number("PLC_RECONNECT_BACKOFF_MAX_SECONDS", 30.0, 0),
+        register_map_file=register_map_file,
+        plc_poll_interval_seconds=r.number("PLC_POLL_INTERVAL_SECONDS", 5.0, 0),
+        push_interval_seconds=r.number("PUSH_INTERVAL_SECONDS", 30.0, 0),
+        health_interval_seconds=r.number("HEALTH_INTERVAL_SECONDS", 60.0, 0),
+        enable_plc_read=r.boolean("ENABLE_PLC_READ", True),
+        enable_push=r.boolean("ENABLE_PUSH", True),
+        enable_health=r.boolean("ENABLE_HEALTH", True),
+        actual_max_factor=r.number("ACTUAL_MAX_FACTOR", 1.5, 1.0, strict_low=False),
+        push_backoff_max_seconds=r.number("PUSH_BACKOFF_MAX_SECONDS", 900.0, 0),
+        log_level=log_level,
+    )
+    if r.problems:
+        raise ConfigError(r.problems)
+    return settings

@@ -1,0 +1,514 @@
+"""The queue database: ``mo_batch``, ``mo_batch_component``, ``mo_histories``.
+
+``mo_batch`` keeps the old middleware's table and columns (its users query them) and adds
+what exactly-once delivery needs. One row is one batch in one PLC slot (``batch_no``).
+``mo_histories`` keeps every batch that left ``mo_batch`` together with Odoo's answer.
+
+Cross-process safety:
+
+* The fill gate (:func:`fill_if_empty`) counts ``mo_batch`` and inserts the new set in one
+  transaction under a lock that holds across processes: ``pg_advisory_xact_lock`` on
+  PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite (every write transaction of this engine starts
+  that way, SQLAlchemy's documented pysqlite recipe). Two agents can never both see 0.
+* The instance lock (:class:`InstanceLock`) keeps a second ``plc-agent run`` off the same
+  database: a session advisory lock on a dedicated PostgreSQL connection, or an ``flock``
+  on a file beside the SQLite database. Either one names the holder (pid, host, start).
+"""
+
+from __future__ import annotations
+
+import enum
+import fcntl
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
+
+logger = logging.getLogger(__name__)
+
+# Arbitrary fixed keys: one for the fill gate (transaction scope), one for the instance lock
+# (session scope). Same database = same keys = the same lock, whichever agent asks.
+FILL_LOCK_KEY = 0x504C_4331  # "PLC1"
+INSTANCE_LOCK_KEY = 0x504C_4332  # "PLC2"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both backends (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class BatchState(str, enum.Enum):
+    QUEUED = "queued"  # stored, not yet confirmed in the PLC's write area
+    WRITTEN = "written"  # confirmed in the write area, not yet seen running
+    RUNNING = "running"  # seen in the read area, not finished
+    FINISHED = "finished"  # status_manufacturing = 1 stored: waits for the push
+    FAILED = "failed"  # failed on the line, or refused before the PLC: waits for the push
+    HELD = "held"  # implausible values from the PLC: never pushed as they are
+
+
+class Outcome(str, enum.Enum):
+    DONE = "done"
+    RECORDED = "recorded"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    SKIPPED = "skipped"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MoBatch(Base):
+    __tablename__ = "mo_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_no: Mapped[int] = mapped_column(Integer, unique=True)  # = the PLC slot
+    mo_id: Mapped[str] = mapped_column(String(64), index=True)  # MO reference, WH/MO/00002
+    consumption: Mapped[float] = mapped_column(Float)  # planned finished quantity
+    equipment_id_batch: Mapped[str] = mapped_column(String(64))  # line code
+    finished_goods: Mapped[str] = mapped_column(String(128), default="")
+    status_manufacturing: Mapped[bool] = mapped_column(Boolean, default=False)
+    status_operation: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_read_from_plc: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    actual_weight_finished_goods: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    odoo_mo_id: Mapped[int] = mapped_column(Integer)
+    batch_key: Mapped[str] = mapped_column(String(128), unique=True)
+    run: Mapped[int] = mapped_column(Integer, default=1)
+    bom_code: Mapped[str] = mapped_column(String(64), default="")
+    product_code: Mapped[str] = mapped_column(String(64), default="")
+    uom: Mapped[str] = mapped_column(String(32), default="")
+    date_planned_start: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    redelivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True for a batch refused before the PLC (does not fit the register map): it keeps its
+    # slot number but the slot is written as zeros, and it is reported to Odoo as failed.
+    plc_excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default=BatchState.QUEUED.value, index=True)
+    plc_written_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    hold_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)  # sent to Odoo
+    push_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    components: Mapped[list["MoBatchComponent"]] = relationship(
+        back_populates="batch",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="MoBatchComponent.position",
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"<MoBatch slot={self.batch_no} {self.mo_id} key={self.batch_key} {self.state}>"
+
+
+class MoBatchComponent(Base):
+    __tablename__ = "mo_batch_component"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("mo_batch.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)  # component k of the PLC slot
+    silo_code: Mapped[str] = mapped_column(String(32))  # as Odoo names it
+    silo_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # as the PLC knows it
+    product_code: Mapped[str] = mapped_column(String(64), default="")
+    product_name: Mapped[str] = mapped_column(String(128), default="")
+    uom: Mapped[str] = mapped_column(String(32), default="")
+    planned_quantity: Mapped[float] = mapped_column(Float)
+    actual_quantity: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    batch: Mapped[MoBatch] = relationship(back_populates="components")
+
+
+class MoHistory(Base):
+    __tablename__ = "mo_histories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    mo_id: Mapped[str] = mapped_column(String(64), index=True)
+    odoo_mo_id: Mapped[int] = mapped_column(Integer)
+    batch_key: Mapped[str] = mapped_column(String(128), index=True)
+    run: Mapped[int] = mapped_column(Integer, default=1)
+    consumption: Mapped[float] = mapped_column(Float)
+    equipment_id_batch: Mapped[str] = mapped_column(String(64))
+    finished_goods: Mapped[str] = mapped_column(String(128), default="")
+    bom_code: Mapped[str] = mapped_column(String(64), default="")
+    product_code: Mapped[str] = mapped_column(String(64), default="")
+    uom: Mapped[str] = mapped_column(String(32), default="")
+    status_manufacturing: Mapped[bool] = mapped_column(Boolean, default=False)
+    status_operation: Mapped[bool] = mapped_column(Boolean, default=False)
+    actual_weight_finished_goods: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_read_from_plc: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    plc_written_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    push_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    components: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    report_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    odoo_result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    archived_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AgentInstance(Base):
+    """Who runs on this database (PostgreSQL; on SQLite the lock file says it)."""
+
+    __tablename__ = "plc_agent_instance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Engine for ``url``: SQLite in WAL with a busy timeout and BEGIN IMMEDIATE, or PostgreSQL."""
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        database = sa_url.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+        engine = create_engine(sa_url, connect_args=connect_args, **kwargs)
+        _install_sqlite_recipe(engine)
+        return engine
+    if sa_url.get_backend_name() == "postgresql":
+        if sa_url.drivername == "postgresql":
+            sa_url = sa_url.set(drivername="postgresql+psycopg2")
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(sa_url, **kwargs)
+    raise ValueError(f"unsupported database URL scheme: {sa_url.drivername}")
+
+
+def _install_sqlite_recipe(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling would defer BEGIN; take it over.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Every transaction takes the write lock up front: a read-then-write transaction
+        # can then never be overtaken by another writer between its read and its write.
+        # Read-only callers ask for a deferred BEGIN through an execution option.
+        if conn.get_execution_options().get("sqlite_deferred"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_only_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that do not take SQLite's write lock (for status and health figures)."""
+    return sessionmaker(engine.execution_options(sqlite_deferred=True), expire_on_commit=False)
+
+
+def init_db(engine: Engine) -> None:
+    Base.metadata.create_all(engine)
+
+
+def missing_tables(engine: Engine) -> list[str]:
+    from sqlalchemy import inspect
+
+    existing = set(inspect(engine).get_table_names())
+    return sorted(t for t in Base.metadata.tables if t not in existing)
+
+
+# --------------------------------------------------------------------------- fill gate
+
+
+@dataclass(frozen=True)
+class FillResult:
+    count_before: int
+    inserted: int
+
+    @property
+    def filled(self) -> bool:
+        return self.count_before == 0 and self.inserted > 0
+
+
+def take_fill_lock(session: Session) -> None:
+    """Take the cross-process fill lock inside the session's current transaction."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FILL_LOCK_KEY})
+    else:
+        # The transaction began with BEGIN IMMEDIATE; touching the database makes sure
+        # the connection (and so the lock) is really taken before counting.
+        session.execute(text("SELECT 1"))
+
+
+def fill_if_empty(
+    session_factory: sessionmaker[Session],
+    fetch: Callable[[Session], Iterable[MoBatch]],
+) -> FillResult:
+    """Count ``mo_batch`` and, only when it is empty, insert what ``fetch`` returns.
+
+    One transaction under the fill lock: either the whole new set is stored or nothing.
+    ``fetch`` runs under the lock (so only one agent asks Odoo) and gets the session, e.g.
+    to look at ``mo_histories``. An exception from ``fetch`` rolls everything back.
+    """
+    with session_factory.begin() as session:
+        take_fill_lock(session)
+        count = session.scalar(select(func.count()).select_from(MoBatch)) or 0
+        if count:
+            return FillResult(count_before=count, inserted=0)
+        rows = list(fetch(session))
+        session.add_all(rows)
+        session.flush()
+        return FillResult(count_before=0, inserted=len(rows))
+
+
+# --------------------------------------------------------------------------- instance lock
+
+
+class InstanceLocked(Exception):
+    """Another agent holds the database; ``holder`` says who, as far as known."""
+
+    def __init__(self, holder: str):
+        self.holder = holder
+        super().__init__(f"another plc-agent holds this database: {holder}")
+
+
+class InstanceLock:
+    """One running agent per database; release with :meth:`release` or as a context manager."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._connection: Any = None
+        self._file: Any = None
+        self._path: Path | None = None
+
+    def _describe(self, pid: Any, host: Any, started: Any) -> str:
+        return f"pid {pid} on {host}, started {started}"
+
+    def acquire(self) -> "InstanceLock":
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "started": utcnow().isoformat()}
+        if self.engine.dialect.name == "postgresql":
+            self._acquire_postgresql(me)
+        else:
+            self._acquire_sqlite(me)
+        return self
+
+    def _acquire_postgresql(self, me: dict[str, Any]) -> None:
+        conn = self.engine.connect()
+        try:
+            got = conn.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": INSTANCE_LOCK_KEY}
+            ).scalar()
+            conn.commit()
+            if not got:
+                holder = "unknown process"
+                try:
+                    with Session(self.engine) as s:
+                        row = s.get(AgentInstance, 1)
+                        if row is not None:
+                            holder = self._describe(row.pid, row.host, row.started_at.isoformat())
+                except Exception:  # the table may not exist yet; the lock itself is what counts
+                    logger.debug("could not read the instance record", exc_info=True)
+                raise InstanceLocked(holder)
+        except BaseException:
+            conn.close()
+            raise
+        self._connection = conn
+        try:
+            with Session(self.engine) as s, s.begin():
+                row = s.get(AgentInstance, 1)
+                started = datetime.fromisoformat(me["started"])
+                if row is None:
+                    s.add(AgentInstance(id=1, pid=me["pid"], host=me["host"], started_at=started))
+                else:
+                    row.pid, row.host, row.started_at = me["pid"], me["host"], started
+        except Exception:
+            logger.warning("instance lock taken, but its record could not be written", exc_info=True)
+
+    def _acquire_sqlite(self, me: dict[str, Any]) -> None:
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return
+        path = Path(database + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            try:
+                info = json.loads(fh.read() or "{}")
+                holder = self._describe(info.get("pid"), info.get("host"), info.get("started"))
+            except ValueError:
+                holder = f"unknown process (lock file {path})"
+            fh.close()
+            raise InstanceLocked(holder) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(json.dumps(me))
+        fh.flush()
+        self._file, self._path = fh, path
+
+    def release(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": INSTANCE_LOCK_KEY}
+                )
+                self._connection.commit()
+            finally:
+                self._connection.close()
+                self._connection = None
+        if self._file is not None:
+            try:
+                self._file.seek(0)
+                self._file.truncate()
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            finally:
+                self._file.close()
+                self._file = None
+
+    def __enter__(self) -> "InstanceLock":
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+# --------------------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """The old monitoring query: total, in progress, finished."""
+
+    total: int
+    in_progress: int
+    finished: int
+    by_state: dict[str, int]
+
+
+def queue_figures(session: Session) -> QueueFigures:
+    rows = session.execute(select(MoBatch.state, func.count()).group_by(MoBatch.state)).all()
+    by_state = {state: int(n) for state, n in rows}
+    total = sum(by_state.values())
+    finished = session.scalar(
+        select(func.count()).select_from(MoBatch).where(MoBatch.status_manufacturing.is_(True))
+    ) or 0
+    return QueueFigures(
+        total=total, in_progress=total - int(finished), finished=int(finished), by_state=by_state
+    )
+
+
+def history_entry(batch: MoBatch, outcome: Outcome, *, odoo_result: dict[str, Any] | None,
+                  reason: str | None, payload: dict[str, Any] | None) -> MoHistory:
+    """A history row carrying everything the batch had."""
+    return MoHistory(
+        batch_no=batch.batch_no,
+        mo_id=batch.mo_id,
+        odoo_mo_id=batch.odoo_mo_id,
+        batch_key=batch.batch_key,
+        run=batch.run,
+        consumption=batch.consumption,
+        equipment_id_batch=batch.equipment_id_batch,
+        finished_goods=batch.finished_goods,
+        bom_code=batch.bom_code,
+        product_code=batch.product_code,
+        uom=batch.uom,
+        status_manufacturing=batch.status_manufacturing,
+        status_operation=batch.status_operation,
+        actual_weight_finished_goods=batch.actual_weight_finished_goods,
+        last_read_from_plc=batch.last_read_from_plc,
+        plc_written_at=batch.plc_written_at,
+        started_at=batch.started_at,
+        finished_at=batch.finished_at,
+        created_at=batch.created_at,
+        push_attempts=batch.push_attempts,
+        components=[
+            {
+                "position": c.position,
+                "silo": c.silo_code,
+                "silo_id": c.silo_id,
+                "product_code": c.product_code,
+                "product_name": c.product_name,
+                "uom": c.uom,
+                "planned_quantity": c.planned_quantity,
+                "actual_quantity": c.actual_quantity,
+            }
+            for c in batch.components
+        ],
+        report_payload=payload,
+        outcome=outcome.value,
+        odoo_result=odoo_result,
+        reason=reason,
+        archived_at=utcnow(),
+    )

@@ -1,0 +1,340 @@
+"""The agent's only way to Odoo: the three RPC methods of ``mrp_plc_bridge`` (odoorpc).
+
+Login goes through ``/jsonrpc`` service ``common`` method ``login`` so that an Odoo API
+key works as well as a password; every call afterwards is exactly one ``/jsonrpc`` round
+trip (service ``object``, ``execute_kw``). The server version is given to odoorpc up front,
+which keeps odoorpc from asking ``/web/webclient/version_info`` when it is created.
+:attr:`OdooGateway.rpc_count` counts the HTTP round trips.
+
+Errors, and what the caller does with them:
+
+* :class:`OdooUnavailable` -- the server could not be reached or could not answer right now
+  (connection refused, timeout, HTTP 5xx, a database serialization conflict or another
+  transient server error). Nothing happened on the Odoo side that would not happen again
+  the same way: retry later, with backoff. Logged as a warning.
+* :class:`OdooError` -- the server answered with an error that will not go away on its own
+  (``AccessError``, ``UserError``, a failed login, HTTP 4xx). The caller may retry with
+  backoff (a person can fix rights or the line), but logs it as an error.
+* :class:`OdooProtocolError` (an :class:`OdooError`) -- the answer does not have the shape
+  the contract specifies; the message names the field.
+
+No message ever contains the password: it is sent only inside request bodies, and every
+error text is scrubbed before it is raised. odoorpc logs request bodies at DEBUG level with
+the password in clear inside ``execute_kw`` arguments; a filter on its logger masks it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import math
+import socket
+import urllib.error
+from typing import Any
+from urllib.parse import urlsplit
+
+import odoorpc
+import odoorpc.error
+
+logger = logging.getLogger(__name__)
+
+MODEL = "mrp.production"
+API_VERSION = 1
+ODOO_VERSION = "14.0"
+REPORT_STATUSES = ("done", "recorded", "failed", "rejected")
+
+# Server-side exception names that mean "try again": the transaction lost a race or the
+# database was briefly unavailable. Anything else raised by the server is an OdooError.
+TRANSIENT_ERROR_NAMES = (
+    "psycopg2.errors.SerializationFailure",
+    "psycopg2.extensions.TransactionRollbackError",
+    "psycopg2.errors.DeadlockDetected",
+    "psycopg2.errors.LockNotAvailable",
+    "psycopg2.OperationalError",
+    "psycopg2.errors.AdminShutdown",
+    "odoo.exceptions.ConcurrencyError",
+)
+
+
+class OdooGatewayError(Exception):
+    """Base of the gateway's errors."""
+
+
+class OdooUnavailable(OdooGatewayError):
+    """Odoo could not be reached or could not answer now: retry later."""
+
+
+class OdooError(OdooGatewayError):
+    """Odoo refused the call with an error (``name`` is Odoo's exception class)."""
+
+    def __init__(self, message: str, name: str = ""):
+        self.name = name
+        super().__init__(message)
+
+
+OdooRejected = OdooError  # the name docs/architecture.md uses
+
+
+class OdooProtocolError(OdooError):
+    """The answer does not have the contract's shape."""
+
+
+class _SecretFilter(logging.Filter):
+    """Masks known secrets in records of odoorpc's request logger."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        for secret in self.secrets:
+            message = message.replace(secret, "***")
+        record.msg, record.args = message, None
+        return True
+
+
+_secret_filter = _SecretFilter()
+logging.getLogger("odoorpc.rpc.jsonrpclib").addFilter(_secret_filter)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _Checker:
+    """Checks an answer's shape; errors name the path to the bad field."""
+
+    def __init__(self, method: str):
+        self.method = method
+
+    def fail(self, path: str, expected: str, value: Any) -> OdooProtocolError:
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        return OdooProtocolError(f"{self.method} answer: {path}: expected {expected}, got {shown}")
+
+    def dict_(self, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, "an object", value)
+        return value
+
+    def key(self, obj: dict[str, Any], name: str, path: str) -> Any:
+        if name not in obj:
+            raise OdooProtocolError(f"{self.method} answer: {path}.{name}: missing")
+        return obj[name]
+
+    def text(self, obj: dict[str, Any], name: str, path: str, *, optional: bool = False) -> str:
+        value = self.key(obj, name, path) if not optional else obj.get(name)
+        if optional and value in (None, False):
+            return ""
+        if not isinstance(value, str) or (not optional and not value):
+            raise self.fail(f"{path}.{name}", "a non-empty string" if not optional else "a string", value)
+        return value
+
+    def integer(self, obj: dict[str, Any], name: str, path: str, low: int) -> int:
+        value = self.key(obj, name, path)
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise self.fail(f"{path}.{name}", f"an integer >= {low}", value)
+        return value
+
+    def quantity(self, obj: dict[str, Any], name: str, path: str) -> float:
+        value = self.key(obj, name, path)
+        if not _is_number(value) or not math.isfinite(value) or value < 0:
+            raise self.fail(f"{path}.{name}", "a finite number >= 0", value)
+        return float(value)
+
+    def boolean(self, obj: dict[str, Any], name: str, path: str) -> bool:
+        value = self.key(obj, name, path)
+        if not isinstance(value, bool):
+            raise self.fail(f"{path}.{name}", "true or false", value)
+        return value
+
+
+class OdooGateway:
+    """Client of the ``mrp_plc_bridge`` API for one agent."""
+
+    def __init__(self, url: str, database: str, username: str, password: str,
+                 timeout: float = 30.0):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("Odoo URL must be http(s)://host[:port]")
+        self.url = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        self._host = parts.hostname
+        self._protocol = "jsonrpc+ssl" if parts.scheme == "https" else "jsonrpc"
+        self._port = parts.port or (443 if parts.scheme == "https" else 80)
+        self.database = database
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self._odoo: odoorpc.ODOO | None = None
+        self._uid: int | None = None
+        self.rpc_count = 0
+        if password:
+            _secret_filter.secrets.add(password)
+
+    def __repr__(self) -> str:
+        return f"OdooGateway({self.url!r}, database={self.database!r}, user={self.username!r})"
+
+    # ------------------------------------------------------------------ transport
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._password, "***") if self._password else text
+
+    def _client(self) -> odoorpc.ODOO:
+        if self._odoo is None:
+            try:
+                # version given: odoorpc does not call the server while constructing.
+                self._odoo = odoorpc.ODOO(self._host, protocol=self._protocol, port=self._port,
+                                          timeout=self.timeout, version=ODOO_VERSION)
+            except odoorpc.error.InternalError as exc:
+                raise OdooUnavailable(self._scrub(f"cannot set up the Odoo client: {exc}")) from None
+        return self._odoo
+
+    def _round_trip(self, service: str, method: str, args: list[Any]) -> Any:
+        """One POST to /jsonrpc; returns ``result`` or raises a gateway error."""
+        client = self._client()
+        self.rpc_count += 1
+        what = f"{service}.{method}" if service == "common" else f"{MODEL}.{args[4]}"
+        try:
+            answer = client.json("/jsonrpc", {"service": service, "method": method, "args": args})
+        except odoorpc.error.RPCError as exc:
+            raise self._server_error(what, exc) from None
+        except urllib.error.HTTPError as exc:
+            if exc.code >= 500:
+                raise OdooUnavailable(f"Odoo {what}: HTTP {exc.code} {exc.reason} from {self.url}") from None
+            raise OdooError(f"Odoo {what}: HTTP {exc.code} {exc.reason} from {self.url} "
+                            "(wrong ODOO_URL?)", name=f"HTTP {exc.code}") from None
+        except urllib.error.URLError as exc:
+            raise OdooUnavailable(self._scrub(f"Odoo {what}: cannot reach {self.url}: {exc.reason}")) from None
+        except (socket.timeout, TimeoutError):
+            raise OdooUnavailable(f"Odoo {what}: no answer from {self.url} within {self.timeout:g} s") from None
+        except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            raise OdooUnavailable(self._scrub(f"Odoo {what}: connection to {self.url} failed: "
+                                              f"{type(exc).__name__}: {exc}")) from None
+        except (KeyError, TypeError) as exc:
+            # odoorpc itself fails on an error object without 'data'.
+            raise OdooProtocolError(f"Odoo {what}: malformed JSON-RPC error object ({exc!r})") from None
+        except ValueError as exc:  # not JSON at all (a proxy's HTML page, ...)
+            raise OdooProtocolError(self._scrub(f"Odoo {what}: the answer is not JSON-RPC: {exc}")) from None
+        if not isinstance(answer, dict) or "result" not in answer:
+            raise OdooProtocolError(f"Odoo {what}: the answer has no 'result'")
+        return answer["result"]
+
+    def _server_error(self, what: str, exc: odoorpc.error.RPCError) -> OdooGatewayError:
+        info = exc.info if isinstance(exc.info, dict) else {}
+        data = info.get("data") if isinstance(info.get("data"), dict) else {}
+        name = str(data.get("name") or "")
+        message = self._scrub(str(data.get("message") or exc))
+        if name in TRANSIENT_ERROR_NAMES:
+            return OdooUnavailable(f"Odoo {what}: transient server error {name}: {message}")
+        if name == "odoo.exceptions.AccessDenied":
+            self._uid = None  # the credentials changed: log in again next time
+        return OdooError(f"Odoo {what}: {name or 'server error'}: {message}", name=name)
+
+    def _login(self) -> int:
+        uid = self._round_trip("common", "login", [self.database, self.username, self._password])
+        if not isinstance(uid, int) or isinstance(uid, bool) or uid <= 0:
+            raise OdooError(
+                f"Odoo login refused for user {self.username!r} on database {self.database!r} "
+                "(wrong ODOO_USERNAME / ODOO_PASSWORD / ODOO_DATABASE?)",
+                name="odoo.exceptions.AccessDenied",
+            )
+        self._uid = uid
+        return uid
+
+    def _execute(self, method: str, *args: Any) -> Any:
+        uid = self._uid if self._uid is not None else self._login()
+        return self._round_trip(
+            "object", "execute_kw",
+            [self.database, uid, self._password, MODEL, method, list(args), {}],
+        )
+
+    # ------------------------------------------------------------------ API
+
+    def fetch_batches(self, line_code: str, limit: int) -> list[dict[str, Any]]:
+        """``plc_fetch_batches``: the line's batches, checked and normalised."""
+        result = self._execute("plc_fetch_batches", line_code, limit)
+        return self._check_batches(result, line_code, limit)
+
+    def report_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """``plc_report_batch``: Odoo's result, checked."""
+        result = self._execute("plc_report_batch", payload)
+        c = _Checker("plc_report_batch")
+        result = c.dict_(result, "result")
+        status = c.key(result, "status", "result")
+        if status not in REPORT_STATUSES:
+            raise c.fail("result.status", " / ".join(REPORT_STATUSES), status)
+        if not isinstance(result.get("duplicate", False), bool):
+            raise c.fail("result.duplicate", "true or false", result.get("duplicate"))
+        reason = result.get("reason")
+        if reason not in (None, False) and not isinstance(reason, str):
+            raise c.fail("result.reason", "a string or null", reason)
+        return result
+
+    def ping(self, line_code: str) -> dict[str, Any]:
+        """``plc_ping``: server time and whether the line exists and is active."""
+        result = self._execute("plc_ping", line_code)
+        c = _Checker("plc_ping")
+        result = c.dict_(result, "result")
+        c.boolean(result, "line_exists", "result")
+        if "line_active" in result:
+            c.boolean(result, "line_active", "result")
+        return result
+
+    @staticmethod
+    def _check_batches(result: Any, line_code: str, limit: int) -> list[dict[str, Any]]:
+        c = _Checker("plc_fetch_batches")
+        result = c.dict_(result, "result")
+        version = c.key(result, "api_version", "result")
+        if version != API_VERSION:
+            raise c.fail("result.api_version", str(API_VERSION), version)
+        batches = c.key(result, "batches", "result")
+        if not isinstance(batches, list):
+            raise c.fail("result.batches", "a list", batches)
+        if len(batches) > limit:
+            raise c.fail("result.batches", f"at most {limit} batches", f"{len(batches)} batches")
+        out: list[dict[str, Any]] = []
+        keys: set[str] = set()
+        for i, raw in enumerate(batches):
+            p = f"batches[{i}]"
+            b = c.dict_(raw, p)
+            batch = {
+                "mo_id": c.integer(b, "mo_id", p, 1),
+                "mo_name": c.text(b, "mo_name", p),
+                "run": c.integer(b, "run", p, 1),
+                "batch_key": c.text(b, "batch_key", p),
+                "redelivered": c.boolean(b, "redelivered", p),
+                "product_code": c.text(b, "product_code", p, optional=True),
+                "product_name": c.text(b, "product_name", p, optional=True),
+                "quantity": c.quantity(b, "quantity", p),
+                "uom": c.text(b, "uom", p, optional=True),
+                "bom_code": c.text(b, "bom_code", p, optional=True),
+                "line": c.text(b, "line", p),
+                "date_planned_start": c.text(b, "date_planned_start", p, optional=True) or None,
+            }
+            if batch["line"] != line_code:
+                raise c.fail(f"{p}.line", repr(line_code), batch["line"])
+            if batch["batch_key"] in keys:
+                raise c.fail(f"{p}.batch_key", "a key not already in this answer", batch["batch_key"])
+            keys.add(batch["batch_key"])
+            components = c.key(b, "components", p)
+            if not isinstance(components, list):
+                raise c.fail(f"{p}.components", "a list", components)
+            comps = []
+            for k, raw_comp in enumerate(components):
+                q = f"{p}.components[{k}]"
+                comp = c.dict_(raw_comp, q)
+                comps.append({
+                    "silo": c.text(comp, "silo", q),
+                    "product_code": c.text(comp, "product_code", q, optional=True),
+                    "product_name": c.text(comp, "product_name", q, optional=True),
+                    "quantity": c.quantity(comp, "quantity", q),
+                    "uom": c.text(comp, "uom", q, optional=True),
+                })
+            batch["components"] = comps
+            out.append(batch)
+        return out
+

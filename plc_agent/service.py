@@ -1,0 +1,146 @@
+"""The agent's loop: one ``schedule.Scheduler``, one thread, jobs that never overlap.
+
+Jobs (each can be switched off in the settings):
+
+* sync (Task 1) every ``SYNC_INTERVAL_MINUTES`` -- ``ENABLE_AUTO_SYNC``;
+* PLC (every ``PLC_POLL_INTERVAL_SECONDS``): first any stored batch the PLC has not confirmed
+  is written (Task 1's restart rule; only with ``ENABLE_AUTO_SYNC``), then the read area is
+  read (Task 2, ``ENABLE_PLC_READ``);
+* push (Task 3) every ``PUSH_INTERVAL_SECONDS`` -- ``ENABLE_PUSH``;
+* health (Task 4) every ``HEALTH_INTERVAL_SECONDS`` -- ``ENABLE_HEALTH``.
+
+Chaining keeps a busy line fed: when Task 2 stores a finished (or failed) batch the push
+runs at once, and when a push empties ``mo_batch`` the sync runs at once, so the line waits
+at most about one PLC poll interval for its next set instead of the sync interval.
+A sync that failed on Odoo or the PLC while the queue is empty is tried again at the push
+interval rather than an hour later.
+
+Signals only set a flag; the loop ends after the job that is running.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from typing import Any, Callable
+
+import schedule
+
+from .config import Settings
+from .odoo_gateway import OdooError, OdooGatewayError
+from .plc import PlcError
+from .tasks import AgentTasks, PushResult, ReadResult, SyncResult
+
+logger = logging.getLogger(__name__)
+
+MAX_SLEEP_SECONDS = 0.2
+
+
+class AgentService:
+    def __init__(self, settings: Settings, tasks: AgentTasks,
+                 *, scheduler: schedule.Scheduler | None = None):
+        self.settings = settings
+        self.tasks = tasks
+        self.scheduler = scheduler or schedule.Scheduler()
+        self._stop = threading.Event()
+        self._sync_failed = False
+        self.job_runs: dict[str, int] = {"sync": 0, "plc": 0, "push": 0, "health": 0}
+
+    # ------------------------------------------------------------------ control
+
+    def request_stop(self, *_args: Any) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    def schedule_jobs(self) -> None:
+        s = self.settings
+        if s.enable_auto_sync:
+            self.scheduler.every(s.sync_interval_minutes).minutes.do(self.run_sync).tag("sync")
+        if s.enable_auto_sync or s.enable_plc_read:
+            self.scheduler.every(s.plc_poll_interval_seconds).seconds.do(self.run_plc).tag("plc")
+        if s.enable_push:
+            self.scheduler.every(s.push_interval_seconds).seconds.do(self.run_push).tag("push")
+        if s.enable_health:
+            self.scheduler.every(s.health_interval_seconds).seconds.do(self.run_health).tag("health")
+        enabled = [name for name, on in (("sync", s.enable_auto_sync), ("plc-read", s.enable_plc_read),
+                                         ("push", s.enable_push), ("health", s.enable_health)) if on]
+        logger.info("Scheduler: tasks enabled: %s", ", ".join(enabled) or "none")
+
+    def run(self, *, max_seconds: float | None = None) -> None:
+        """Run until a stop is requested (or ``max_seconds`` passed, for tests)."""
+        self.schedule_jobs()
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        logger.info("plc-agent running for line %s", self.settings.line_code)
+        # Start-up: the restart rule first, then the queue gets its first chance to fill.
+        if self.settings.enable_auto_sync:
+            self.run_sync()
+        if not self.stopping and self.settings.enable_plc_read:
+            self.run_plc()
+        if not self.stopping and self.settings.enable_push:
+            self.run_push()
+        while not self.stopping:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            self.scheduler.run_pending()
+            idle = self.scheduler.idle_seconds
+            wait = MAX_SLEEP_SECONDS if idle is None else min(max(idle, 0.0), MAX_SLEEP_SECONDS)
+            self._stop.wait(wait)
+        self.scheduler.clear()
+        logger.info("plc-agent stopped")
+
+    # ------------------------------------------------------------------ jobs
+
+    def _guard(self, task: str, func: Callable[[], Any]) -> Any:
+        """Run one task; an error is logged, never raised into the scheduler."""
+        try:
+            return func()
+        except PlcError as exc:
+            logger.warning("[%s] PLC problem, retried at the next run: %s", task, exc)
+        except OdooError as exc:
+            logger.error("[%s] Odoo refused the call: %s", task, exc)
+        except OdooGatewayError as exc:
+            logger.warning("[%s] Odoo unavailable, retried at the next run: %s", task, exc)
+        except Exception:
+            logger.exception("[%s] Error in task", task)
+        return None
+
+    def run_sync(self) -> SyncResult | None:
+        self.job_runs["sync"] += 1
+        result = self._guard("TASK 1", self.tasks.sync)
+        self._sync_failed = result is None
+        if self._sync_failed:
+            logger.info("[TASK 1] Will retry in %s s if the queue stays empty",
+                        f"{self.settings.push_interval_seconds:g}")
+        return result
+
+    def run_plc(self) -> ReadResult | None:
+        self.job_runs["plc"] += 1
+        if self.settings.enable_auto_sync and self._guard("TASK 1", self.tasks.pending_count):
+            self._guard("TASK 1", self.tasks.write_stored_batches)
+        if not self.settings.enable_plc_read or self.stopping:
+            return None
+        result: ReadResult | None = self._guard("TASK 2", self.tasks.read_plc)
+        if result is not None and result.stored and self.settings.enable_push and not self.stopping:
+            self.run_push()
+        return result
+
+    def run_push(self) -> PushResult | None:
+        self.job_runs["push"] += 1
+        result: PushResult | None = self._guard("TASK 3", self.tasks.push)
+        if self.settings.enable_auto_sync and not self.stopping and result is not None:
+            if result.emptied_queue or (self._sync_failed and result.remaining == 0):
+                self.run_sync()
+        return result
+
+    def run_health(self) -> None:
+        self.job_runs["health"] += 1
+        self._guard("TASK 4", self.tasks.health)

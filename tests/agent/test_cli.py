@@ -1,0 +1,116 @@
+"""The ``plc-agent`` command: help, exit codes, init-db / status / check, one instance per
+database, SIGTERM, and no secret in any output."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from plc_agent import __version__
+from plc_agent.cli import main
+
+from .helpers import wait_until
+from .test_faults import _agent_env, agent
+
+
+def test_help_and_version(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for word in ("run", "once", "status", "check", "init-db", "simulate-plc", "exit codes", "3  another"):
+        assert word in out
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+    assert main(["once", "bogus"]) == 2
+    assert main([]) == 2
+
+
+def test_bad_configuration_exits_2_naming_every_setting(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "PLC_PORT": "x", "ODOO_PASSWORD": "pw-never-shown",
+           "DATABASE_URL": "oracle://u:dbpw-never-shown@h/db"}
+    p = subprocess.run([sys.executable, "-m", "plc_agent", "status"], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    for name in ("PLC_LINE_CODE", "ODOO_URL", "ODOO_DATABASE", "ODOO_USERNAME", "PLC_PORT", "DATABASE_URL"):
+        assert name in p.stderr
+    assert "never-shown" not in p.stderr + p.stdout
+
+
+def test_init_db_status_check(agent_settings, odoo_standin, plc_simulator, tmp_path):
+    p = agent(agent_settings, "init-db", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    odoo_standin.add_mo()
+    assert agent(agent_settings, "once", "sync", cwd=tmp_path).returncode == 0
+    assert agent(agent_settings, "once", "health", cwd=tmp_path).returncode == 0
+    p = agent(agent_settings, "status", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "Queue: 1 total, 1 in progress, 0 finished" in p.stdout
+    assert "WH/MO/00001" in p.stdout and "Odoo: OK" in p.stdout and "PLC:  OK" in p.stdout
+    p = agent(agent_settings, "check", cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.count(" OK ") >= 5
+    plc_simulator.stop()
+    p = agent(agent_settings, "check", cwd=tmp_path)
+    assert p.returncode == 4
+    assert "plc:" in p.stdout and "PROBLEM" in p.stdout
+    for out in (p.stdout, p.stderr):
+        assert agent_settings.odoo_password not in out
+
+
+def test_second_run_refuses_and_sigterm_stops_the_first(agent_settings, odoo_standin, plc_simulator,
+                                                        tmp_path):
+    odoo_standin.add_mo()
+    first = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=_agent_env(agent_settings),
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: plc_simulator.received_sets, timeout=30, what="the agent to write the PLC")
+        second = agent(agent_settings, "run", cwd=tmp_path)
+        assert second.returncode == 3, second.stderr
+        assert f"pid {first.pid}" in second.stderr
+        once = agent(agent_settings, "once", "push", cwd=tmp_path)
+        assert once.returncode == 3
+    finally:
+        first.send_signal(signal.SIGTERM)
+        try:
+            _, err = first.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            first.kill()
+            raise
+    assert first.returncode == 0, err
+    assert "plc-agent stopped" in err
+    assert "[TASK 1]" in err
+    assert agent_settings.odoo_password not in err
+    # after the stop the database is free again
+    assert agent(agent_settings, "once", "health", cwd=tmp_path).returncode == 0
+
+
+def test_simulate_plc_command_serves_modbus(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "plc_agent", "simulate-plc", "--port", str(port),
+                             "--batch-seconds", "0.1", "--seed", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        from plc_agent.plc import PlcLink
+        from plc_agent.register_map import load_register_map
+
+        link = PlcLink("127.0.0.1", port, 1, load_register_map(), timeout=1.0)
+
+        def answers() -> bool:
+            try:
+                return link.read_write_handshake() == 1
+            except Exception:
+                return False
+
+        wait_until(answers, timeout=20, what="simulate-plc to answer")
+        link.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0

@@ -1,0 +1,121 @@
+"""Configuration: old names and defaults, .env files, every bad setting named, no secret shown."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from plc_agent.config import ConfigError, Settings, load_settings, mask_url
+
+from .conftest import base_environ
+
+
+def test_defaults_keep_the_old_names_and_values(tmp_path: Path):
+    s = load_settings(base_environ(tmp_path), None)
+    assert isinstance(s, Settings)
+    assert s.enable_auto_sync is True
+    assert s.sync_interval_minutes == 60
+    assert s.sync_batch_limit == 10
+    assert s.plc_port == 502 and s.plc_unit_id == 1
+    assert s.plc_poll_interval_seconds == 5.0
+    assert s.database_url == f"sqlite:///{tmp_path / 'data' / 'plc_agent.sqlite3'}"
+    assert s.status_file == tmp_path / "data" / "status.json"
+    assert s.register_map_file is None
+    assert s.log_level == "INFO"
+    with pytest.raises(Exception):
+        s.plc_port = 1  # frozen
+
+
+def test_env_file_and_environment_override(tmp_path: Path):
+    env_file = tmp_path / "agent.env"
+    env_file.write_text(
+        "ENABLE_AUTO_SYNC=false\nSYNC_INTERVAL_MINUTES=15\nSYNC_BATCH_LIMIT=4\n"
+        "ODOO_PASSWORD=from-file\nPLC_HOST=10.0.0.5\nDATABASE_URL=postgresql://u:pw@db/plc\n",
+        encoding="utf-8",
+    )
+    environ = base_environ(tmp_path, SYNC_BATCH_LIMIT="7")
+    del environ["ODOO_PASSWORD"]
+    s = load_settings(environ, env_file)
+    assert s.enable_auto_sync is False
+    assert s.sync_interval_minutes == 15
+    assert s.sync_batch_limit == 7  # the environment wins over the file
+    assert s.odoo_password == "from-file"
+    assert s.plc_host == "10.0.0.5"
+    assert s.database_url == "postgresql://u:pw@db/plc"
+    assert s.masked_database_url == "postgresql://u:***@db/plc"
+
+
+def test_every_bad_setting_is_named_in_one_error(tmp_path: Path):
+    environ = {
+        "PLC_LINE_CODE": "FM 1!",
+        "ODOO_URL": "ftp://odoo",
+        "ODOO_DATABASE": "",
+        "ENABLE_AUTO_SYNC": "maybe",
+        "SYNC_INTERVAL_MINUTES": "0",
+        "SYNC_BATCH_LIMIT": "ten",
+        "BATCH_STUCK_THRESHOLD_MINUTES": "-5",
+        "DATABASE_URL": "mysql://root:hunter2@db/plc",
+        "PLC_PORT": "70000",
+        "PLC_UNIT_ID": "300",
+        "PLC_TIMEOUT_SECONDS": "0",
+        "PLC_POLL_INTERVAL_SECONDS": "nan",
+        "PUSH_INTERVAL_SECONDS": "-1",
+        "HEALTH_INTERVAL_SECONDS": "x",
+        "ENABLE_PUSH": "2",
+        "ACTUAL_MAX_FACTOR": "0.5",
+        "LOG_LEVEL": "LOUD",
+        "REGISTER_MAP_FILE": str(tmp_path / "missing.toml"),
+        "ODOO_TIMEOUT_SECONDS": "inf",
+    }
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ, tmp_path / "no-such.env")
+    text = str(info.value)
+    names = [
+        "env file", "PLC_LINE_CODE", "ODOO_URL", "ODOO_DATABASE", "ODOO_USERNAME", "ODOO_PASSWORD",
+        "ENABLE_AUTO_SYNC", "SYNC_INTERVAL_MINUTES", "SYNC_BATCH_LIMIT",
+        "BATCH_STUCK_THRESHOLD_MINUTES", "DATABASE_URL", "PLC_PORT", "PLC_UNIT_ID",
+        "PLC_TIMEOUT_SECONDS", "PLC_POLL_INTERVAL_SECONDS", "PUSH_INTERVAL_SECONDS",
+        "HEALTH_INTERVAL_SECONDS", "ENABLE_PUSH", "ACTUAL_MAX_FACTOR", "LOG_LEVEL",
+        "REGISTER_MAP_FILE", "ODOO_TIMEOUT_SECONDS",
+    ]
+    for name in names:
+        assert any(p.startswith(name) for p in info.value.problems), f"{name} not named:\n{text}"
+    assert len(info.value.problems) == len(names)
+    assert "hunter2" not in text
+    assert "root:***@db" in text
+
+
+def test_passwords_never_in_errors(tmp_path: Path):
+    environ = base_environ(tmp_path, ODOO_URL="http://admin:s3cret@odoo:8069",
+                           DATABASE_URL="postgres://plc:dbpass@db/plc")
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ, None)
+    text = str(info.value)
+    assert "s3cret" not in text and "dbpass" not in text
+    assert "ODOO_URL: must not carry credentials" in text
+    assert "DATABASE_URL: write postgresql://" in text
+
+
+def test_settings_repr_and_describe_hide_secrets(tmp_path: Path, caplog):
+    s = load_settings(base_environ(tmp_path, ODOO_PASSWORD="topsecret",
+                                   DATABASE_URL="postgresql://plc:dbpass@db/plc"), None)
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("plc_agent.test").info("settings: %r %s", s, s.describe())
+    assert "topsecret" not in caplog.text and "dbpass" not in caplog.text
+    assert s.describe()["odoo_password"] == "***"
+
+
+@pytest.mark.parametrize(
+    "url, masked",
+    [
+        ("postgresql://plc:pw@db:5432/plc", "postgresql://plc:***@db:5432/plc"),
+        ("postgresql://plc@db/plc", "postgresql://plc:***@db/plc"),
+        ("sqlite:///data/q.sqlite3", "sqlite:///data/q.sqlite3"),
+        ("http://odoo:8069", "http://odoo:8069"),
+        ("https://u:p%40ss@odoo", "https://u:***@odoo"),
+    ],
+)
+def test_mask_url(url: str, masked: str):
+    assert mask_url(url) == masked

@@ -1,0 +1,139 @@
+"""The Odoo gateway over odoorpc against the stand-in Odoo: round trips, errors, no secrets."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from plc_agent.odoo_gateway import (
+    OdooError,
+    OdooGateway,
+    OdooProtocolError,
+    OdooUnavailable,
+)
+
+
+def gateway(standin, password: str | None = None, username: str | None = None) -> OdooGateway:
+    return OdooGateway(standin.url, standin.database, username or standin.username,
+                       password or standin.password, timeout=5)
+
+
+def test_login_once_then_one_round_trip_per_call(odoo_standin):
+    odoo_standin.add_mo()
+    gw = gateway(odoo_standin)
+    batches = gw.fetch_batches("FM1", 10)
+    assert len(batches) == 1
+    assert gw.rpc_count == 2  # common.login + execute_kw; no version_info, no context_get
+    assert odoo_standin.calls() == 2
+    assert odoo_standin.calls("version_info") == 0
+    gw.ping("FM1")
+    gw.fetch_batches("FM1", 10)
+    assert gw.rpc_count == 4 and odoo_standin.calls() == 4
+    b = batches[0]
+    assert b["mo_name"] == "WH/MO/00001" and b["batch_key"] == "FM1-1-1" and b["run"] == 1
+    assert b["components"][0] == {"silo": "101", "product_code": "RM-MAIZE", "product_name": "Maize",
+                                  "quantity": 550.0, "uom": "kg"}
+
+
+def test_api_key_works(odoo_standin):
+    odoo_standin.add_api_key("0123456789abcdef-api-key")
+    gw = gateway(odoo_standin, password="0123456789abcdef-api-key")
+    assert gw.ping("FM1")["line_exists"] is True
+
+
+def test_wrong_password_is_an_error_without_the_password(odoo_standin):
+    gw = gateway(odoo_standin, password="wrong-password-xyz")
+    with pytest.raises(OdooError) as info:
+        gw.fetch_batches("FM1", 10)
+    assert "plc-agent" in str(info.value)
+    assert "wrong-password-xyz" not in str(info.value)
+
+
+def test_access_error_and_user_error_are_odoo_errors(odoo_standin):
+    odoo_standin.add_user("clerk", "clerk-pw", plc_agent=False)
+    with pytest.raises(OdooError) as info:
+        gateway(odoo_standin, username="clerk", password="clerk-pw").ping("FM1")
+    assert info.value.name == "odoo.exceptions.AccessError"
+    assert not isinstance(info.value, OdooUnavailable)
+    with pytest.raises(OdooError) as info:
+        gateway(odoo_standin).fetch_batches("NOPE", 10)
+    assert info.value.name == "odoo.exceptions.UserError" and "NOPE" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["network", "http_500", "server_error", "serialization"])
+def test_transient_faults_are_unavailable(odoo_standin, kind):
+    gw = gateway(odoo_standin)
+    gw.ping("FM1")
+    odoo_standin.fail_next("plc_fetch_batches", kind)
+    with pytest.raises(OdooUnavailable):
+        gw.fetch_batches("FM1", 10)
+    assert gw.fetch_batches("FM1", 10) == []
+
+
+def test_server_down_and_timeout_are_unavailable(odoo_standin):
+    gw = OdooGateway(odoo_standin.url, odoo_standin.database, odoo_standin.username,
+                     odoo_standin.password, timeout=0.5)
+    gw.ping("FM1")
+    odoo_standin.fail_next("plc_ping", "slow", delay=2.0)
+    with pytest.raises(OdooUnavailable, match="no answer|timed out"):
+        gw.ping("FM1")
+    odoo_standin.go_down()
+    with pytest.raises(OdooUnavailable):
+        gw.ping("FM1")
+    odoo_standin.come_up()
+    assert gw.ping("FM1")["line_active"] is True
+
+
+@pytest.mark.parametrize(
+    "answer, field",
+    [
+        ([], "result: expected an object"),
+        ({"api_version": 2, "batches": []}, "result.api_version"),
+        ({"api_version": 1}, "result.batches: missing"),
+        ({"api_version": 1, "batches": [{"mo_id": "7"}]}, "batches[0].mo_id"),
+        ({"api_version": 1, "batches": [{
+            "mo_id": 1, "mo_name": "WH/MO/1", "run": 1, "batch_key": "FM1-1-1", "redelivered": False,
+            "product_code": "P", "product_name": "P", "quantity": 1.0, "uom": "kg", "bom_code": "B",
+            "line": "FM1", "components": [{"silo": "101", "quantity": "abc"}]}]},
+         "batches[0].components[0].quantity"),
+        ({"api_version": 1, "batches": [{
+            "mo_id": 1, "mo_name": "WH/MO/1", "run": 1, "batch_key": "FM1-1-1", "redelivered": False,
+            "quantity": 1.0, "line": "FM2", "components": []}]}, "batches[0].line"),
+    ],
+)
+def test_fetch_answer_shape_is_checked(answer, field):
+    with pytest.raises(OdooProtocolError) as info:
+        OdooGateway._check_batches(answer, "FM1", 10)
+    assert field in str(info.value)
+
+
+def test_password_never_in_logs_even_at_debug(odoo_standin, caplog):
+    caplog.set_level(logging.DEBUG)
+    gw = gateway(odoo_standin)
+    odoo_standin.add_mo()
+    gw.fetch_batches("FM1", 10)
+    gw.ping("FM1")
+    bad = gateway(odoo_standin, password="other-secret-123")
+    with pytest.raises(OdooError):
+        bad.ping("FM1")
+    assert any("jsonrpc" in r.name for r in caplog.records), "odoorpc's debug log was not captured"
+    assert odoo_standin.password not in caplog.text
+    assert "other-secret-123" not in caplog.text
+    for record in caplog.records:
+        assert odoo_standin.password not in record.getMessage()
+
+
+def test_report_batch_result_is_checked(odoo_standin):
+    mo_id = odoo_standin.add_mo()
+    gw = gateway(odoo_standin)
+    batch = gw.fetch_batches("FM1", 10)[0]
+    payload = {"mo_id": mo_id, "line": "FM1", "batch_key": batch["batch_key"],
+               "consumption": [{"silo": "101", "quantity": 551.0}], "finished_quantity": 999.0,
+               "status": "done", "started_at": None, "finished_at": None, "message": None}
+    first = gw.report_batch(payload)
+    assert first["status"] == "done" and first["duplicate"] is False
+    again = gw.report_batch(payload)
+    assert again["status"] == "done" and again["duplicate"] is True
+    changed = dict(payload, finished_quantity=1.0)
+    assert gw.report_batch(changed)["status"] == "rejected"

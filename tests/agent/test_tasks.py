@@ -1,0 +1,180 @@
+"""Tasks 1-4 one by one: refused batches, re-delivery, implausible values, outcomes, health."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+
+from plc_agent.database import utcnow
+
+from .helpers import batches, history, run_line_until_finished, wait_until
+
+MANY = tuple((str(101 + k), f"RM-{k}", f"Raw {k}", 10.0, "kg") for k in range(16))
+
+
+def test_batch_that_does_not_fit_is_reported_failed_not_written(tasks, engine, odoo_standin,
+                                                                plc_simulator, caplog):
+    ok = odoo_standin.add_mo()
+    bad_silo = odoo_standin.add_mo(components=(("A", "RM-X", "X", 10.0, "kg"),))
+    too_many = odoo_standin.add_mo(components=MANY)
+    caplog.set_level(logging.INFO, logger="plc_agent")
+    result = tasks.sync()
+    assert result.inserted == 3 and result.refused == 2
+    rows = {r.mo_id: r for r in batches(engine)}
+    assert rows[odoo_standin.mo(bad_silo)["name"]].plc_excluded
+    assert "'A'" in rows[odoo_standin.mo(bad_silo)["name"]].message
+    assert "16 components" in rows[odoo_standin.mo(too_many)["name"]].message
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(odoo_standin.mo(bad_silo)["name"] in m for m in errors)
+    # only the fitting batch went to the PLC, in its slot; the other slots are zeros
+    wait_until(lambda: plc_simulator.received_sets, what="set taken")
+    assert plc_simulator.received_sets == [[(1, 1, odoo_standin.mo(ok)["name"])]]
+
+    push = tasks.push()  # the refused ones are pushable at once
+    assert push.archived == 2
+    for mo_id in (bad_silo, too_many):
+        mo = odoo_standin.mo(mo_id)
+        assert mo["plc_state"] == "failed" and "Not sent to the PLC" in mo["plc_reason"]
+    assert {h.outcome for h in history(engine)} == {"failed"}
+
+    run_line_until_finished(tasks, engine)
+    assert tasks.push().archived == 1
+    assert odoo_standin.mo(ok)["plc_state"] == "done"
+
+
+def test_redelivered_mo_already_in_history_is_not_queued_again(tasks, engine, odoo_standin,
+                                                               plc_simulator, caplog):
+    mo_id = odoo_standin.add_mo(components=(("101", "RM-A", "A", 100.0, "kg"),))
+    tasks.sync()
+    run_line_until_finished(tasks, engine)
+    # Odoo rejects the report (the MO was cancelled meanwhile) and keeps it "sent".
+    odoo_standin.cancel_mo(mo_id)
+    caplog.set_level(logging.INFO, logger="plc_agent")
+    assert tasks.push().archived == 1
+    (h,) = history(engine)
+    assert h.outcome == "rejected" and "cancelled" in h.reason
+    assert any(r.levelno == logging.ERROR and "rejected" in r.getMessage() for r in caplog.records)
+    # Odoo delivers the MO again: the agent refuses to run it twice.
+    odoo_standin._mos[mo_id]["state"] = "confirmed"
+    wait_until(lambda: plc_simulator.state == "ready", what="PLC ready")
+    caplog.clear()
+    result = tasks.sync()
+    assert result.inserted == 0 and batches(engine) == []
+    name = odoo_standin.mo(mo_id)["name"]
+    assert any(r.levelno == logging.ERROR and name in r.getMessage() and "planner" in r.getMessage()
+               for r in caplog.records)
+    assert len(plc_simulator.received_sets) == 1
+
+
+def test_implausible_values_hold_the_batch_until_they_are_plausible(tasks, engine, odoo_standin,
+                                                                    plc_simulator, caplog):
+    odoo_standin.add_mo(components=(("101", "RM-A", "A", 100.0, "kg"),))
+    plc_simulator.set_garbage(True)
+    tasks.sync()
+    caplog.set_level(logging.WARNING, logger="plc_agent")
+    run_line_until_finished(tasks, engine, accept=("held",))
+    (row,) = batches(engine)
+    assert row.state == "held" and row.hold_reason
+    assert any("held" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert tasks.push().attempted == 0  # never pushed as it is
+    rmap = tasks.register_map
+    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]  # not acknowledged
+
+    # More than ACTUAL_MAX_FACTOR x plan is refused too.
+    comps = rmap.components
+    base = rmap.read_slot_address(1)
+    plc_simulator.set_registers(base + comps.quantity_at(0), comps.quantity_type.encode(100.5, "q"))
+    weight = rmap.read_fields["finished_weight"]
+    plc_simulator.set_registers(base + weight.offset, weight.type.encode(5000.0, "w"))
+    tasks.read_plc()
+    (row,) = batches(engine)
+    assert row.state == "held" and "finished weight 5000" in row.hold_reason
+
+    # The PLC corrects the value: re-evaluated at the next read, then finished and pushed.
+    plc_simulator.set_registers(base + weight.offset, weight.type.encode(99.0, "w"))
+    tasks.read_plc()
+    (row,) = batches(engine)
+    assert row.state == "finished" and row.hold_reason is None
+    assert row.components[0].actual_quantity == pytest.approx(100.5)
+    assert tasks.push().archived == 1
+
+
+def test_failed_batch_is_reported_failed_with_what_it_used(tasks, engine, odoo_standin, plc_simulator):
+    good, bad = odoo_standin.add_mo(), odoo_standin.add_mo()
+    plc_simulator.fail_batch(2)
+    tasks.sync()
+    run_line_until_finished(tasks, engine)
+    rows = batches(engine)
+    assert [r.state for r in rows] == ["finished", "failed"]
+    assert rows[1].status_operation and rows[1].message
+    assert tasks.push().archived == 2
+    assert odoo_standin.mo(good)["plc_state"] == "done"
+    failed = odoo_standin.mo(bad)
+    assert failed["plc_state"] == "failed" and failed["actuals"]
+    assert [h.outcome for h in history(engine)] == ["done", "failed"]
+    # the PLC got every acknowledgement and is ready for the next set
+    wait_until(lambda: plc_simulator.state == "ready", what="PLC ready")
+
+
+def test_recorded_outcome_is_archived_with_the_reason(tasks, engine, odoo_standin):
+    mo_id = odoo_standin.add_mo()
+    odoo_standin.answer_recorded(mo_id, "strict BoM")
+    tasks.sync()
+    run_line_until_finished(tasks, engine)
+    tasks.push()
+    (h,) = history(engine)
+    assert h.outcome == "recorded" and h.reason == "strict BoM"
+    assert h.report_payload["batch_key"] == h.batch_key
+
+
+def test_health_reports_queue_stuck_batches_and_both_ends(tasks, engine, odoo_standin,
+                                                          plc_simulator, agent_settings, caplog):
+    for _ in range(2):
+        odoo_standin.add_mo()
+    tasks.sync()
+    caplog.set_level(logging.INFO, logger="plc_agent")
+    report = tasks.health()
+    assert report.queue["total"] == 2 and report.queue["finished"] == 0
+    assert report.odoo["ok"] and report.plc["ok"] and report.stuck == []
+    data = json.loads(agent_settings.status_file.read_text())
+    assert data["queue"]["total"] == 2 and data["odoo"]["ok"] is True
+
+    # An hour later nothing was read: written but never seen is stuck.
+    tasks.clock = lambda: utcnow() + timedelta(hours=1)
+    odoo_standin.go_down()
+    plc_simulator.stop()
+    report = tasks.health()
+    assert len(report.stuck) == 2
+    assert all("never seen in the read area" in s["problem"] for s in report.stuck)
+    assert report.odoo["ok"] is False and report.plc["ok"] is False
+    assert any("[TASK 4] Stuck batch slot 1" in m for m in caplog.messages)
+    data = json.loads(agent_settings.status_file.read_text())
+    assert len(data["stuck"]) == 2 and data["plc"]["ok"] is False
+
+
+def test_torn_area_read_is_confirmed_by_one_request(tasks, engine, odoo_standin, plc_simulator,
+                                                    monkeypatch):
+    """The area takes several requests; a slot split between two of them may show the end
+    status with components of a moment before. Such a slot is read again in one request."""
+    import dataclasses
+
+    odoo_standin.add_mo()
+    tasks.sync()
+    wait_until(lambda: plc_simulator.completed_batches, what="batch done")
+    real = tasks.plc.read_read_area
+
+    def torn():
+        readings = real()
+        return [dataclasses.replace(r, components=()) if r.slot == 1 else r for r in readings]
+
+    monkeypatch.setattr(tasks.plc, "read_read_area", torn)
+    before = tasks.plc.request_count
+    result = tasks.read_plc()
+    (row,) = batches(engine)
+    assert row.state == "finished" and result.stored == 1 and result.held == 0
+    assert all(c.actual_quantity for c in row.components)
+    # area requests + 1 confirming read of slot 1 + 1 acknowledgement
+    assert tasks.plc.request_count - before == len(tasks.register_map.read_area_requests()) + 2
