@@ -6,9 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 
-import pytest
 
 from plc_agent import __version__
 from plc_agent.cli import main
