@@ -1,0 +1,67 @@
+# Copyright 2026 mrp-plc-bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+
+class MrpPlcSilo(models.Model):
+    _name = "mrp.plc.silo"
+    _description = "PLC Silo or Tank"
+    _order = "line_id, code"
+
+    code = fields.Char(
+        required=True,
+        help="The silo number the PLC knows (an integer from 1 to 65535).",
+    )
+    name = fields.Char(required=True)
+    line_id = fields.Many2one(
+        "mrp.plc.line", string="PLC Line", required=True, ondelete="cascade"
+    )
+    kind = fields.Selection(
+        [("silo", "Silo"), ("tank", "Tank")], default="silo", required=True
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        string="Product",
+        domain="[('type', 'in', ('product', 'consu'))]",
+        help="The product the silo holds now. Changing it does not change MOs "
+        "already sent to the line.",
+    )
+    lot_id = fields.Many2one(
+        "stock.production.lot",
+        string="Lot",
+        domain="[('product_id', '=', product_id)]",
+        help="The lot the silo holds now; needed for lot-tracked products.",
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        related="line_id.company_id", store=True, readonly=True
+    )
+
+    _sql_constraints = [
+        (
+            "line_code_unique",
+            "unique(line_id, code)",
+            "The code of a silo must be unique on its line.",
+        ),
+    ]
+
+    def name_get(self):
+        return [(silo.id, "%s - %s" % (silo.code, silo.name)) for silo in self]
+
+    @api.model
+    def _name_search(
+        self, name="", args=None, operator="ilike", limit=100, name_get_uid=None
+    ):
+        args = list(args or [])
+        if name:
+            args = [
+                "|",
+                ("code", "=ilike", name + "%"),
+                ("name", operator, name),
+            ] + args
+        return self._search(args, limit=limit, access_rights_uid=name_get_uid)
+
+    @api.onchange("product_id")
+    def _onchange_product_id(self):
+        if self.lot_id and self.lot_id.product_id != self.product_id:
+            self.lot_id = False

@@ -1,0 +1,49 @@
+# Copyright 2026 mrp-plc-bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from odoo.tests import tagged
+
+from .common import PlcBridgeCase, add_stock, build_plant, create_mo
+
+_logger = logging.getLogger(__name__)
+
+
+@tagged("post_install", "-at_install")
+class TestQueryCount(PlcBridgeCase):
+    def _count(self, line_code, limit):
+        self.env["base"].flush()
+        self.env["base"].invalidate_cache()
+        before = self.cr.sql_log_count
+        result = self.fetch(line_code, limit)
+        self.env["base"].flush()
+        return self.cr.sql_log_count - before, result
+
+    def test_fetch_query_count_is_flat(self):
+        plants = {}
+        for code, count in (("Q0", 1), ("Q10", 10), ("Q30", 30)):
+            plants[code] = build_plant(self.env, code)
+            for name in ("maize", "soy", "molasses"):
+                add_stock(self.env, plants[code]["products"][name], 100000.0)
+            for _i in range(count):
+                create_mo(self.env, plants[code]["bom"], 100.0)
+        # Warm the caches that a running server has warm already.
+        self._count("Q0", 10)
+        new10, result10 = self._count("Q10", 10)
+        new30, result30 = self._count("Q30", 30)
+        self.assertEqual(len(result10["batches"]), 10)
+        self.assertEqual(len(result30["batches"]), 30)
+        again10, result = self._count("Q10", 10)
+        again30, result = self._count("Q30", 30)
+        self.assertTrue(all(b["redelivered"] for b in result["batches"]))
+        _logger.info(
+            "QUERY COUNT plc_fetch_batches: claim 10 batches %d, 30 batches %d; "
+            "redeliver 10 batches %d, 30 batches %d",
+            new10,
+            new30,
+            again10,
+            again30,
+        )
+        self.assertLessEqual(new30, new10 + 3)
+        self.assertLessEqual(again30, again10 + 3)
+        self.assertLess(new10, 60)
