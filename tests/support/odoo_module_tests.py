@@ -30,6 +30,7 @@ def main(argv):
     config["test_enable"] = False
     odoo.registry(database)
     config["test_enable"] = True
+    config["test_tags"] = config["test_tags"] or "/" + module
     from odoo.tests import loader
     from odoo.tests.runner import OdooTestResult
 
