@@ -1,0 +1,120 @@
+"""Run the benchmarks: ``python -m bench [all|plc|odoo|idle|footprint|soak] ...``.
+
+Prints one table per benchmark, a summary of the targets, and writes the figures as JSON
+to ``bench/results/``. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import warnings
+from typing import Any, Callable
+
+from .common import BenchResult, BenchSkipped, describe_machine, machine_info, save_results
+
+BENCHMARKS = ("plc", "odoo", "idle", "footprint", "soak")
+
+
+def _runner(name: str, args: argparse.Namespace) -> Callable[[], BenchResult]:
+    if name == "plc":
+        from . import plc_io
+
+        return lambda: plc_io.run(repeat=args.repeat)
+    if name == "odoo":
+        from . import odoo_cost
+
+        return lambda: odoo_cost.run(pairs=args.pairs, keep_database=args.keep_database,
+                                     database=args.odoo_database)
+    if name == "idle":
+        from . import line_idle
+
+        return lambda: line_idle.run(sets=args.sets, old_interval_minutes=args.old_interval_minutes,
+                                     old_gaps=args.old_gaps)
+    if name == "footprint":
+        from . import footprint
+
+        return lambda: footprint.run(seconds=args.seconds)
+    if name == "soak":
+        from . import soak
+
+        return lambda: soak.run(batches=args.batches)
+    raise ValueError(name)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", nargs="*", default=["all"], choices=("all",) + BENCHMARKS,
+                        help="benchmarks to run (default: all)")
+    parser.add_argument("--repeat", type=int, default=200,
+                        help="plc: repetitions of each timed PLC operation (default 200)")
+    parser.add_argument("--pairs", type=int, default=9,
+                        help="odoo: pairs of identical MOs closed each way (default 9)")
+    parser.add_argument("--odoo-database", default=None,
+                        help="odoo: use this existing database (addon installed with demo data) "
+                             "instead of creating and dropping a bench_* one")
+    parser.add_argument("--keep-database", action="store_true",
+                        help="odoo: keep the bench_* database it created")
+    parser.add_argument("--sets", type=int, default=6,
+                        help="idle: sets of 10 batches run with the agent's policy (default 6)")
+    parser.add_argument("--old-interval-minutes", type=int, default=1,
+                        help="idle: SYNC_INTERVAL_MINUTES of the old-policy run (default 1, the "
+                             "smallest the setting allows; 0 skips the old-policy run)")
+    parser.add_argument("--old-gaps", type=int, default=3,
+                        help="idle: idle gaps measured under the old policy (default 3)")
+    parser.add_argument("--seconds", type=float, default=60.0,
+                        help="footprint: seconds measured in each phase (default 60)")
+    parser.add_argument("--batches", type=int, default=1000,
+                        help="soak: batches run through the simulator (default 1000)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the agent's log")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # pymodbus' classic datastore warns on every start; the figures do not depend on it.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    which = list(BENCHMARKS) if "all" in args.which else list(dict.fromkeys(args.which))
+    machine = machine_info()
+    print(f"Machine: {describe_machine(machine)}\n", flush=True)
+    results: list[BenchResult] = []
+    skipped: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    for name in which:
+        print(f"== running {name} ...", flush=True)
+        started = time.monotonic()
+        try:
+            result = _runner(name, args)()
+        except BenchSkipped as exc:
+            skipped[name] = str(exc)
+            print(f"== {name}: SKIPPED: {exc}\n", flush=True)
+            continue
+        except Exception as exc:  # one broken benchmark must not hide the others' figures
+            logging.getLogger("bench").exception("benchmark %s failed", name)
+            failed[name] = f"{type(exc).__name__}: {exc}"
+            print(f"== {name}: FAILED: {failed[name]}\n", flush=True)
+            continue
+        result.seconds = time.monotonic() - started
+        results.append(result)
+        print(result.table(machine) + "\n", flush=True)
+    summary: list[Any] = [t for r in results for t in r.targets]
+    if summary:
+        print("== targets")
+        for target in summary:
+            print(f"- {target.line()}")
+    for name, why in skipped.items():
+        print(f"- {name}: skipped: {why}")
+    for name, why in failed.items():
+        print(f"- {name}: FAILED: {why}")
+    path = save_results(results, {**skipped, **{k: "FAILED: " + v for k, v in failed.items()}}, machine)
+    print(f"\nresults written to {path}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
