@@ -411,7 +411,12 @@ class AgentTasks:
                     continue
                 row = by_slot.get(reading.batch_no)
                 if row is None or row.mo_id != reading.mo_reference:
-                    continue  # an earlier set's batch, already stored and pushed
+                    # An earlier set's batch. If its acknowledgement was lost and it has since
+                    # been archived, acknowledge it now: the PLC raises its write handshake
+                    # only when every slot of the set is acknowledged.
+                    if self._archived_unacknowledged(session, reading):
+                        acks.append(reading.slot)
+                    continue
                 if row.state == BatchState.QUEUED.value:
                     continue  # the restart rule decides about unconfirmed batches
                 if row.state in PUSHABLE:
@@ -434,6 +439,16 @@ class AgentTasks:
             except PlcError as exc:
                 logger.warning("[TASK 2] Could not acknowledge slot %d (done at the next read): %s", slot, exc)
         return ReadResult(len(readings), stored, held, acknowledged)
+
+    @staticmethod
+    def _archived_unacknowledged(session: Session, reading: SlotReading) -> bool:
+        if reading.status_read_data != 0 or not (reading.status_manufacturing or reading.status_operation):
+            return False
+        found = session.scalar(
+            select(MoHistory.id).where(MoHistory.batch_no == reading.batch_no,
+                                       MoHistory.mo_id == reading.mo_reference).limit(1)
+        )
+        return found is not None
 
     def _confirm_endings(self, readings: list[SlotReading]) -> list[SlotReading]:
         """Read again, in one request each, the slots that newly report an ended batch.

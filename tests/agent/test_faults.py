@@ -231,3 +231,30 @@ def test_killed_at_each_point_then_restarted(agent_settings, engine, odoo_standi
     assert plc_simulator.protocol_violations == []
     assert len(history(engine)) == 5
     assert odoo_standin.calls("plc_fetch_batches") == 2
+
+
+def test_acknowledgement_lost_before_archive_is_sent_again(tasks, engine, odoo_standin, plc_simulator,
+                                                           monkeypatch):
+    """The PLC raises its write handshake only once every read slot is acknowledged. If the
+    acknowledgement of a stored batch fails and the batch is then pushed and archived, the
+    next read must acknowledge it again from the history, or the line waits for ever."""
+    rmap = tasks.register_map
+    odoo_standin.add_mo()
+    tasks.sync()
+    real_ack = tasks.plc.acknowledge_read
+
+    def failing_ack(slot: int) -> None:
+        raise PlcError("simulated drop while acknowledging")
+
+    monkeypatch.setattr(tasks.plc, "acknowledge_read", failing_ack)
+    run_line_until_finished(tasks, engine)
+    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
+    assert tasks.push().archived == 1
+    assert batches(engine) == []
+    monkeypatch.setattr(tasks.plc, "acknowledge_read", real_ack)
+
+    assert tasks.read_plc().acknowledged == 1
+    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [1]
+    wait_until(lambda: plc_simulator.registers(rmap.write_handshake_address, 1) == [1],
+               what="the PLC to be ready for the next set")
+    assert tasks.read_plc().acknowledged == 0  # acknowledged once, not on every read
