@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 
 API_VERSION = 1
 MAX_FETCH_LIMIT = 100
+# Far beyond any batch in any UoM, and low enough that rounding to a UoM's precision
+# cannot overflow a float.
+MAX_QUANTITY = 1e12
 # PLC states in which the MO belongs to its line and must not move to another one.
 PLC_LOCKED_STATES = ("sent", "done", "recorded", "failed")
 PLC_REPORTED_STATES = ("done", "recorded", "failed")
@@ -231,8 +234,8 @@ class MrpProduction(models.Model):
     @api.model
     def plc_ping(self, line_code):
         self._plc_check_access()
-        if not isinstance(line_code, str) or not line_code:
-            raise UserError(_("line_code must be a non-empty string."))
+        if not isinstance(line_code, str) or not line_code or "\x00" in line_code:
+            raise UserError(_("line_code must be a non-empty string without NUL."))
         line = (
             self.env["mrp.plc.line"]
             .sudo()
@@ -327,8 +330,8 @@ class MrpProduction(models.Model):
 
     @api.model
     def _plc_get_line(self, line_code):
-        if not isinstance(line_code, str) or not line_code:
-            raise UserError(_("line_code must be a non-empty string."))
+        if not isinstance(line_code, str) or not line_code or "\x00" in line_code:
+            raise UserError(_("line_code must be a non-empty string without NUL."))
         line = (
             self.env["mrp.plc.line"].sudo().search([("code", "=", line_code)], limit=1)
         )
@@ -410,6 +413,17 @@ class MrpProduction(models.Model):
         empty_silos = line.silo_ids.filtered(lambda s: not s.product_id)
         reasons = {}
         for production in self:
+            if production.company_id != line.company_id:
+                # The line doses from its own company's stock.
+                reasons[production.id] = _(
+                    "The MO belongs to company %(company)s, line %(line)s to "
+                    "%(line_company)s."
+                ) % {
+                    "company": production.company_id.name,
+                    "line": line.code,
+                    "line_company": line.company_id.name,
+                }
+                continue
             moves = production._plc_open_raw_moves()
             if not moves:
                 reasons[production.id] = _("The MO has no component to dose.")
@@ -599,7 +613,13 @@ class MrpProduction(models.Model):
                 _("%(field)s: must be a number, got %(value)r.")
                 % {"field": field, "value": value}
             )
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise PlcRejected(
+                _("%(field)s: must be below %(max)g, got a larger number.")
+                % {"field": field, "max": MAX_QUANTITY}
+            )
         if math.isnan(value) or math.isinf(value):
             raise PlcRejected(
                 _("%(field)s: must be a finite number, got %(value)r.")
@@ -610,7 +630,20 @@ class MrpProduction(models.Model):
                 _("%(field)s: must not be negative, got %(value)r.")
                 % {"field": field, "value": value}
             )
-        return value
+        if value >= MAX_QUANTITY:
+            raise PlcRejected(
+                _("%(field)s: must be below %(max)g, got %(value)r.")
+                % {"field": field, "max": MAX_QUANTITY, "value": value}
+            )
+        # -0.0 is 0.0: the digest must not depend on how the agent wrote zero.
+        return value + 0.0
+
+    @api.model
+    def _plc_check_text(self, value, field):
+        # PostgreSQL text cannot hold NUL; failing in SQL instead would raise, which
+        # the agent takes for a passing error and retries forever.
+        if "\x00" in value:
+            raise PlcRejected(_("%s: must not contain NUL characters.") % field)
 
     @api.model
     def _plc_parse_datetime(self, value, field):
@@ -626,13 +659,14 @@ class MrpProduction(models.Model):
             text = text[:-1] + "+00:00"
         try:
             moment = datetime.datetime.fromisoformat(text)
-        except ValueError:
+            if moment.tzinfo is not None:
+                # Overflows for the first and last hours of the datetime range.
+                moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        except (ValueError, OverflowError):
             raise PlcRejected(
                 _("%(field)s: not an ISO 8601 date and time: %(value)r.")
                 % {"field": field, "value": value}
             )
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
         return moment.replace(microsecond=0)
 
     @api.model
@@ -659,6 +693,7 @@ class MrpProduction(models.Model):
                     _("%(field)s: must be a non-empty string, got %(value)r.")
                     % {"field": name, "value": payload[name]}
                 )
+            self._plc_check_text(payload[name], name)
         status = payload["status"]
         if status not in ("done", "failed"):
             raise PlcRejected(
@@ -686,6 +721,7 @@ class MrpProduction(models.Model):
                     _("%(where)s.silo: must be a non-empty string, got %(value)r.")
                     % {"where": where, "value": silo}
                 )
+            self._plc_check_text(silo, where + ".silo")
             if silo in consumption:
                 raise PlcRejected(
                     _("%(where)s.silo: silo %(silo)s appears more than once.")
@@ -699,6 +735,8 @@ class MrpProduction(models.Model):
             raise PlcRejected(
                 _("message: must be a string or null, got %r.") % (message,)
             )
+        if message is not None:
+            self._plc_check_text(message, "message")
         data = {
             "mo_id": mo_id,
             "line": payload["line"],

@@ -125,6 +125,19 @@ class TestFetch(PlcBridgeCase):
         self.assertEqual(again[0], first[0])
         self.assertEqual(production.plc_consumption_ids, lines)
 
+    def test_mo_of_another_company_is_blocked(self):
+        other_company = self.env["res.company"].create({"name": "Other feed mill"})
+        self.bom.company_id = False
+        companies = [other_company.id, self.env.company.id]
+        env = self.env(context=dict(self.env.context, allowed_company_ids=companies))
+        production = create_mo(env, self.bom.with_env(env), 100.0)
+        self.assertEqual(production.company_id, other_company)
+        self.assertEqual(production.plc_line_id, self.line)
+        self.assertEqual(self.fetch()["batches"], [])
+        self.assertEqual(production.plc_state, "blocked")
+        self.assertIn("Other feed mill", production.plc_reason)
+        self.assertFalse(production.plc_consumption_ids)
+
     def test_line_isolation(self):
         other = build_plant(self.env, "T2")
         for name in ("maize", "soy", "molasses"):
@@ -235,6 +248,11 @@ class TestFetch(PlcBridgeCase):
         for limit in (0, 101, "10", 2.5, True, None):
             with self.assertRaisesRegex(UserError, "limit"):
                 self.fetch("T1", limit)
+        # PostgreSQL cannot compare a NUL: refused before any SQL.
+        with self.assertRaisesRegex(UserError, "line_code"):
+            self.fetch("T\x001")
+        with self.assertRaisesRegex(UserError, "line_code"):
+            self.Production.plc_ping("T\x001")
 
     def test_ping(self):
         result = self.Production.plc_ping("T1")

@@ -292,6 +292,17 @@ class TestReport(PlcBridgeCase):
         self.assertEqual(production.write_date, write_date)
         self.assertEqual(production.move_raw_ids.mapped("quantity_done"), moves_done)
 
+    def test_negative_zero_is_zero(self):
+        production = create_mo(self.env, self.bom, 1000.0)
+        payload = self.payload(self.send(production), {"101": -0.0})
+        self.assertEqual(self.report(payload)["status"], "done")
+        silo101 = production.plc_consumption_ids.filtered(
+            lambda c: c.silo_code == "101"
+        )
+        self.assertEqual(str(silo101.actual_qty), "0.0")
+        payload["consumption"][0]["quantity"] = 0
+        self.assertTrue(self.report(payload)["duplicate"])
+
     def test_reused_key_with_another_payload(self):
         production = create_mo(self.env, self.bom, 1000.0)
         payload = self.payload(self.send(production))
@@ -401,6 +412,22 @@ class TestReport(PlcBridgeCase):
             ("date not a string", change(finished_at=12345), "finished_at"),
             ("message not a string", change(message=5), "message"),
             ("unknown field", change(colour="red"), "colour"),
+            ("huge integer", quantity(10**400), "consumption[0].quantity"),
+            ("huge float", quantity(1e308), "consumption[0].quantity"),
+            ("huge finished", change(finished_quantity=1e300), "finished_quantity"),
+            ("NUL in line", change(line="T\x001"), "line"),
+            (
+                "NUL in silo",
+                change(consumption=[{"silo": "10\x001", "quantity": 1.0}]),
+                "consumption[0].silo",
+            ),
+            ("NUL in message", change(message="motor\x00"), "message"),
+            ("unicode line", change(line="T1\u00e9"), "line"),
+            (
+                "date out of range",
+                change(started_at="0001-01-01T00:00:00+01:00"),
+                "started_at",
+            ),
         ] + [
             ("missing " + name, without(name), name)
             for name in ("mo_id", "line", "batch_key", "consumption", "status")
