@@ -62,17 +62,8 @@ WRITE_FIELDS = (
     "status_manufacturing",
     "status_operation",
 )
-READ_FIELDS = (
-    "batch_no",
-    "mo_reference",
-    "bom_code",
-    "finished_goods",
-    "planned_quantity",
-    "status_manufacturing",
-    "status_operation",
-    "finished_weight",
-    "status_read_data",
-)
+# The read area carries every field the agent knows: the PLC echoes the batch and adds its results.
+READ_FIELDS = FIELD_NAMES
 STATUS_FIELDS = ("status_manufacturing", "status_operation", "status_read_data")
 
 
