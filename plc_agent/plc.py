@@ -189,23 +189,24 @@ class PlcLink:
 
     def read_read_area(self) -> list[SlotReading]:
         rmap = self.register_map
-        memory = self._read_plan(rmap.read_area_requests())
-        readings = []
-        for slot in range(1, rmap.slot_count + 1):
-            start = rmap.read_slot_address(slot)
-            words = [memory[start + i] for i in range(rmap.read_extent)]
-            readings.append(rmap.decode_read_slot(slot, words))
-        return readings
+        slots = self._read_slots(rmap.read_area_requests(), rmap.read_slot_address, rmap.read_extent)
+        return [rmap.decode_read_slot(slot, words) for slot, words in slots]
 
     def read_write_area(self) -> list[SlotBatch | None]:
         rmap = self.register_map
-        memory = self._read_plan(rmap.write_area_requests())
-        batches = []
-        for slot in range(1, rmap.slot_count + 1):
-            start = rmap.write_slot_address(slot)
-            words = [memory[start + i] for i in range(rmap.write_extent)]
-            batches.append(rmap.decode_write_slot(slot, words))
-        return batches
+        slots = self._read_slots(rmap.write_area_requests(), rmap.write_slot_address, rmap.write_extent)
+        return [rmap.decode_write_slot(slot, words) for slot, words in slots]
+
+    def _read_slots(
+        self, requests: list[tuple[int, int]], slot_address: Callable[[int], int], extent: int
+    ) -> list[tuple[int, list[int]]]:
+        """Every slot's words of one area, read with the area's coalesced request plan."""
+        memory = self._read_plan(requests)
+        slots = []
+        for slot in range(1, self.register_map.slot_count + 1):
+            start = slot_address(slot)
+            slots.append((slot, [memory[start + i] for i in range(extent)]))
+        return slots
 
     def write_slot(self, slot: int, batch: SlotBatch | None) -> None:
         """Write one slot in one request; None writes zeros (an empty slot)."""
