@@ -38,16 +38,22 @@ class PlcSimulator:
         register_map: RegisterMap,
         *,
         batch_seconds: float = 5.0,
+        batch_jitter: float = 0.0,
         noise: float = 0.02,
         seed: int | None = None,
         unit_id: int = 1,
     ) -> None:
         if batch_seconds < 0:
             raise ValueError(f"batch_seconds must be >= 0, got {batch_seconds}")
+        if not 0 <= batch_jitter <= 1:
+            raise ValueError(f"batch_jitter must be in [0, 1], got {batch_jitter}")
         if not 0 <= noise < 1:
             raise ValueError(f"noise must be in [0, 1), got {noise}")
         self.register_map = register_map
         self.batch_seconds = batch_seconds
+        # Each batch lasts batch_seconds x (1 +- batch_jitter): batches end at moments that
+        # have nothing to do with the agent's polling, as on a real line.
+        self.batch_jitter = batch_jitter
         self.noise = noise
         self.unit_id = unit_id
         self.host = ""
@@ -59,9 +65,12 @@ class PlcSimulator:
         self.state = "stopped"  # ready / running / waiting_ack
         self._random = random.Random(seed)
         self._fail_slots: set[int] = set()
+        self._hold: tuple[int, str] | None = None
+        self.held_at: tuple[int, str] | None = None  # where the line waits for `release()`
         self._garbage = False
         self._exceptions = False
         self._delay = 0.0
+        self._jitter = 0.0
         self._settings_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -127,6 +136,32 @@ class PlcSimulator:
         with self._settings_lock:
             self._fail_slots.add(slot)
 
+    def hold_before(self, slot: int, step: str) -> None:
+        """Stop the line just before its next batch in `slot` starts ("start") or ends ("end").
+
+        The line waits there until `release()`, so a test can make the PLC move at an exact
+        point of the agent's request sequence (for example between two read requests).
+        """
+        self.register_map.read_slot_address(slot)  # refuses a slot that does not exist
+        if step not in ("start", "end"):
+            raise ValueError(f"step must be 'start' or 'end', got {step!r}")
+        with self._settings_lock:
+            self._hold = (slot, step)
+
+    def release(self) -> None:
+        """Let a line stopped by `hold_before` go on."""
+        with self._settings_lock:
+            self._hold = None
+
+    async def _hold_point(self, slot: int, step: str) -> None:
+        while True:
+            with self._settings_lock:
+                if self._hold != (slot, step):
+                    break
+            self.held_at = (slot, step)
+            await asyncio.sleep(_POLL_SECONDS)
+        self.held_at = None
+
     def set_garbage(self, enabled: bool) -> None:
         """Finished batches report 0xFFFF words for consumption and finished weight."""
         with self._settings_lock:
@@ -140,6 +175,12 @@ class PlcSimulator:
     def set_response_delay(self, seconds: float) -> None:
         with self._settings_lock:
             self._delay = max(0.0, seconds)
+
+    def set_response_jitter(self, seconds: float) -> None:
+        """Answer each request after a random 0..`seconds` delay, so that the line moves at
+        random moments between the requests of one area read."""
+        with self._settings_lock:
+            self._jitter = max(0.0, seconds)
 
     def drop_connections(self) -> None:
         """Close every open client connection now; the listener stays."""
@@ -264,6 +305,8 @@ class PlcSimulator:
     ) -> ExcCodes | None:
         with self._settings_lock:
             delay, exceptions = self._delay, self._exceptions
+            if self._jitter:
+                delay += self._random.uniform(0.0, self._jitter)
         if delay:
             await asyncio.sleep(delay)
         if exceptions:
@@ -295,6 +338,7 @@ class PlcSimulator:
             batches = self._take_set()
             self.state = "running"
             for slot, batch in batches:
+                await self._hold_point(slot, "start")
                 await self._run_batch(slot, batch)
             self.state = "waiting_ack"
             while batches and not all(self._peek(rmap.read_ack_address(slot))[0] == 1 for slot, _ in batches):
@@ -337,7 +381,10 @@ class PlcSimulator:
         self._put(slot, "finished_goods", batch.finished_goods)
         self._put(slot, "planned_quantity", batch.planned_quantity)
         logger.info("PLC simulator: slot %d batch %d %s started", slot, batch.batch_no, batch.mo_reference)
-        await asyncio.sleep(self.batch_seconds)
+        jitter = self.batch_jitter
+        await asyncio.sleep(self.batch_seconds * self._random.uniform(1 - jitter, 1 + jitter) if jitter
+                            else self.batch_seconds)
+        await self._hold_point(slot, "end")
 
         with self._settings_lock:
             fail = slot in self._fail_slots
