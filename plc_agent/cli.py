@@ -357,7 +357,12 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     register_map = None
     try:
         register_map = _load_map(settings)
-        line("register map", True, f"{register_map.source}, {register_map.slot_count} slots")
+        plan = ", ".join(f"{a}-{a + n - 1}" for a, n in register_map.read_area_requests())
+        split = ", ".join(map(str, sorted(register_map.read_slots_split))) or "none"
+        line("register map", True,
+             f"{register_map.source}, {register_map.slot_count} slots; read area in "
+             f"{len(register_map.read_area_requests())} requests ({plan}); slots cut between "
+             f"two requests: {split}")
     except (RegisterMapError, OSError) as exc:
         line("register map", False, str(exc))
     odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,

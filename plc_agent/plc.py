@@ -192,6 +192,11 @@ class PlcLink:
         slots = self._read_slots(rmap.read_area_requests(), rmap.read_slot_address, rmap.read_extent)
         return [rmap.decode_read_slot(slot, words) for slot, words in slots]
 
+    def read_read_slot(self, slot: int) -> SlotReading:
+        """One read slot in a single request: every word of it from the same moment."""
+        rmap = self.register_map
+        return rmap.decode_read_slot(slot, self.read_registers(rmap.read_slot_address(slot), rmap.read_extent))
+
     def read_write_area(self) -> list[SlotBatch | None]:
         rmap = self.register_map
         slots = self._read_slots(rmap.write_area_requests(), rmap.write_slot_address, rmap.write_extent)

@@ -7,6 +7,8 @@ so the agent never starts with a map that would write one field over another.
 
 from __future__ import annotations
 
+import functools
+
 import logging
 import math
 import struct
@@ -407,6 +409,22 @@ class RegisterMap:
             [(self.read_slot_address(s), self.read_extent) for s in range(1, self.slot_count + 1)],
             self.max_read_registers,
         )
+
+    @functools.cached_property
+    def read_slots_split(self) -> frozenset[int]:
+        """Read slots that the area's request plan cuts between two requests.
+
+        Such a slot is assembled from two moments, so whatever the agent decides about it
+        (store, acknowledge) must come from a read of the slot in one request instead.
+        """
+        bounds = [(start, start + count) for start, count in self.read_area_requests()]
+        split = set()
+        for slot in range(1, self.slot_count + 1):
+            start = self.read_slot_address(slot)
+            end = start + self.read_extent
+            if not any(lo <= start and end <= hi for lo, hi in bounds):
+                split.add(slot)
+        return frozenset(split)
 
     def write_area_requests(self) -> list[tuple[int, int]]:
         return plan_requests(

@@ -399,7 +399,7 @@ class AgentTasks:
 
     def read_plc(self) -> ReadResult:
         """Read the whole read area once, store actuals and states, acknowledge stored batches."""
-        readings = self._confirm_endings(self.plc.read_read_area())
+        readings = self._settle_split_slots(self.plc.read_read_area())
         now = self.clock()
         acks: list[int] = []
         stored = held = 0
@@ -420,7 +420,7 @@ class AgentTasks:
                 if row.state == BatchState.QUEUED.value:
                     continue  # the restart rule decides about unconfirmed batches
                 if row.state in PUSHABLE:
-                    if reading.status_read_data == 0 and (reading.status_manufacturing or reading.status_operation):
+                    if _ended_unacknowledged(reading):
                         acks.append(reading.slot)  # stored earlier, acknowledgement was lost
                     continue
                 if reading.status_read_data == 1:
@@ -442,7 +442,7 @@ class AgentTasks:
 
     @staticmethod
     def _archived_unacknowledged(session: Session, reading: SlotReading) -> bool:
-        if reading.status_read_data != 0 or not (reading.status_manufacturing or reading.status_operation):
+        if not _ended_unacknowledged(reading):
             return False
         found = session.scalar(
             select(MoHistory.id).where(MoHistory.batch_no == reading.batch_no,
@@ -450,30 +450,28 @@ class AgentTasks:
         )
         return found is not None
 
-    def _confirm_endings(self, readings: list[SlotReading]) -> list[SlotReading]:
-        """Read again, in one request each, the slots that newly report an ended batch.
+    def _settle_split_slots(self, readings: list[SlotReading]) -> list[SlotReading]:
+        """Read again, in one request each, the split slots that show an ended batch.
 
-        The whole area takes several Modbus requests, and the PLC may finish a batch between
-        two of them: a slot split across requests can then show the end status with the
-        components of a moment before. One request is answered from one moment, so a
-        finished or failed batch is only stored from a single-request read of its slot.
+        The whole area takes several Modbus requests and the PLC moves on between them: a
+        slot cut between two requests can combine one batch's number with another batch's
+        status, acknowledgement word or actuals. Every store and every acknowledgement is
+        decided on an ended, unacknowledged reading, so such a reading of a split slot is
+        replaced by a single-request read of that slot, which is answered from one moment.
         """
-        with self.read_sessions() as session:
-            active = dict(session.execute(
-                select(MoBatch.batch_no, MoBatch.mo_id).where(
-                    MoBatch.plc_excluded.is_(False),
-                    MoBatch.state.in_((BatchState.WRITTEN.value, BatchState.RUNNING.value,
-                                       BatchState.HELD.value)),
-                )
-            ).all())
-        rmap = self.register_map
+        split = self.register_map.read_slots_split
         out = []
         for reading in readings:
-            if (not reading.is_empty and reading.status_read_data == 0
-                    and (reading.status_manufacturing == 1 or reading.status_operation == 1)
-                    and active.get(reading.batch_no) == reading.mo_reference):
-                words = self.plc.read_registers(rmap.read_slot_address(reading.slot), rmap.read_extent)
-                reading = rmap.decode_read_slot(reading.slot, words)
+            if reading.slot in split and _ended_unacknowledged(reading):
+                settled = self.plc.read_read_slot(reading.slot)
+                if settled != reading:
+                    logger.info(
+                        "[TASK 2] Slot %d changed during the area read (batch %d %s, now %d %s, "
+                        "status %d/%d/%d); deciding on its single-request read", reading.slot,
+                        reading.batch_no, reading.mo_reference, settled.batch_no, settled.mo_reference,
+                        settled.status_manufacturing, settled.status_operation, settled.status_read_data,
+                    )
+                reading = settled
             out.append(reading)
         return out
 
@@ -736,3 +734,9 @@ def _silo_id(code: str) -> int | None:
         return None
     value = int(text)
     return value if 1 <= value <= 0xFFFF else None
+
+
+def _ended_unacknowledged(reading: SlotReading) -> bool:
+    """The slot reports a batch that has ended and that the agent has not acknowledged."""
+    return (not reading.is_empty and reading.status_read_data == 0
+            and (reading.status_manufacturing == 1 or reading.status_operation == 1))

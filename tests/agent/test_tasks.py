@@ -155,26 +155,22 @@ def test_health_reports_queue_stuck_batches_and_both_ends(tasks, engine, odoo_st
     assert len(data["stuck"]) == 2 and data["plc"]["ok"] is False
 
 
-def test_torn_area_read_is_confirmed_by_one_request(tasks, engine, odoo_standin, plc_simulator,
-                                                    monkeypatch):
-    """The area takes several requests; a slot split between two of them may show the end
-    status with components of a moment before. Such a slot is read again in one request."""
-    import dataclasses
-
+def test_only_cut_slots_that_show_an_end_are_read_again(tasks, engine, odoo_standin, plc_simulator):
+    """Slot 1 is read whole by the area's first request; slot 2 is cut between the first and
+    the second, so its end is confirmed by one more request of slot 2 alone (see
+    test_torn_read.py for the PLC moving between the two)."""
+    assert 1 not in tasks.register_map.read_slots_split and 2 in tasks.register_map.read_slots_split
+    odoo_standin.add_mo()
     odoo_standin.add_mo()
     tasks.sync()
-    wait_until(lambda: plc_simulator.completed_batches, what="batch done")
-    real = tasks.plc.read_read_area
-
-    def torn():
-        readings = real()
-        return [dataclasses.replace(r, components=()) if r.slot == 1 else r for r in readings]
-
-    monkeypatch.setattr(tasks.plc, "read_read_area", torn)
+    wait_until(lambda: len(plc_simulator.completed_batches) == 2, what="both batches done")
+    area = len(tasks.register_map.read_area_requests())
     before = tasks.plc.request_count
     result = tasks.read_plc()
-    (row,) = batches(engine)
-    assert row.state == "finished" and result.stored == 1 and result.held == 0
-    assert all(c.actual_quantity for c in row.components)
-    # area requests + 1 confirming read of slot 1 + 1 acknowledgement
-    assert tasks.plc.request_count - before == len(tasks.register_map.read_area_requests()) + 2
+    assert result.stored == 2 and result.acknowledged == 2
+    assert all(r.state == "finished" for r in batches(engine))
+    # the area, slot 2 alone, two acknowledgements
+    assert tasks.plc.request_count - before == area + 1 + 2
+    before = tasks.plc.request_count
+    assert tasks.read_plc().stored == 0
+    assert tasks.plc.request_count - before == area
