@@ -66,6 +66,8 @@ class PlcSimulator:
         self._random = random.Random(seed)
         self._fail_slots: set[int] = set()
         self._hold: tuple[int, str] | None = None
+        self._drop_next: tuple[str, str] | None = None
+        self.dropped_requests: list[tuple[str, str, int]] = []  # (request, effect, address)
         self.held_at: tuple[int, str] | None = None  # where the line waits for `release()`
         self._garbage = False
         self._exceptions = False
@@ -86,6 +88,7 @@ class PlcSimulator:
             (register_map.read_start, register_map.read_start + register_map.slot_stride * register_map.slot_count),
             (register_map.write_handshake_address, register_map.write_handshake_address + 1),
         ]
+        self._ack_addresses = frozenset(register_map.read_ack_address(n) for n in range(1, register_map.slot_count + 1))
         self._low = min(s for s, _ in spans)
         self._high = min(max(e for _, e in spans), 0x10000)
 
@@ -181,6 +184,31 @@ class PlcSimulator:
         random moments between the requests of one area read."""
         with self._settings_lock:
             self._jitter = max(0.0, seconds)
+
+    def drop_at_next(self, request: str, effect: str) -> None:
+        """Drop the connection at the next request of one kind, once.
+
+        `request`: "read", "write" (a slot of the write area), "handshake" (word 7076) or
+        "ack" (a read slot's status_read_data). `effect`: "before" (the request is not
+        served) or "after" (a write takes effect, then the answer is lost with the
+        connection) -- the two cases an agent cannot tell apart.
+        """
+        if request not in ("read", "write", "handshake", "ack"):
+            raise ValueError(f"request must be read, write, handshake or ack, got {request!r}")
+        if effect not in ("before", "after"):
+            raise ValueError(f"effect must be 'before' or 'after', got {effect!r}")
+        with self._settings_lock:
+            self._drop_next = (request, effect)
+
+    def _request_kind(self, address: int, count: int, set_values: list | None) -> str:
+        rmap = self.register_map
+        if set_values is None:
+            return "read"
+        if count == 1 and address == rmap.write_handshake_address:
+            return "handshake"
+        if count == 1 and address in self._ack_addresses:
+            return "ack"
+        return "write"
 
     def drop_connections(self) -> None:
         """Close every open client connection now; the listener stays."""
@@ -307,8 +335,21 @@ class PlcSimulator:
             delay, exceptions = self._delay, self._exceptions
             if self._jitter:
                 delay += self._random.uniform(0.0, self._jitter)
+            drop = self._drop_next
+            kind = self._request_kind(address, count, set_values)
+            if drop is not None and drop[0] == kind:
+                self._drop_next = None
+            else:
+                drop = None
         if delay:
             await asyncio.sleep(delay)
+        if drop is not None:
+            if drop[1] == "after" and set_values is not None:
+                self._poke(address, [int(v) for v in set_values])
+            self.dropped_requests.append((kind, drop[1], address))
+            logger.info("PLC simulator: connection dropped %s a %s request at %d", drop[1], kind, address)
+            self._drop_connections()
+            return ExcCodes.DEVICE_FAILURE  # never delivered: the connection is gone
         if exceptions:
             return ExcCodes.DEVICE_FAILURE
         if set_values is not None and self.state != "ready":

@@ -1,0 +1,353 @@
+"""The fault campaign: many batches through the whole agent while faults strike at random.
+
+``plc-agent run`` runs as a subprocess against the PLC simulator (short batches of random
+length, answers delayed at random, so the line also moves between the agent's requests)
+and the stand-in Odoo. A seeded random generator picks, every few tenths of a second, a
+fault and the moment it strikes:
+
+* ``plc_drop``: the connection drops at the next request of a kind (read, slot write,
+  handshake word, acknowledgement), before the request is served or after a write took
+  effect;
+* ``plc_silent``: the PLC answers nothing for seconds;
+* ``garbage``: the words of the batches ending meanwhile are 0xFFFF;
+* ``odoo_down``: Odoo refuses connections for seconds;
+* ``lost_reply``: Odoo commits a report, then the connection resets;
+* ``sigkill`` / ``sigterm``: the agent is killed or stopped, then started again;
+* ``db_locked``: another process holds the queue database locked for seconds.
+
+When every MO is reported (or the time is up) the faults stop and the agent gets a quiet
+minute to drain. Then the invariants are checked: every MO dosed once, reported once and
+closed once, the queue empty, every batch in the history once, no protocol violation, each
+suspect batch accounted for. The same seed gives the same faults in the same order; the
+moments depend on the machine's timing, so a failing seed is kept as a regression test
+with the smallest batch count that still fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import create_engine, text
+
+from plc_agent.register_map import load_register_map
+from plc_agent.simulator import PlcSimulator
+
+from .common import BenchResult, Target
+from .footprint import _agent_env
+from .line_idle import _standin
+
+FAULT_KINDS = ("plc_drop", "plc_silent", "garbage", "odoo_down", "lost_reply", "sigkill", "sigterm",
+               "db_locked")
+DROP_REQUESTS = ("read", "write", "handshake", "ack")
+QUIET_SECONDS = 60.0  # after the last fault: time the agent gets to drain the queue
+
+
+@dataclass
+class CampaignRun:
+    """What happened in one campaign, and what the invariants found."""
+
+    seed: int
+    batches: int
+    faults: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    reported: int = 0
+    invariants: dict[str, str] = field(default_factory=dict)  # name -> "ok" or what is wrong
+    agent_log: Path | None = None
+    stalled: str | None = None  # the line made no progress for too long (then the faults stop)
+
+    @property
+    def passed(self) -> bool:
+        return all(v == "ok" for v in self.invariants.values())
+
+    def summary(self) -> str:
+        lines = [f"seed {self.seed}: {self.batches} batches, {self.seconds:.0f} s, "
+                 f"{sum(self.faults.values())} faults"]
+        lines += [f"  fault {kind}: {count}" for kind, count in sorted(self.faults.items())]
+        if self.stalled:
+            lines.append(f"  STALLED: {self.stalled}")
+        lines += [f"  invariant {name}: {verdict}" for name, verdict in self.invariants.items()]
+        return "\n".join(lines)
+
+
+class _Agent:
+    """The agent subprocess, started again after each kill or stop."""
+
+    def __init__(self, environment: dict[str, str], work: Path):
+        self.environment = environment
+        self.work = work
+        self.log_path = work / "agent.log"
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=self.environment,
+                                            stdout=log, stderr=subprocess.STDOUT, cwd=str(self.work))
+        self.starts += 1
+
+    def stop(self, sig: int, timeout: float = 90.0) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def ensure_running(self) -> None:
+        """A stale instance lock (exit 3) or a crash ends the process: a service manager
+        starts it again, and so does the campaign."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+
+
+class _DatabaseLocker:
+    """Holds the queue database locked from another connection, as a backup tool might."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+
+    def hold(self, seconds: float) -> None:
+        if self.database_url.startswith("sqlite:///"):
+            connection = sqlite3.connect(self.database_url[len("sqlite:///"):], timeout=30)
+            try:
+                connection.execute("BEGIN EXCLUSIVE")
+                time.sleep(seconds)
+                connection.rollback()
+            finally:
+                connection.close()
+            return
+        engine = create_engine(self.database_url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("LOCK TABLE mo_batch IN ACCESS EXCLUSIVE MODE"))
+                time.sleep(seconds)
+        finally:
+            engine.dispose()
+
+
+class _Faults:
+    """Strikes one fault at a time; each fault that lasts ends by a timer of its own."""
+
+    def __init__(self, rng: random.Random, kinds: tuple[str, ...], simulator: PlcSimulator, standin: Any,
+                 agent: _Agent, locker: _DatabaseLocker):
+        self.rng = rng
+        self.kinds = kinds
+        self.simulator = simulator
+        self.standin = standin
+        self.agent = agent
+        self.locker = locker
+        self.counts: Counter = Counter()
+        self._timers: list[threading.Thread] = []
+
+    def _later(self, seconds: float, action: Callable[[], None]) -> None:
+        thread = threading.Thread(target=lambda: (time.sleep(seconds), action()), daemon=True)
+        thread.start()
+        self._timers.append(thread)
+
+    def strike(self) -> None:
+        kind = self.rng.choice(self.kinds)
+        self.counts[kind] += 1
+        rng = self.rng
+        if kind == "plc_drop":
+            self.simulator.drop_at_next(rng.choice(DROP_REQUESTS), rng.choice(("before", "after")))
+        elif kind == "plc_silent":
+            self.simulator.set_response_delay(rng.uniform(1.5, 3.0))
+            self._later(rng.uniform(1.0, 4.0), lambda: self.simulator.set_response_delay(0.0))
+        elif kind == "garbage":
+            self.simulator.set_garbage(True)
+            self._later(rng.uniform(0.05, 0.3), lambda: self.simulator.set_garbage(False))
+        elif kind == "odoo_down":
+            if self.standin.is_up:
+                self.standin.go_down()
+                self._later(rng.uniform(0.5, 4.0), self.standin.come_up)
+        elif kind == "lost_reply":
+            self.standin.clear_faults()  # one lost reply pending at a time, not a wall of them
+            self.standin.fail_next("plc_report_batch", "lost_reply")
+        elif kind == "sigkill":
+            self.agent.stop(signal.SIGKILL)
+            self.agent.start()
+        elif kind == "sigterm":
+            self.agent.stop(signal.SIGTERM)
+            self.agent.start()
+        elif kind == "db_locked":
+            seconds = rng.uniform(0.5, 3.0)
+            self._later(0.0, lambda: self.locker.hold(seconds))
+        else:
+            raise ValueError(f"unknown fault kind {kind!r}")
+
+    def settle(self) -> None:
+        """End every lasting fault: the quiet phase starts from a healthy plant."""
+        for thread in self._timers:
+            thread.join(timeout=10)
+        self.simulator.set_response_delay(0.0)
+        self.simulator.set_garbage(False)
+        self.standin.come_up()
+        self.standin.clear_faults()
+
+
+def _check(run: CampaignRun, simulator: PlcSimulator, standin: Any, database_url: str,
+           names: list[str]) -> None:
+    dosed = Counter(reference for _slot, reference in simulator.completed_batches)
+    twice = sorted(ref for ref, n in dosed.items() if n > 1)
+    never = sorted(set(names) - set(dosed))
+    run.invariants["every MO dosed once"] = (
+        "ok" if not twice and not never else f"dosed twice: {twice[:5]}; never dosed: {never[:5]}")
+    mos = standin.mos()
+    closed = Counter(mo["times_closed"] for mo in mos)
+    not_done = sorted(mo["name"] for mo in mos if mo["plc_state"] != "done")
+    run.invariants["every MO reported and closed once"] = (
+        "ok" if closed == Counter({1: len(mos)}) and not not_done
+        else f"times closed {dict(closed)}; not done: {not_done[:5]}")
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            queued = connection.execute(text("SELECT count(*) FROM mo_batch")).scalar_one()
+            keys = Counter(connection.execute(text("SELECT batch_key FROM mo_histories")).scalars())
+            held = connection.execute(
+                text("SELECT count(*) FROM mo_histories WHERE outcome NOT IN ('done', 'recorded', 'failed')")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    run.invariants["queue drained"] = "ok" if queued == 0 else f"{queued} batch(es) still in mo_batch"
+    doubled = sorted(k for k, n in keys.items() if n > 1)
+    run.invariants["each batch archived once"] = (
+        "ok" if len(keys) == len(names) and not doubled
+        else f"{len(keys)} keys archived for {len(names)} MOs; twice: {doubled[:5]}")
+    run.invariants["no batch rejected or lost in history"] = "ok" if held == 0 else f"{held} history row(s) not answered done/recorded/failed"
+    run.invariants["no PLC protocol violation"] = (
+        "ok" if not simulator.protocol_violations else "; ".join(simulator.protocol_violations[:3]))
+
+
+def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KINDS,
+                 database_url: str | None = None, fault_every: tuple[float, float] = (0.5, 3.0),
+                 timeout: float = 3600.0, stall_seconds: float = 120.0,
+                 keep_work: bool = False) -> CampaignRun:
+    """One campaign; returns what happened (raises only when the setup itself fails)."""
+    unknown = sorted(set(kinds) - set(FAULT_KINDS))
+    if unknown:
+        raise ValueError(f"unknown fault kind(s) {', '.join(unknown)}; known: {', '.join(FAULT_KINDS)}")
+    if batches < 1:
+        raise ValueError(f"batches must be at least 1, got {batches}")
+    rng = random.Random(seed)
+    run = CampaignRun(seed=seed, batches=batches)
+    work = Path(tempfile.mkdtemp(prefix="campaign-"))
+    database_url = database_url or f"sqlite:///{work / 'queue.sqlite3'}"
+    standin = _standin()
+    standin.start()
+    simulator = PlcSimulator(load_register_map(), batch_seconds=0.05, batch_jitter=1.0, noise=0.02, seed=seed)
+    simulator.start("127.0.0.1", 0)
+    simulator.set_response_jitter(0.002)
+    names = [standin.mo(standin.add_mo())["name"] for _ in range(batches)]
+    environment = _agent_env(
+        standin, simulator, work, DATABASE_URL=database_url, PLC_POLL_INTERVAL_SECONDS="0.2",
+        PUSH_INTERVAL_SECONDS="1", PUSH_BACKOFF_MAX_SECONDS="2", HEALTH_INTERVAL_SECONDS="5",
+        PLC_TIMEOUT_SECONDS="1", PLC_RECONNECT_BACKOFF_MAX_SECONDS="1", ODOO_TIMEOUT_SECONDS="5",
+        LOG_LEVEL="INFO",
+    )
+    agent = _Agent(environment, work)
+    faults = _Faults(rng, kinds, simulator, standin, agent, _DatabaseLocker(database_url))
+    started = time.monotonic()
+    try:
+        agent.start()
+        next_fault = started + rng.uniform(*fault_every)
+        progress, progress_at = 0, started
+        while time.monotonic() - started < timeout:
+            done = sum(1 for mo in standin.mos() if mo["plc_state"] == "done")
+            if done == batches:
+                break
+            if done > progress:
+                progress, progress_at = done, time.monotonic()
+            elif time.monotonic() - progress_at > stall_seconds:
+                run.stalled = f"no MO closed for {stall_seconds:.0f} s after {done} of {batches}"
+                break
+            agent.ensure_running()
+            if kinds and time.monotonic() >= next_fault:
+                faults.strike()
+                next_fault = time.monotonic() + rng.uniform(*fault_every)
+            time.sleep(0.05)
+        faults.settle()
+        quiet_until = time.monotonic() + QUIET_SECONDS
+        while time.monotonic() < quiet_until:
+            agent.ensure_running()
+            if all(mo["plc_state"] == "done" for mo in standin.mos()) and _queue_empty(database_url):
+                break
+            time.sleep(0.2)
+        agent.stop(signal.SIGTERM)
+        run.seconds = time.monotonic() - started
+        run.faults = faults.counts
+        run.reported = len(standin.reports)
+        _check(run, simulator, standin, database_url, names)
+        run.invariants["the line never stalled"] = "ok" if not run.stalled else run.stalled
+    finally:
+        agent.stop(signal.SIGKILL)
+        simulator.stop()
+        standin.stop()
+        if keep_work or not run.passed:
+            kept = Path(tempfile.gettempdir()) / f"campaign-seed-{seed}.log"
+            if agent.log_path.exists():
+                shutil.copyfile(agent.log_path, kept)
+                run.agent_log = kept
+        shutil.rmtree(work, ignore_errors=True)
+    return run
+
+
+def _queue_empty(database_url: str) -> bool:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM mo_batch")).scalar_one() == 0
+    except Exception:  # locked or not created yet: not empty as far as we know
+        return False
+    finally:
+        engine.dispose()
+
+
+def run(*, seed: int | None = None, batches: int = 1000, kinds: tuple[str, ...] = FAULT_KINDS,
+        database_url: str | None = None) -> BenchResult:
+    """``python -m bench campaign``: one campaign, printed as a table of faults and invariants."""
+    seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+    # The simulator drops connections on purpose; pymodbus reports each with a frame dump.
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
+    print(f"campaign seed {seed} (repeat with --seed {seed})", flush=True)
+    result = run_campaign(seed=seed, batches=batches, kinds=kinds, database_url=database_url)
+    rows = [[f"fault: {kind}", str(count)] for kind, count in sorted(result.faults.items())]
+    rows += [[f"invariant: {name}", verdict] for name, verdict in result.invariants.items()]
+    notes = [
+        f"seed {seed}, {batches} batches, {result.seconds:.0f} s, {sum(result.faults.values())} faults, "
+        f"{result.reported} report calls reached Odoo (duplicates after lost replies included).",
+        "`plc-agent run` subprocess, PLC simulator batches of 0.05 s +-100 %, answers delayed 0-2 ms "
+        "at random, stand-in Odoo; faults every 0.5-3 s, then a quiet minute to drain.",
+    ]
+    if result.stalled:
+        notes.append(f"STALLED during the faults: {result.stalled}")
+    if result.agent_log:
+        notes.append(f"agent log kept: {result.agent_log}")
+    return BenchResult(
+        name="campaign",
+        title=f"Fault campaign, seed {seed}: {batches} batches",
+        columns=["what", "count / verdict"],
+        rows=rows,
+        notes=notes,
+        targets=[Target("every invariant holds", "all ok",
+                        "all ok" if result.passed else "broken: " + ", ".join(
+                            k for k, v in result.invariants.items() if v != "ok"),
+                        result.passed, "exact")],
+        data={"seed": seed, "batches": batches, "faults": dict(result.faults),
+              "invariants": result.invariants, "seconds": result.seconds},
+    )
