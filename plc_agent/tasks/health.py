@@ -71,12 +71,12 @@ class HealthTask:
         threshold = timedelta(minutes=self.context.settings.batch_stuck_threshold_minutes)
         with self.context.read_sessions() as session:
             figures = queue_figures(session)
-            rows = session.scalars(select(MoBatch).order_by(MoBatch.batch_no)).all()
+            rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
         stuck: list[dict[str, Any]] = []
         for row in rows:
             for problem in self._stuck_reasons(row, now, threshold):
-                stuck.append({"slot": row.batch_no, "mo": row.mo_id, "batch_key": row.batch_key,
-                              "state": row.state, "problem": problem})
+                stuck.append({"slot": row.slot, "mo": row.mo_name, "batch_key": row.batch_key,
+                              "state": row.state.value, "problem": problem})
         report = HealthReport(
             checked_at=now.isoformat(),
             line=self.context.settings.line_code,
@@ -86,10 +86,9 @@ class HealthTask:
         )
         try:
             ping = self.context.odoo.ping(self.context.settings.line_code)
-            ok = bool(ping.get("line_exists")) and ping.get("line_active", True) is not False
-            report.odoo = {"ok": ok, "server_time": ping.get("server_time"),
-                           "line_exists": ping.get("line_exists"), "line_active": ping.get("line_active")}
-            if not ok:
+            report.odoo = {"ok": ping.ok, "server_time": ping.server_time,
+                           "line_exists": ping.line_exists, "line_active": ping.line_active}
+            if not ping.ok:
                 report.odoo["error"] = f"line {self.context.settings.line_code} is unknown or archived in Odoo"
         except OdooGatewayError as exc:
             report.odoo = {"ok": False, "error": str(exc)}
@@ -117,18 +116,18 @@ class HealthTask:
     @staticmethod
     def _stuck_reasons(row: MoBatch, now: datetime, threshold: timedelta) -> list[str]:
         out: list[str] = []
-        if row.state == BatchState.QUEUED.value and now - row.created_at > threshold:
+        if row.state == BatchState.QUEUED and now - row.created_at > threshold:
             out.append(f"stored {_minutes(now - row.created_at)} min ago, the PLC has not taken it")
-        if (row.state == BatchState.WRITTEN.value and row.last_read_from_plc is None
+        if (row.state == BatchState.WRITTEN and row.last_read_from_plc is None
                 and row.plc_written_at is not None and now - row.plc_written_at > threshold):
             out.append(f"written to the PLC {_minutes(now - row.plc_written_at)} min ago, "
                        "never seen in the read area")
-        if (row.state in (BatchState.WRITTEN.value, BatchState.RUNNING.value)
+        if (row.state in (BatchState.WRITTEN, BatchState.RUNNING)
                 and row.last_read_from_plc is not None and now - row.last_read_from_plc > threshold):
             out.append(f"last read from the PLC {_minutes(now - row.last_read_from_plc)} min ago")
         if row.status_operation:
             out.append("status_operation = 1: failure on the line")
-        if row.state == BatchState.HELD.value:
+        if row.state == BatchState.HELD:
             out.append(f"held, implausible PLC values: {row.hold_reason}")
         if row.push_attempts:
             out.append(f"report to Odoo failed {row.push_attempts} time(s): {row.last_error}")

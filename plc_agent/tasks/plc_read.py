@@ -16,15 +16,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..database import BatchState, MoBatch, MoHistory
+from ..database import PUSHABLE, BatchState, MoBatch, MoHistory
 from ..plc import PlcError
 from ..register_map import SlotReading
 from .context import AgentContext
 
 logger = logging.getLogger(__name__)
-
-PUSHABLE = (BatchState.FINISHED.value, BatchState.FAILED.value)
-
 
 @dataclass(frozen=True)
 class ReadResult:
@@ -47,19 +44,19 @@ class PlcReadTask:
         stored = held = 0
         with self.context.sessions.begin() as session:
             rows = session.scalars(select(MoBatch).where(MoBatch.plc_excluded.is_(False))).all()
-            by_slot = {r.batch_no: r for r in rows}
+            by_slot = {r.slot: r for r in rows}
             for reading in readings:
                 if reading.is_empty:
                     continue
                 row = by_slot.get(reading.batch_no)
-                if row is None or row.mo_id != reading.mo_reference:
+                if row is None or row.mo_name != reading.mo_reference:
                     # An earlier set's batch. If its acknowledgement was lost and it has since
                     # been archived, acknowledge it now: the PLC raises its write handshake
                     # only when every slot of the set is acknowledged.
                     if self._archived_unacknowledged(session, reading):
                         acks.append(reading.slot)
                     continue
-                if row.state == BatchState.QUEUED.value:
+                if row.state == BatchState.QUEUED:
                     continue  # the restart rule decides about unconfirmed batches
                 if row.state in PUSHABLE:
                     if _ended_unacknowledged(reading):
@@ -68,7 +65,7 @@ class PlcReadTask:
                 if reading.status_read_data == 1:
                     continue  # acknowledged data of an earlier run in this slot
                 outcome = self._apply_reading(row, reading, now)
-                if outcome == "held":
+                if outcome is BatchState.HELD:
                     held += 1
                 elif outcome in PUSHABLE:
                     stored += 1
@@ -87,8 +84,8 @@ class PlcReadTask:
         if not _ended_unacknowledged(reading):
             return False
         found = session.scalar(
-            select(MoHistory.id).where(MoHistory.batch_no == reading.batch_no,
-                                       MoHistory.mo_id == reading.mo_reference).limit(1)
+            select(MoHistory.id).where(MoHistory.slot == reading.batch_no,
+                                       MoHistory.mo_name == reading.mo_reference).limit(1)
         )
         return found is not None
 
@@ -148,37 +145,37 @@ class PlcReadTask:
         if weight is not None:
             if math.isnan(weight) or weight < 0:
                 problems.append(f"finished weight {weight!r} is not a quantity")
-            elif weight > factor * row.consumption + 1e-9:
+            elif weight > factor * row.planned_quantity + 1e-9:
                 problems.append(
                     f"finished weight {weight:g} is more than {factor:g} x the planned "
-                    f"{row.consumption:g}"
+                    f"{row.planned_quantity:g}"
                 )
         elif finished and not reading.problems:
             problems.append("finished weight missing")
         return problems
 
-    def _apply_reading(self, row: MoBatch, reading: SlotReading, now: datetime) -> str:
+    def _apply_reading(self, row: MoBatch, reading: SlotReading, now: datetime) -> BatchState:
         row.last_read_from_plc = now
         problems = self._implausible(row, reading)
         if problems:
             reason = "; ".join(problems)
-            if row.state != BatchState.HELD.value or row.hold_reason != reason:
+            if row.state != BatchState.HELD or row.hold_reason != reason:
                 logger.warning(
                     "[TASK 2] Slot %d %s: implausible values from the PLC, batch held (not "
-                    "pushed): %s", row.batch_no, row.mo_id, reason,
+                    "pushed): %s", row.slot, row.mo_name, reason,
                 )
-            row.state = BatchState.HELD.value
+            row.state = BatchState.HELD
             row.hold_reason = reason
-            return BatchState.HELD.value
-        if row.state == BatchState.HELD.value:
+            return BatchState.HELD
+        if row.state == BatchState.HELD:
             logger.info("[TASK 2] Slot %d %s: values plausible again, hold released",
-                        row.batch_no, row.mo_id)
+                        row.slot, row.mo_name)
         row.hold_reason = None
         actual = {d.silo_id: d.quantity for d in reading.components}
         for comp in row.components:
             if comp.silo_id in actual:
                 comp.actual_quantity = round(actual[comp.silo_id], 6)
-        row.actual_weight_finished_goods = (
+        row.finished_weight = (
             round(reading.finished_weight, 6) if reading.finished_weight is not None else None
         )
         row.status_manufacturing = bool(reading.status_manufacturing)
@@ -186,18 +183,18 @@ class PlcReadTask:
         if row.started_at is None:
             row.started_at = now
         if reading.status_operation == 1:
-            row.state = BatchState.FAILED.value
+            row.state = BatchState.FAILED
             row.finished_at = now
-            row.message = f"The line reported a failure (status_operation = 1) in slot {row.batch_no}."
+            row.message = f"The line reported a failure (status_operation = 1) in slot {row.slot}."
             logger.warning("[TASK 2] Slot %d %s failed on the line (status_operation = 1)",
-                           row.batch_no, row.mo_id)
+                           row.slot, row.mo_name)
         elif reading.status_manufacturing == 1:
-            row.state = BatchState.FINISHED.value
+            row.state = BatchState.FINISHED
             row.finished_at = now
-            logger.info("[TASK 2] Slot %d %s finished: %s %s of %s planned", row.batch_no,
-                        row.mo_id, row.actual_weight_finished_goods, row.uom, row.consumption)
+            logger.info("[TASK 2] Slot %d %s finished: %s %s of %s planned", row.slot,
+                        row.mo_name, row.finished_weight, row.uom, row.planned_quantity)
         else:
-            row.state = BatchState.RUNNING.value
+            row.state = BatchState.RUNNING
         return row.state
 
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..database import BatchState, MoBatch, Outcome, history_entry
+from ..batch import ReportResult, report_payload
+from ..database import PUSHABLE, MoBatch, MoHistory, Outcome
 from ..odoo_gateway import OdooError, OdooGatewayError, OdooUnavailable
 from .context import AgentContext, crash_point
-from .plc_read import PUSHABLE
 
 logger = logging.getLogger(__name__)
 
@@ -41,31 +41,6 @@ class PushTask:
     def __init__(self, context: AgentContext):
         self.context = context
 
-    def report_payload(self, row: MoBatch) -> dict[str, Any]:
-        """The report for one batch; built only from stored values, so a retry is identical."""
-        done = row.state == BatchState.FINISHED.value
-        consumption = [
-            {"silo": c.silo_code, "quantity": round(float(c.actual_quantity), 3)}
-            for c in row.components
-            if c.actual_quantity is not None
-        ]
-        if done:
-            finished = (round(row.actual_weight_finished_goods, 3)
-                        if row.actual_weight_finished_goods is not None else None)
-        else:
-            finished = round(row.actual_weight_finished_goods or 0.0, 3)
-        return {
-            "mo_id": row.odoo_mo_id,
-            "line": row.equipment_id_batch,
-            "batch_key": row.batch_key,
-            "consumption": consumption,
-            "finished_quantity": finished,
-            "status": "done" if done else "failed",
-            "started_at": row.started_at.isoformat() if row.started_at else None,
-            "finished_at": row.finished_at.isoformat() if row.finished_at else None,
-            "message": row.message,
-        }
-
     def run(self) -> PushResult:
         """Report finished and failed batches; archive each on Odoo's final answer."""
         now = self.context.clock()
@@ -74,7 +49,7 @@ class PushTask:
                 select(MoBatch.id)
                 .where(MoBatch.state.in_(PUSHABLE))
                 .where((MoBatch.next_attempt_at.is_(None)) | (MoBatch.next_attempt_at <= now))
-                .order_by(MoBatch.batch_no)
+                .order_by(MoBatch.slot)
             ).all()
         attempted = archived = 0
         for batch_id in ids:
@@ -82,8 +57,8 @@ class PushTask:
                 row = session.get(MoBatch, batch_id)
                 if row is None or row.state not in PUSHABLE:
                     continue
-                payload = self.report_payload(row)
-                label = f"MO {row.mo_id} (slot {row.batch_no}, {row.batch_key})"
+                payload = report_payload(row)
+                label = f"MO {row.mo_name} (slot {row.slot}, {row.batch_key})"
             attempted += 1
             try:
                 result = self.context.odoo.report_batch(payload)
@@ -115,20 +90,19 @@ class PushTask:
             row.next_attempt_at = self.context.clock() + timedelta(seconds=delay)
             row.last_error = str(exc)[:2000]
 
-    def _archive(self, batch_id: int, payload: dict[str, Any], result: dict[str, Any],
+    def _archive(self, batch_id: int, payload: dict[str, Any], result: ReportResult,
                  label: str) -> None:
-        status = result["status"]
-        reason = result.get("reason") or None
-        outcome = Outcome(status)
+        outcome, reason = result.status, result.reason
         with self.context.sessions.begin() as session:
             row = session.get(MoBatch, batch_id)
             if row is None:
                 return
-            session.add(history_entry(row, outcome, odoo_result=result, reason=reason, payload=payload))
+            session.add(MoHistory.of(row, outcome, odoo_result=result.answer, reason=reason,
+                                     payload=payload))
             session.delete(row)
-        again = " (already reported earlier; Odoo gave its first answer)" if result.get("duplicate") else ""
+        again = " (already reported earlier; Odoo gave its first answer)" if result.duplicate else ""
         if outcome is Outcome.DONE:
-            logger.info("[TASK 3] %s reported: done, MO state %s%s", label, result.get("mo_state"), again)
+            logger.info("[TASK 3] %s reported: done, MO state %s%s", label, result.mo_state, again)
         elif outcome is Outcome.RECORDED:
             logger.warning("[TASK 3] %s reported: recorded, the MO did not close: %s%s", label, reason, again)
         elif outcome is Outcome.FAILED:

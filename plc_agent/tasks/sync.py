@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..database import BatchState, MoBatch, MoBatchComponent, MoHistory, fill_if_empty
+from ..batch import slot_batch, slot_problem
+from ..database import BatchState, MoBatch, MoHistory, fill_if_empty
 from ..plc import PlcError
-from ..register_map import ComponentDose, RegisterMapError, SlotBatch
+from ..register_map import RegisterMapError, SlotBatch
 from .context import AgentContext, crash_point
 
 logger = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ class SyncTask:
     def _fetch_rows(self, session: Session, refused: list[int]) -> list[MoBatch]:
         logger.info("[TASK 1] Table mo_batch is empty. Fetching new batches from Odoo...")
         batches = self.context.odoo.fetch_batches(self.context.settings.line_code, self.batch_limit)
-        keys = [b["batch_key"] for b in batches]
+        keys = [b.batch_key for b in batches]
         archived = {}
         if keys:
             for key, outcome in session.execute(
@@ -95,93 +94,31 @@ class SyncTask:
         rows: list[MoBatch] = []
         now = self.context.clock()
         for batch in batches:
-            if batch["batch_key"] in archived:
+            if batch.batch_key in archived:
                 logger.error(
                     "[TASK 1] MO %s (batch_key %s) is delivered again by Odoo, but this agent "
                     "already reported it (history: %s). Not queued: a planner must look at the MO.",
-                    batch["mo_name"], batch["batch_key"], archived[batch["batch_key"]],
+                    batch.mo_name, batch.batch_key, archived[batch.batch_key],
                 )
                 continue
             slot = len(rows) + 1
-            row = self._row_from_odoo(batch, slot, now)
-            problem = self._plc_problem(row)
+            row = batch.queue_row(slot, now)
+            problem = slot_problem(row, self.context.register_map)
             if problem:
                 row.plc_excluded = True
-                row.state = BatchState.FAILED.value
+                row.state = BatchState.FAILED
                 row.finished_at = now
                 row.message = f"Not sent to the PLC: {problem}"
                 refused.append(slot)
                 logger.error(
                     "[TASK 1] MO %s (batch_key %s) cannot be written to the PLC: %s. "
-                    "It is reported to Odoo as failed.", row.mo_id, row.batch_key, problem,
+                    "It is reported to Odoo as failed.", row.mo_name, row.batch_key, problem,
                 )
-            elif batch["redelivered"]:
+            elif batch.redelivered:
                 logger.info("[TASK 1] MO %s is delivered again by Odoo (not reported yet); "
-                            "queued in slot %d", row.mo_id, slot)
+                            "queued in slot %d", row.mo_name, slot)
             rows.append(row)
         return rows
-
-    def _row_from_odoo(self, batch: dict[str, Any], slot: int, now: datetime) -> MoBatch:
-        row = MoBatch(
-            batch_no=slot,
-            mo_id=batch["mo_name"],
-            odoo_mo_id=batch["mo_id"],
-            batch_key=batch["batch_key"],
-            run=batch["run"],
-            consumption=batch["quantity"],
-            equipment_id_batch=self.context.settings.line_code,
-            finished_goods=batch["product_name"] or batch["product_code"],
-            bom_code=batch["bom_code"],
-            product_code=batch["product_code"],
-            uom=batch["uom"],
-            date_planned_start=batch["date_planned_start"],
-            redelivered=batch["redelivered"],
-            plc_excluded=False,
-            state=BatchState.QUEUED.value,
-            status_manufacturing=False,
-            status_operation=False,
-            push_attempts=0,
-            created_at=now,
-        )
-        for position, comp in enumerate(batch["components"]):
-            row.components.append(MoBatchComponent(
-                position=position,
-                silo_code=comp["silo"],
-                silo_id=_silo_id(comp["silo"]),
-                product_code=comp["product_code"],
-                product_name=comp["product_name"],
-                uom=comp["uom"],
-                planned_quantity=comp["quantity"],
-            ))
-        return row
-
-    def _plc_problem(self, row: MoBatch) -> str | None:
-        bad = [c.silo_code for c in row.components if c.silo_id is None]
-        if bad:
-            return (f"silo code(s) {', '.join(repr(b) for b in bad)} are not whole numbers from "
-                    "1 to 65535, which the PLC needs")
-        if len(row.components) > self.context.register_map.max_components:
-            return (f"{len(row.components)} components, the PLC slot has room for "
-                    f"{self.context.register_map.max_components}")
-        try:
-            self.context.register_map.encode_slot(self._slot_batch(row))
-        except (ValueError, RegisterMapError) as exc:
-            return str(exc)
-        return None
-
-    @staticmethod
-    def _slot_batch(row: MoBatch) -> SlotBatch:
-        return SlotBatch(
-            batch_no=row.batch_no,
-            mo_reference=row.mo_id,
-            bom_code=row.bom_code,
-            finished_goods=row.finished_goods,
-            planned_quantity=row.consumption,
-            components=tuple(
-                ComponentDose(silo_id=int(c.silo_id or 0), quantity=c.planned_quantity)
-                for c in row.components
-            ),
-        )
 
     def _same_set(self, area: list[SlotBatch | None], expected: list[SlotBatch | None]) -> bool:
         # Compare what the words would be: text cut to the field and quantity scaling are
@@ -203,28 +140,28 @@ class SyncTask:
     def pending_count(self) -> int:
         with self.context.read_sessions() as session:
             return session.scalar(
-                select(func.count()).select_from(MoBatch).where(MoBatch.state == BatchState.QUEUED.value)
+                select(func.count()).select_from(MoBatch).where(MoBatch.state == BatchState.QUEUED)
             ) or 0
 
     def write_stored_batches(self) -> WriteResult:
         """The restart rule: bring the stored, unconfirmed set into the PLC exactly once."""
         with self.context.read_sessions() as session:
-            rows = session.scalars(select(MoBatch).order_by(MoBatch.batch_no)).all()
-        pending = [r for r in rows if r.state == BatchState.QUEUED.value and not r.plc_excluded]
+            rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
+        pending = [r for r in rows if r.state == BatchState.QUEUED and not r.plc_excluded]
         if not pending:
             return WriteResult(0, False, False)
         expected: list[SlotBatch | None] = [None] * self.context.register_map.slot_count
         for row in rows:
-            if not row.plc_excluded and 1 <= row.batch_no <= self.context.register_map.slot_count:
-                expected[row.batch_no - 1] = self._slot_batch(row)
+            if not row.plc_excluded and 1 <= row.slot <= self.context.register_map.slot_count:
+                expected[row.slot - 1] = slot_batch(row)
         ids = [r.id for r in pending]
-        names = ", ".join(f"{r.batch_no}:{r.mo_id}" for r in pending)
+        names = ", ".join(f"{r.slot}:{r.mo_name}" for r in pending)
 
         if self._same_set(self.context.plc.read_write_area(), expected):
             self._mark_written(ids)
             logger.info("[TASK 1] The PLC already holds the stored set (%s); marked as written.", names)
             return WriteResult(len(pending), False, True)
-        by_slot = {r.batch_no: r.mo_id for r in pending}
+        by_slot = {r.slot: r.mo_name for r in pending}
         running = [
             reading.slot for reading in self.context.plc.read_read_area()
             if not reading.is_empty and reading.status_read_data == 0
@@ -268,14 +205,7 @@ class SyncTask:
         with self.context.sessions.begin() as session:
             session.execute(
                 update(MoBatch)
-                .where(MoBatch.id.in_(ids), MoBatch.state == BatchState.QUEUED.value)
-                .values(state=BatchState.WRITTEN.value, plc_written_at=self.context.clock())
+                .where(MoBatch.id.in_(ids), MoBatch.state == BatchState.QUEUED)
+                .values(state=BatchState.WRITTEN, plc_written_at=self.context.clock())
             )
 
-
-def _silo_id(code: str) -> int | None:
-    text = code.strip()
-    if not text.isdigit():
-        return None
-    value = int(text)
-    return value if 1 <= value <= 0xFFFF else None
