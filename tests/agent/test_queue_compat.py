@@ -1,7 +1,7 @@
 """A queue database written by the previous release opens and runs without a migration.
 
-The dumps in data/ were written by the release before the queue's attributes were renamed
-(data/make_previous_queue.py says how): six batches in the states a running line leaves
+The dumps in previous_release/ were written by the release before the queue's attributes were renamed
+(previous_release/make_previous_queue.py says how): six batches in the states a running line leaves
 behind and one archived batch. The current models read them, the tasks push and archive
 them, and the state column keeps the same strings and the same plain VARCHAR.
 """
@@ -30,7 +30,7 @@ from plc_agent.odoo_gateway import OdooGateway
 from plc_agent.plc import PlcLink
 from plc_agent.tasks import AgentTasks
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent / "previous_release"
 
 
 def _load_dump(engine: Any) -> None:
