@@ -1,8 +1,8 @@
 """A queue database written by the previous release opens and runs without a migration.
 
-The dumps in previous_release/ were written by the release before the queue's attributes were renamed
-(previous_release/make_previous_queue.py says how): six batches in the states a running line leaves
-behind and one archived batch. The current models read them, the tasks push and archive
+The dumps in previous_release/ were written by the release before the queue's attributes
+were renamed (previous_release/make_previous_queue.py says how): six batches in the states
+a running line leaves behind and one archived batch. The current models read them, the tasks push and archive
 them, and the state column keeps the same strings and the same plain VARCHAR.
 """
 
