@@ -142,22 +142,6 @@ def _load_map(settings: Any) -> Any:
     return load_register_map(settings.register_map_file)
 
 
-def _build_tasks(settings: Any, engine: Any) -> Any:
-    from .database import make_session_factory, read_only_session_factory
-    from .odoo_gateway import OdooGateway
-    from .plc import PlcLink
-    from .tasks import AgentTasks
-
-    register_map = _load_map(settings)
-    plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
-                  timeout=settings.plc_timeout_seconds,
-                  reconnect_backoff_max=settings.plc_reconnect_backoff_max_seconds)
-    odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
-                       settings.odoo_password, timeout=settings.odoo_timeout_seconds)
-    return AgentTasks(settings, make_session_factory(engine), register_map, plc, odoo,
-                      read_session_factory=read_only_session_factory(engine))
-
-
 def _open_database(settings: Any, *, create: bool) -> Any:
     from .database import init_db, make_engine
 
@@ -186,10 +170,12 @@ def _locked_run(settings: Any, body: Any) -> int:
     except SQLAlchemyError as exc:
         logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
         return EXIT_FAILURE
+    from .service import build_tasks
+
     tasks = None
     try:
         try:
-            tasks = _build_tasks(settings, engine)
+            tasks = build_tasks(settings, engine)
         except (RegisterMapError, OSError) as exc:
             logger.error("register map: %s", exc)
             return EXIT_USAGE
