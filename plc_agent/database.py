@@ -183,6 +183,13 @@ class MoBatch(BatchFields, Base):
         lazy="selectin",
     )
 
+    def refuse_before_plc(self, problem: str, now: datetime) -> None:
+        """The batch cannot go to the PLC: its slot stays zeros and Odoo hears it failed."""
+        self.plc_excluded = True
+        self.state = BatchState.FAILED
+        self.finished_at = now
+        self.message = f"Not sent to the PLC: {problem}"
+
     def __repr__(self) -> str:
         return f"<MoBatch slot={self.slot} {self.mo_name} key={self.batch_key} {self.state.value}>"
 

@@ -64,20 +64,12 @@ class AgentTasks:
         self.health_task = HealthTask(self.context)
 
     @property
-    def settings(self) -> Settings:
-        return self.context.settings
-
-    @property
     def register_map(self) -> RegisterMap:
         return self.context.register_map
 
     @property
     def plc(self) -> PlcLink:
         return self.context.plc
-
-    @property
-    def odoo(self) -> OdooGateway:
-        return self.context.odoo
 
     @property
     def clock(self) -> Callable[[], datetime]:

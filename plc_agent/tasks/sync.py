@@ -105,10 +105,7 @@ class SyncTask:
             row = batch.queue_row(slot, now)
             problem = slot_problem(row, self.context.register_map)
             if problem:
-                row.plc_excluded = True
-                row.state = BatchState.FAILED
-                row.finished_at = now
-                row.message = f"Not sent to the PLC: {problem}"
+                row.refuse_before_plc(problem, now)
                 refused.append(slot)
                 logger.error(
                     "[TASK 1] MO %s (batch_key %s) cannot be written to the PLC: %s. "
