@@ -310,7 +310,7 @@ def run(pairs: int = 9, keep_database: bool = False, database: str | None = None
             claim_seconds = time.perf_counter() - t0
             claim_rpcs = gateway.rpc_count - before
             assert counter.count - http_before == claim_rpcs
-            assert sorted(b["mo_id"] for b in batches) == sorted(setup["fetch_ids"]), batches
+            assert sorted(b.mo_id for b in batches) == sorted(setup["fetch_ids"]), batches
             redeliver_seconds, redeliver_rpcs = [], []
             for _ in range(10):
                 before, http_before = gateway.rpc_count, counter.count
@@ -319,21 +319,21 @@ def run(pairs: int = 9, keep_database: bool = False, database: str | None = None
                 redeliver_seconds.append(time.perf_counter() - t0)
                 redeliver_rpcs.append(gateway.rpc_count - before)
                 assert counter.count - http_before == gateway.rpc_count - before
-                assert all(b["redelivered"] for b in again)
+                assert all(b.redelivered for b in again)
             report_seconds, report_rpcs = [], []
             for batch in batches:
                 payload = {
-                    "mo_id": batch["mo_id"], "line": LINE, "batch_key": batch["batch_key"], "status": "done",
-                    "consumption": [{"silo": c["silo"], "quantity": round(c["quantity"] * _factor(i), 2)}
-                                    for i, c in enumerate(batch["components"])],
-                    "finished_quantity": round(batch["quantity"] * 0.998, 2),
+                    "mo_id": batch.mo_id, "line": LINE, "batch_key": batch.batch_key, "status": "done",
+                    "consumption": [{"silo": c.silo, "quantity": round(c.quantity * _factor(i), 2)}
+                                    for i, c in enumerate(batch.components)],
+                    "finished_quantity": round(batch.quantity * 0.998, 2),
                 }
                 before, http_before = gateway.rpc_count, counter.count
                 t0 = time.perf_counter()
                 result = gateway.report_batch(payload)
                 report_seconds.append(time.perf_counter() - t0)
                 report_rpcs.append(counter.count - http_before)
-                assert result["status"] == "done", result
+                assert result.status == "done", result
 
             # The naive client: an administrator's session, one call per step.
             naive_seconds, naive_rpcs, naive_states = [], [], []

@@ -142,22 +142,6 @@ def _load_map(settings: Any) -> Any:
     return load_register_map(settings.register_map_file)
 
 
-def _build_tasks(settings: Any, engine: Any) -> Any:
-    from .database import make_session_factory, read_only_session_factory
-    from .odoo_gateway import OdooGateway
-    from .plc import PlcLink
-    from .tasks import AgentTasks
-
-    register_map = _load_map(settings)
-    plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
-                  timeout=settings.plc_timeout_seconds,
-                  reconnect_backoff_max=settings.plc_reconnect_backoff_max_seconds)
-    odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
-                       settings.odoo_password, timeout=settings.odoo_timeout_seconds)
-    return AgentTasks(settings, make_session_factory(engine), register_map, plc, odoo,
-                      read_session_factory=read_only_session_factory(engine))
-
-
 def _open_database(settings: Any, *, create: bool) -> Any:
     from .database import init_db, make_engine
 
@@ -186,10 +170,12 @@ def _locked_run(settings: Any, body: Any) -> int:
     except SQLAlchemyError as exc:
         logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
         return EXIT_FAILURE
+    from .service import build_tasks
+
     tasks = None
     try:
         try:
-            tasks = _build_tasks(settings, engine)
+            tasks = build_tasks(settings, engine)
         except (RegisterMapError, OSError) as exc:
             logger.error("register map: %s", exc)
             return EXIT_USAGE
@@ -289,7 +275,7 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
             return EXIT_FAILURE
         with read_only_session_factory(engine)() as session:
             figures = queue_figures(session)
-            rows = session.scalars(select(MoBatch).order_by(MoBatch.batch_no)).all()
+            rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
         engine.dispose()
     except SQLAlchemyError as exc:
         logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
@@ -302,10 +288,10 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
         print(f"{'slot':>4}  {'MO':<16} {'state':<9} {'planned':>9} {'actual':>9}  "
               f"{'last PLC read':<25} note")
         for r in rows:
-            actual = "-" if r.actual_weight_finished_goods is None else f"{r.actual_weight_finished_goods:.2f}"
+            actual = "-" if r.finished_weight is None else f"{r.finished_weight:.2f}"
             last = r.last_read_from_plc.strftime("%Y-%m-%d %H:%M:%S") if r.last_read_from_plc else "-"
             note = r.hold_reason or r.last_error or r.message or ""
-            print(f"{r.batch_no:>4}  {r.mo_id:<16} {r.state:<9} {r.consumption:>9.2f} {actual:>9}  "
+            print(f"{r.slot:>4}  {r.mo_name:<16} {r.state.value:<9} {r.planned_quantity:>9.2f} {actual:>9}  "
                   f"{last:<25} {note[:80]}")
     path = settings.status_file
     if not path.is_file():
@@ -368,8 +354,7 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
                        settings.odoo_password, timeout=settings.odoo_timeout_seconds)
     try:
-        ping = odoo.ping(settings.line_code)
-        ok = bool(ping.get("line_exists")) and ping.get("line_active", True) is not False
+        ok = odoo.ping(settings.line_code).ok
         line("odoo", ok, f"{odoo.url} database {settings.odoo_database}: "
              + ("line found" if ok else f"line {settings.line_code} unknown or archived"))
     except OdooGatewayError as exc:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Integer,
@@ -98,6 +99,9 @@ class BatchState(str, enum.Enum):
     HELD = "held"  # implausible values from the PLC: never pushed as they are
 
 
+PUSHABLE = (BatchState.FINISHED, BatchState.FAILED)
+
+
 class Outcome(str, enum.Enum):
     DONE = "done"
     RECORDED = "recorded"
@@ -106,45 +110,70 @@ class Outcome(str, enum.Enum):
     SKIPPED = "skipped"
 
 
+def _stored_as_value(enum_class: type[enum.Enum], length: int) -> Enum:
+    """The enum's values in a plain VARCHAR: the strings the queue always held, no CHECK."""
+    return Enum(enum_class, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [m.value for m in members], validate_strings=True)
+
+
 class Base(DeclarativeBase):
     pass
 
 
-class MoBatch(Base):
-    __tablename__ = "mo_batch"
+# Column order in new databases: id and the slot first, then the old middleware's columns in
+# its order (some of its users read them by position), then the agent's own.
+FIRST, OWN = -1, 1
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    batch_no: Mapped[int] = mapped_column(Integer, unique=True)  # = the PLC slot
-    mo_id: Mapped[str] = mapped_column(String(64), index=True)  # MO reference, WH/MO/00002
-    consumption: Mapped[float] = mapped_column(Float)  # planned finished quantity
-    equipment_id_batch: Mapped[str] = mapped_column(String(64))  # line code
-    finished_goods: Mapped[str] = mapped_column(String(128), default="")
+
+class BatchFields:
+    """The columns a batch keeps from ``mo_batch`` into ``mo_histories``.
+
+    Several keep the old middleware's column names, which say less than the attributes:
+    ``mo_id`` holds the MO's name, ``consumption`` the planned finished quantity.
+    """
+
+    mo_name: Mapped[str] = mapped_column("mo_id", String(64), index=True)  # WH/MO/00002
+    planned_quantity: Mapped[float] = mapped_column("consumption", Float)  # of the finished product
+    line_code: Mapped[str] = mapped_column("equipment_id_batch", String(64))
+    finished_goods: Mapped[str] = mapped_column(String(128), default="")  # product name, for the PLC
     status_manufacturing: Mapped[bool] = mapped_column(Boolean, default=False)
     status_operation: Mapped[bool] = mapped_column(Boolean, default=False)
     last_read_from_plc: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    actual_weight_finished_goods: Mapped[float | None] = mapped_column(Float, nullable=True)
-
+    finished_weight: Mapped[float | None] = mapped_column(
+        "actual_weight_finished_goods", Float, nullable=True
+    )
     odoo_mo_id: Mapped[int] = mapped_column(Integer)
-    batch_key: Mapped[str] = mapped_column(String(128), unique=True)
     run: Mapped[int] = mapped_column(Integer, default=1)
     bom_code: Mapped[str] = mapped_column(String(64), default="")
     product_code: Mapped[str] = mapped_column(String(64), default="")
     uom: Mapped[str] = mapped_column(String(32), default="")
-    date_planned_start: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    redelivered: Mapped[bool] = mapped_column(Boolean, default=False)
-    # True for a batch refused before the PLC (does not fit the register map): it keeps its
-    # slot number but the slot is written as zeros, and it is reported to Odoo as failed.
-    plc_excluded: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str] = mapped_column(String(16), default=BatchState.QUEUED.value, index=True)
     plc_written_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    hold_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    message: Mapped[str | None] = mapped_column(Text, nullable=True)  # sent to Odoo
     push_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class MoBatch(BatchFields, Base):
+    """One batch in one PLC slot, from its fetch until Odoo's answer (table ``mo_batch``)."""
+
+    __tablename__ = "mo_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, sort_order=FIRST)
+    slot: Mapped[int] = mapped_column("batch_no", Integer, unique=True, sort_order=FIRST)
+    batch_key: Mapped[str] = mapped_column(String(128), unique=True, sort_order=OWN)
+    date_planned_start: Mapped[str | None] = mapped_column(String(32), nullable=True, sort_order=OWN)
+    redelivered: Mapped[bool] = mapped_column(Boolean, default=False, sort_order=OWN)
+    # True for a batch refused before the PLC (does not fit the register map): it keeps its
+    # slot number but the slot is written as zeros, and it is reported to Odoo as failed.
+    plc_excluded: Mapped[bool] = mapped_column(Boolean, default=False, sort_order=OWN)
+    state: Mapped[BatchState] = mapped_column(
+        _stored_as_value(BatchState, 16), default=BatchState.QUEUED, index=True, sort_order=OWN
+    )
+    hold_reason: Mapped[str | None] = mapped_column(Text, nullable=True, sort_order=OWN)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True, sort_order=OWN)  # sent to Odoo
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True, sort_order=OWN)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, sort_order=OWN)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, sort_order=OWN)
 
     components: Mapped[list["MoBatchComponent"]] = relationship(
         back_populates="batch",
@@ -154,11 +183,20 @@ class MoBatch(Base):
         lazy="selectin",
     )
 
+    def refuse_before_plc(self, problem: str, now: datetime) -> None:
+        """The batch cannot go to the PLC: its slot stays zeros and Odoo hears it failed."""
+        self.plc_excluded = True
+        self.state = BatchState.FAILED
+        self.finished_at = now
+        self.message = f"Not sent to the PLC: {problem}"
+
     def __repr__(self) -> str:
-        return f"<MoBatch slot={self.batch_no} {self.mo_id} key={self.batch_key} {self.state}>"
+        return f"<MoBatch slot={self.slot} {self.mo_name} key={self.batch_key} {self.state.value}>"
 
 
 class MoBatchComponent(Base):
+    """One silo's dose of a batch: component k of the PLC slot."""
+
     __tablename__ = "mo_batch_component"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -176,37 +214,53 @@ class MoBatchComponent(Base):
 
     batch: Mapped[MoBatch] = relationship(back_populates="components")
 
+    def as_history(self) -> dict[str, Any]:
+        """The component as ``mo_histories.components`` keeps it."""
+        return {
+            "position": self.position,
+            "silo": self.silo_code,
+            "silo_id": self.silo_id,
+            "product_code": self.product_code,
+            "product_name": self.product_name,
+            "uom": self.uom,
+            "planned_quantity": self.planned_quantity,
+            "actual_quantity": self.actual_quantity,
+        }
 
-class MoHistory(Base):
+
+class MoHistory(BatchFields, Base):
+    """A batch that left ``mo_batch``, with what it was sent and Odoo's answer."""
+
     __tablename__ = "mo_histories"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    batch_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    mo_id: Mapped[str] = mapped_column(String(64), index=True)
-    odoo_mo_id: Mapped[int] = mapped_column(Integer)
-    batch_key: Mapped[str] = mapped_column(String(128), index=True)
-    run: Mapped[int] = mapped_column(Integer, default=1)
-    consumption: Mapped[float] = mapped_column(Float)
-    equipment_id_batch: Mapped[str] = mapped_column(String(64))
-    finished_goods: Mapped[str] = mapped_column(String(128), default="")
-    bom_code: Mapped[str] = mapped_column(String(64), default="")
-    product_code: Mapped[str] = mapped_column(String(64), default="")
-    uom: Mapped[str] = mapped_column(String(32), default="")
-    status_manufacturing: Mapped[bool] = mapped_column(Boolean, default=False)
-    status_operation: Mapped[bool] = mapped_column(Boolean, default=False)
-    actual_weight_finished_goods: Mapped[float | None] = mapped_column(Float, nullable=True)
-    last_read_from_plc: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    plc_written_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    push_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    components: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    report_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    outcome: Mapped[str] = mapped_column(String(16), index=True)
-    odoo_result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    archived_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, sort_order=FIRST)
+    slot: Mapped[int | None] = mapped_column("batch_no", Integer, nullable=True, sort_order=FIRST)
+    batch_key: Mapped[str] = mapped_column(String(128), index=True, sort_order=FIRST)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, sort_order=OWN)
+    components: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, sort_order=OWN)
+    report_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, sort_order=OWN)
+    outcome: Mapped[str] = mapped_column(String(16), index=True, sort_order=OWN)
+    odoo_result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, sort_order=OWN)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True, sort_order=OWN)
+    archived_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, sort_order=OWN)
+
+    @classmethod
+    def of(cls, batch: MoBatch, outcome: Outcome, *, odoo_result: dict[str, Any] | None,
+           reason: str | None, payload: dict[str, Any] | None) -> MoHistory:
+        """A history row carrying everything the batch had."""
+        shared = {name: getattr(batch, name) for name in BatchFields.__annotations__}
+        return cls(
+            **shared,
+            slot=batch.slot,
+            batch_key=batch.batch_key,
+            created_at=batch.created_at,
+            components=[c.as_history() for c in batch.components],
+            report_payload=payload,
+            outcome=outcome.value,
+            odoo_result=odoo_result,
+            reason=reason,
+            archived_at=utcnow(),
+        )
 
 
 class AgentInstance(Base):
@@ -459,56 +513,11 @@ class QueueFigures:
 
 def queue_figures(session: Session) -> QueueFigures:
     rows = session.execute(select(MoBatch.state, func.count()).group_by(MoBatch.state)).all()
-    by_state = {state: int(n) for state, n in rows}
+    by_state = {state.value: int(n) for state, n in rows}
     total = sum(by_state.values())
     finished = session.scalar(
         select(func.count()).select_from(MoBatch).where(MoBatch.status_manufacturing.is_(True))
     ) or 0
     return QueueFigures(
         total=total, in_progress=total - int(finished), finished=int(finished), by_state=by_state
-    )
-
-
-def history_entry(batch: MoBatch, outcome: Outcome, *, odoo_result: dict[str, Any] | None,
-                  reason: str | None, payload: dict[str, Any] | None) -> MoHistory:
-    """A history row carrying everything the batch had."""
-    return MoHistory(
-        batch_no=batch.batch_no,
-        mo_id=batch.mo_id,
-        odoo_mo_id=batch.odoo_mo_id,
-        batch_key=batch.batch_key,
-        run=batch.run,
-        consumption=batch.consumption,
-        equipment_id_batch=batch.equipment_id_batch,
-        finished_goods=batch.finished_goods,
-        bom_code=batch.bom_code,
-        product_code=batch.product_code,
-        uom=batch.uom,
-        status_manufacturing=batch.status_manufacturing,
-        status_operation=batch.status_operation,
-        actual_weight_finished_goods=batch.actual_weight_finished_goods,
-        last_read_from_plc=batch.last_read_from_plc,
-        plc_written_at=batch.plc_written_at,
-        started_at=batch.started_at,
-        finished_at=batch.finished_at,
-        created_at=batch.created_at,
-        push_attempts=batch.push_attempts,
-        components=[
-            {
-                "position": c.position,
-                "silo": c.silo_code,
-                "silo_id": c.silo_id,
-                "product_code": c.product_code,
-                "product_name": c.product_name,
-                "uom": c.uom,
-                "planned_quantity": c.planned_quantity,
-                "actual_quantity": c.actual_quantity,
-            }
-            for c in batch.components
-        ],
-        report_payload=payload,
-        outcome=outcome.value,
-        odoo_result=odoo_result,
-        reason=reason,
-        archived_at=utcnow(),
     )

@@ -30,11 +30,15 @@ import logging
 import math
 import socket
 import urllib.error
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import odoorpc
 import odoorpc.error
+
+from .batch import FetchedBatch, FetchedComponent, ReportResult
+from .database import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +81,19 @@ OdooRejected = OdooError  # the name docs/architecture.md uses
 
 class OdooProtocolError(OdooError):
     """The answer does not have the contract's shape."""
+
+
+@dataclass(frozen=True)
+class PingResult:
+    """``plc_ping``'s answer: the server's time and whether the line can take batches."""
+
+    server_time: str | None
+    line_exists: bool
+    line_active: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.line_exists and self.line_active
 
 
 class _SecretFilter(logging.Filter):
@@ -254,12 +271,12 @@ class OdooGateway:
 
     # ------------------------------------------------------------------ API
 
-    def fetch_batches(self, line_code: str, limit: int) -> list[dict[str, Any]]:
-        """``plc_fetch_batches``: the line's batches, checked and normalised."""
+    def fetch_batches(self, line_code: str, limit: int) -> list[FetchedBatch]:
+        """``plc_fetch_batches``: the line's batches, checked."""
         result = self._execute("plc_fetch_batches", line_code, limit)
         return self._check_batches(result, line_code, limit)
 
-    def report_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def report_batch(self, payload: dict[str, Any]) -> ReportResult:
         """``plc_report_batch``: Odoo's result, checked."""
         result = self._execute("plc_report_batch", payload)
         c = _Checker("plc_report_batch")
@@ -267,25 +284,29 @@ class OdooGateway:
         status = c.key(result, "status", "result")
         if status not in REPORT_STATUSES:
             raise c.fail("result.status", " / ".join(REPORT_STATUSES), status)
-        if not isinstance(result.get("duplicate", False), bool):
-            raise c.fail("result.duplicate", "true or false", result.get("duplicate"))
+        duplicate = result.get("duplicate", False)
+        if not isinstance(duplicate, bool):
+            raise c.fail("result.duplicate", "true or false", duplicate)
         reason = result.get("reason")
         if reason not in (None, False) and not isinstance(reason, str):
             raise c.fail("result.reason", "a string or null", reason)
-        return result
+        mo_state = result.get("mo_state")
+        return ReportResult(status=Outcome(status), mo_state=mo_state if isinstance(mo_state, str) else None,
+                            reason=reason or None, duplicate=duplicate, answer=result)
 
-    def ping(self, line_code: str) -> dict[str, Any]:
+    def ping(self, line_code: str) -> PingResult:
         """``plc_ping``: server time and whether the line exists and is active."""
         result = self._execute("plc_ping", line_code)
         c = _Checker("plc_ping")
         result = c.dict_(result, "result")
-        c.boolean(result, "line_exists", "result")
-        if "line_active" in result:
-            c.boolean(result, "line_active", "result")
-        return result
+        exists = c.boolean(result, "line_exists", "result")
+        active = c.boolean(result, "line_active", "result") if "line_active" in result else True
+        server_time = result.get("server_time")
+        return PingResult(server_time=server_time if isinstance(server_time, str) else None,
+                          line_exists=exists, line_active=active)
 
     @staticmethod
-    def _check_batches(result: Any, line_code: str, limit: int) -> list[dict[str, Any]]:
+    def _check_batches(result: Any, line_code: str, limit: int) -> list[FetchedBatch]:
         c = _Checker("plc_fetch_batches")
         result = c.dict_(result, "result")
         version = c.key(result, "api_version", "result")
@@ -296,45 +317,47 @@ class OdooGateway:
             raise c.fail("result.batches", "a list", batches)
         if len(batches) > limit:
             raise c.fail("result.batches", f"at most {limit} batches", f"{len(batches)} batches")
-        out: list[dict[str, Any]] = []
+        out: list[FetchedBatch] = []
         keys: set[str] = set()
         for i, raw in enumerate(batches):
-            p = f"batches[{i}]"
-            b = c.dict_(raw, p)
-            batch = {
-                "mo_id": c.integer(b, "mo_id", p, 1),
-                "mo_name": c.text(b, "mo_name", p),
-                "run": c.integer(b, "run", p, 1),
-                "batch_key": c.text(b, "batch_key", p),
-                "redelivered": c.boolean(b, "redelivered", p),
-                "product_code": c.text(b, "product_code", p, optional=True),
-                "product_name": c.text(b, "product_name", p, optional=True),
-                "quantity": c.quantity(b, "quantity", p),
-                "uom": c.text(b, "uom", p, optional=True),
-                "bom_code": c.text(b, "bom_code", p, optional=True),
-                "line": c.text(b, "line", p),
-                "date_planned_start": c.text(b, "date_planned_start", p, optional=True) or None,
-            }
-            if batch["line"] != line_code:
-                raise c.fail(f"{p}.line", repr(line_code), batch["line"])
-            if batch["batch_key"] in keys:
-                raise c.fail(f"{p}.batch_key", "a key not already in this answer", batch["batch_key"])
-            keys.add(batch["batch_key"])
-            components = c.key(b, "components", p)
-            if not isinstance(components, list):
-                raise c.fail(f"{p}.components", "a list", components)
-            comps = []
-            for k, raw_comp in enumerate(components):
-                q = f"{p}.components[{k}]"
-                comp = c.dict_(raw_comp, q)
-                comps.append({
-                    "silo": c.text(comp, "silo", q),
-                    "product_code": c.text(comp, "product_code", q, optional=True),
-                    "product_name": c.text(comp, "product_name", q, optional=True),
-                    "quantity": c.quantity(comp, "quantity", q),
-                    "uom": c.text(comp, "uom", q, optional=True),
-                })
-            batch["components"] = comps
+            batch = _check_batch(c, raw, f"batches[{i}]", line_code, keys)
+            keys.add(batch.batch_key)
             out.append(batch)
         return out
 
+
+def _check_batch(c: _Checker, raw: Any, p: str, line_code: str, keys: set[str]) -> FetchedBatch:
+    b = c.dict_(raw, p)
+    fields = {
+        "mo_id": c.integer(b, "mo_id", p, 1),
+        "mo_name": c.text(b, "mo_name", p),
+        "run": c.integer(b, "run", p, 1),
+        "batch_key": c.text(b, "batch_key", p),
+        "redelivered": c.boolean(b, "redelivered", p),
+        "product_code": c.text(b, "product_code", p, optional=True),
+        "product_name": c.text(b, "product_name", p, optional=True),
+        "quantity": c.quantity(b, "quantity", p),
+        "uom": c.text(b, "uom", p, optional=True),
+        "bom_code": c.text(b, "bom_code", p, optional=True),
+        "line": c.text(b, "line", p),
+        "date_planned_start": c.text(b, "date_planned_start", p, optional=True) or None,
+    }
+    if fields["line"] != line_code:
+        raise c.fail(f"{p}.line", repr(line_code), fields["line"])
+    if fields["batch_key"] in keys:
+        raise c.fail(f"{p}.batch_key", "a key not already in this answer", fields["batch_key"])
+    components = c.key(b, "components", p)
+    if not isinstance(components, list):
+        raise c.fail(f"{p}.components", "a list", components)
+    comps = []
+    for k, raw_comp in enumerate(components):
+        q = f"{p}.components[{k}]"
+        comp = c.dict_(raw_comp, q)
+        comps.append(FetchedComponent(
+            silo=c.text(comp, "silo", q),
+            product_code=c.text(comp, "product_code", q, optional=True),
+            product_name=c.text(comp, "product_name", q, optional=True),
+            quantity=c.quantity(comp, "quantity", q),
+            uom=c.text(comp, "uom", q, optional=True),
+        ))
+    return FetchedBatch(**fields, components=tuple(comps))

@@ -16,6 +16,10 @@ A sync that failed on Odoo or the PLC while the queue is empty is tried again at
 interval rather than an hour later.
 
 Signals only set a flag; the loop ends after the job that is running.
+
+:func:`build_tasks` wires one agent: the register map, the PLC link, the Odoo gateway and
+the queue's sessions go into one :class:`~plc_agent.tasks.AgentContext` that all four
+tasks share; :class:`AgentService` puts the tasks on its scheduler.
 """
 
 from __future__ import annotations
@@ -27,15 +31,30 @@ import time
 from typing import Any, Callable
 
 import schedule
+from sqlalchemy.engine import Engine
 
 from .config import Settings
-from .odoo_gateway import OdooError, OdooGatewayError
-from .plc import PlcError
+from .database import make_session_factory, read_only_session_factory
+from .odoo_gateway import OdooError, OdooGateway, OdooGatewayError
+from .plc import PlcError, PlcLink
+from .register_map import load_register_map
 from .tasks import AgentTasks, PushResult, ReadResult, SyncResult
 
 logger = logging.getLogger(__name__)
 
 MAX_SLEEP_SECONDS = 0.2
+
+
+def build_tasks(settings: Settings, engine: Engine) -> AgentTasks:
+    """The four tasks of one agent over its register map, PLC, Odoo and queue database."""
+    register_map = load_register_map(settings.register_map_file)
+    plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
+                  timeout=settings.plc_timeout_seconds,
+                  reconnect_backoff_max=settings.plc_reconnect_backoff_max_seconds)
+    odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
+                       settings.odoo_password, timeout=settings.odoo_timeout_seconds)
+    return AgentTasks(settings, make_session_factory(engine), register_map, plc, odoo,
+                      read_session_factory=read_only_session_factory(engine))
 
 
 class AgentService:

@@ -25,7 +25,7 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, interval: fl
 
 def batches(engine: Any) -> list[MoBatch]:
     with Session(engine) as s:
-        return list(s.scalars(select(MoBatch).order_by(MoBatch.batch_no)).all())
+        return list(s.scalars(select(MoBatch).order_by(MoBatch.slot)).all())
 
 
 def history(engine: Any) -> list[MoHistory]:

@@ -20,9 +20,9 @@ def test_full_cycle(tasks, engine, odoo_standin, plc_simulator):
     result = tasks.sync()
     assert result.inserted == 3 and result.write and result.write.confirmed
     rows = batches(engine)
-    assert [r.batch_no for r in rows] == [1, 2, 3]
+    assert [r.slot for r in rows] == [1, 2, 3]
     assert all(r.state == "written" and r.plc_written_at for r in rows)
-    assert [r.mo_id for r in rows] == [odoo_standin.mo(i)["name"] for i in mo_ids]
+    assert [r.mo_name for r in rows] == [odoo_standin.mo(i)["name"] for i in mo_ids]
     assert rows[0].batch_key == f"FM1-{mo_ids[0]}-1"
     assert len(rows[0].components) == 5
 
@@ -30,7 +30,7 @@ def test_full_cycle(tasks, engine, odoo_standin, plc_simulator):
     rows = batches(engine)
     assert all(r.state == "finished" and r.status_manufacturing for r in rows), [(r.state, r.hold_reason) for r in rows]
     for r in rows:
-        assert r.actual_weight_finished_goods == pytest.approx(1000.0, rel=0.03)
+        assert r.finished_weight == pytest.approx(1000.0, rel=0.03)
         for c in r.components:
             assert c.actual_quantity == pytest.approx(c.planned_quantity, rel=0.03)
     # acknowledged: the PLC got status_read_data = 1 in every used read slot

@@ -24,8 +24,8 @@ from plc_agent.database import (
 
 def make_batch(slot: int, key: str | None = None, n_components: int = 3) -> MoBatch:
     row = MoBatch(
-        batch_no=slot, mo_id=f"WH/MO/{slot:05d}", odoo_mo_id=slot, batch_key=key or f"FM1-{slot}-1",
-        run=1, consumption=1000.0, equipment_id_batch="FM1", finished_goods="Layer feed",
+        slot=slot, mo_name=f"WH/MO/{slot:05d}", odoo_mo_id=slot, batch_key=key or f"FM1-{slot}-1",
+        run=1, planned_quantity=1000.0, line_code="FM1", finished_goods="Layer feed",
         state="queued", created_at=datetime.now(timezone.utc),
     )
     for k in range(n_components):

@@ -27,9 +27,9 @@ def _racer(url: str, name: str, barrier, results) -> None:
         time.sleep(0.5)  # the Odoo call, made while holding the lock
         rows = []
         for slot in range(1, 11):
-            row = MoBatch(batch_no=slot, mo_id=f"{name}/{slot}", odoo_mo_id=slot,
-                          batch_key=f"{name}-{slot}", run=1, consumption=1.0,
-                          equipment_id_batch="FM1", state="queued",
+            row = MoBatch(slot=slot, mo_name=f"{name}/{slot}", odoo_mo_id=slot,
+                          batch_key=f"{name}-{slot}", run=1, planned_quantity=1.0,
+                          line_code="FM1", state="queued",
                           created_at=datetime.now(timezone.utc))
             row.components.append(MoBatchComponent(position=0, silo_code="101", silo_id=101,
                                                    planned_quantity=1.0))

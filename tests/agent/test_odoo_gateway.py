@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from plc_agent.batch import FetchedComponent
 from plc_agent.odoo_gateway import (
     OdooError,
     OdooGateway,
@@ -31,15 +32,15 @@ def test_login_once_then_one_round_trip_per_call(odoo_standin):
     gw.fetch_batches("FM1", 10)
     assert gw.rpc_count == 4 and odoo_standin.calls() == 4
     b = batches[0]
-    assert b["mo_name"] == "WH/MO/00001" and b["batch_key"] == "FM1-1-1" and b["run"] == 1
-    assert b["components"][0] == {"silo": "101", "product_code": "RM-MAIZE", "product_name": "Maize",
-                                  "quantity": 550.0, "uom": "kg"}
+    assert b.mo_name == "WH/MO/00001" and b.batch_key == "FM1-1-1" and b.run == 1
+    assert b.components[0] == FetchedComponent(silo="101", product_code="RM-MAIZE", product_name="Maize",
+                                               quantity=550.0, uom="kg")
 
 
 def test_api_key_works(odoo_standin):
     odoo_standin.add_api_key("0123456789abcdef-api-key")
     gw = gateway(odoo_standin, password="0123456789abcdef-api-key")
-    assert gw.ping("FM1")["line_exists"] is True
+    assert gw.ping("FM1").line_exists is True
 
 
 def test_wrong_password_is_an_error_without_the_password(odoo_standin):
@@ -82,7 +83,7 @@ def test_server_down_and_timeout_are_unavailable(odoo_standin):
     with pytest.raises(OdooUnavailable):
         gw.ping("FM1")
     odoo_standin.come_up()
-    assert gw.ping("FM1")["line_active"] is True
+    assert gw.ping("FM1").line_active is True
 
 
 @pytest.mark.parametrize(
@@ -128,12 +129,12 @@ def test_report_batch_result_is_checked(odoo_standin):
     mo_id = odoo_standin.add_mo()
     gw = gateway(odoo_standin)
     batch = gw.fetch_batches("FM1", 10)[0]
-    payload = {"mo_id": mo_id, "line": "FM1", "batch_key": batch["batch_key"],
+    payload = {"mo_id": mo_id, "line": "FM1", "batch_key": batch.batch_key,
                "consumption": [{"silo": "101", "quantity": 551.0}], "finished_quantity": 999.0,
                "status": "done", "started_at": None, "finished_at": None, "message": None}
     first = gw.report_batch(payload)
-    assert first["status"] == "done" and first["duplicate"] is False
+    assert first.status == "done" and first.duplicate is False
     again = gw.report_batch(payload)
-    assert again["status"] == "done" and again["duplicate"] is True
+    assert again.status == "done" and again.duplicate is True
     changed = dict(payload, finished_quantity=1.0)
-    assert gw.report_batch(changed)["status"] == "rejected"
+    assert gw.report_batch(changed).status == "rejected"

@@ -23,7 +23,7 @@ def test_batch_that_does_not_fit_is_reported_failed_not_written(tasks, engine, o
     caplog.set_level(logging.INFO, logger="plc_agent")
     result = tasks.sync()
     assert result.inserted == 3 and result.refused == 2
-    rows = {r.mo_id: r for r in batches(engine)}
+    rows = {r.mo_name: r for r in batches(engine)}
     assert rows[odoo_standin.mo(bad_silo)["name"]].plc_excluded
     assert "'A'" in rows[odoo_standin.mo(bad_silo)["name"]].message
     assert "16 components" in rows[odoo_standin.mo(too_many)["name"]].message

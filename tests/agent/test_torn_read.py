@@ -70,7 +70,7 @@ def _run_to_history(tasks: Any, engine: Any, odoo_standin: Any, mo_ids: list[int
     assert tasks.push().remaining == 0
     assert batches(engine) == []
     names = [odoo_standin.mo(i)["name"] for i in mo_ids]
-    archived = [h.mo_id for h in history(engine)]
+    archived = [h.mo_name for h in history(engine)]
     assert sorted(archived) == sorted(names), "every MO is archived exactly once"
     for mo_id in mo_ids:
         mo = odoo_standin.mo(mo_id)
@@ -107,8 +107,8 @@ def test_archived_batch_path(slot, move, tasks, engine, odoo_standin, plc_simula
     tasks.read_plc()
     assert len(requests) >= len(rmap.read_area_requests())
     ack = plc_simulator.registers(rmap.read_ack_address(slot), 1)[0]
-    row = next(r for r in batches(engine) if r.batch_no == slot)
-    assert row.mo_id == new_batch.mo_id
+    row = next(r for r in batches(engine) if r.slot == slot)
+    assert row.mo_name == new_batch.mo_name
     if move == "start":
         assert ack == 0, "the running batch must not be acknowledged"
         assert row.state in ("written", "running")
@@ -141,15 +141,15 @@ def test_current_set_path(slot, tasks, engine, odoo_standin, plc_simulator, monk
     tasks.read_plc()
     # Where the status words lie in the first request the slot still looked running: the
     # next read stores it. Either way, what is stored is the PLC's final words.
-    if next(r for r in batches(engine) if r.batch_no == slot).state != "finished":
+    if next(r for r in batches(engine) if r.slot == slot).state != "finished":
         assert plc_simulator.registers(rmap.read_ack_address(slot), 1) == [0]
         tasks.read_plc()
-    row = next(r for r in batches(engine) if r.batch_no == slot)
+    row = next(r for r in batches(engine) if r.slot == slot)
     assert row.state == "finished"
     final = rmap.decode_read_slot(slot, plc_simulator.registers(rmap.read_slot_address(slot), rmap.read_extent))
     assert {c.silo_id: c.actual_quantity for c in row.components} == pytest.approx(
         {d.silo_id: round(d.quantity, 6) for d in final.components})
-    assert row.actual_weight_finished_goods == pytest.approx(final.finished_weight)
+    assert row.finished_weight == pytest.approx(final.finished_weight)
     assert plc_simulator.registers(rmap.read_ack_address(slot), 1) == [1]
 
     plc_simulator.release()

@@ -1,0 +1,208 @@
+"""Task 1, sync: Odoo -> queue -> PLC, with the restart rule.
+
+A batch is stored in ``mo_batch`` before anything reaches the PLC. A stored batch that the
+PLC has not confirmed is written again, identically, before anything else: if the write
+area already holds exactly the stored set, or the read area shows one of its batches
+running or done, it is only marked written; otherwise it is written only while the PLC's
+write handshake is 1 (never over a set the PLC runs).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..batch import slot_batch, slot_problem
+from ..database import BatchState, MoBatch, MoHistory, fill_if_empty
+from ..plc import PlcError
+from ..register_map import RegisterMapError, SlotBatch
+from .context import AgentContext, crash_point
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    pending: int  # batches that were waiting to be confirmed in the PLC
+    written: bool  # the set was written by this call
+    confirmed: bool  # the set is now marked written (by writing or by finding it there)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    count_before: int
+    inserted: int
+    refused: int
+    write: WriteResult | None
+
+
+class SyncTask:
+    """Fills an empty queue from Odoo and brings the stored set into the PLC exactly once."""
+
+    def __init__(self, context: AgentContext):
+        self.context = context
+        slots = context.register_map.slot_count
+        self.batch_limit = min(context.settings.sync_batch_limit, slots)
+        if context.settings.sync_batch_limit > slots:
+            logger.warning(
+                "SYNC_BATCH_LIMIT=%d is more than the PLC's %d slots; fetching at most %d",
+                context.settings.sync_batch_limit, slots, slots,
+            )
+
+    def run(self) -> SyncResult:
+        """Write stored batches first (restart rule), then fill an empty queue and write it."""
+        logger.info("[TASK 1] Auto-sync MO task running...")
+        try:
+            self.write_stored_batches()
+        except PlcError as exc:
+            # The stored set stays queued; the gate below will not refill over it.
+            logger.warning("[TASK 1] PLC not reachable, stored batches wait: %s", exc)
+        refused: list[int] = []
+        result = fill_if_empty(self.context.sessions, lambda s: self._fetch_rows(s, refused))
+        if result.count_before:
+            logger.info(
+                "[TASK 1] Table mo_batch has %d records. Skipping sync - waiting for PLC to "
+                "complete all batches.", result.count_before,
+            )
+            return SyncResult(result.count_before, 0, 0, None)
+        if not result.inserted:
+            logger.info("[TASK 1] No batch ready in Odoo for line %s.", self.context.settings.line_code)
+            return SyncResult(0, 0, 0, None)
+        logger.info("[TASK 1] ✓ Auto-sync completed: %d MO batches synced", result.inserted)
+        crash_point("after_store")
+        write: WriteResult | None = None
+        try:
+            write = self.write_stored_batches()
+        except PlcError as exc:
+            logger.warning("[TASK 1] PLC not reachable, the stored set is written when it "
+                           "answers: %s", exc)
+        return SyncResult(0, result.inserted, len(refused), write)
+
+    def _fetch_rows(self, session: Session, refused: list[int]) -> list[MoBatch]:
+        logger.info("[TASK 1] Table mo_batch is empty. Fetching new batches from Odoo...")
+        batches = self.context.odoo.fetch_batches(self.context.settings.line_code, self.batch_limit)
+        keys = [b.batch_key for b in batches]
+        archived = {}
+        if keys:
+            for key, outcome in session.execute(
+                select(MoHistory.batch_key, MoHistory.outcome).where(MoHistory.batch_key.in_(keys))
+            ):
+                archived[key] = outcome
+        rows: list[MoBatch] = []
+        now = self.context.clock()
+        for batch in batches:
+            if batch.batch_key in archived:
+                logger.error(
+                    "[TASK 1] MO %s (batch_key %s) is delivered again by Odoo, but this agent "
+                    "already reported it (history: %s). Not queued: a planner must look at the MO.",
+                    batch.mo_name, batch.batch_key, archived[batch.batch_key],
+                )
+                continue
+            slot = len(rows) + 1
+            row = batch.queue_row(slot, now)
+            problem = slot_problem(row, self.context.register_map)
+            if problem:
+                row.refuse_before_plc(problem, now)
+                refused.append(slot)
+                logger.error(
+                    "[TASK 1] MO %s (batch_key %s) cannot be written to the PLC: %s. "
+                    "It is reported to Odoo as failed.", row.mo_name, row.batch_key, problem,
+                )
+            elif batch.redelivered:
+                logger.info("[TASK 1] MO %s is delivered again by Odoo (not reported yet); "
+                            "queued in slot %d", row.mo_name, slot)
+            rows.append(row)
+        return rows
+
+    def _same_set(self, area: list[SlotBatch | None], expected: list[SlotBatch | None]) -> bool:
+        # Compare what the words would be: text cut to the field and quantity scaling are
+        # then the same on both sides.
+        if len(area) != len(expected):
+            return False
+        for found, wanted in zip(area, expected):
+            if (found is None) != (wanted is None):
+                return False
+            if found is None:
+                continue
+            try:
+                if self.context.register_map.encode_slot(found) != self.context.register_map.encode_slot(wanted):
+                    return False
+            except (ValueError, RegisterMapError):
+                return False
+        return True
+
+    def pending_count(self) -> int:
+        with self.context.read_sessions() as session:
+            return session.scalar(
+                select(func.count()).select_from(MoBatch).where(MoBatch.state == BatchState.QUEUED)
+            ) or 0
+
+    def write_stored_batches(self) -> WriteResult:
+        """The restart rule: bring the stored, unconfirmed set into the PLC exactly once."""
+        with self.context.read_sessions() as session:
+            rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
+        pending = [r for r in rows if r.state == BatchState.QUEUED and not r.plc_excluded]
+        if not pending:
+            return WriteResult(0, False, False)
+        expected: list[SlotBatch | None] = [None] * self.context.register_map.slot_count
+        for row in rows:
+            if not row.plc_excluded and 1 <= row.slot <= self.context.register_map.slot_count:
+                expected[row.slot - 1] = slot_batch(row)
+        ids = [r.id for r in pending]
+        names = ", ".join(f"{r.slot}:{r.mo_name}" for r in pending)
+
+        if self._same_set(self.context.plc.read_write_area(), expected):
+            self._mark_written(ids)
+            logger.info("[TASK 1] The PLC already holds the stored set (%s); marked as written.", names)
+            return WriteResult(len(pending), False, True)
+        by_slot = {r.slot: r.mo_name for r in pending}
+        running = [
+            reading.slot for reading in self.context.plc.read_read_area()
+            if not reading.is_empty and reading.status_read_data == 0
+            and by_slot.get(reading.batch_no) == reading.mo_reference
+        ]
+        if running:
+            self._mark_written(ids)
+            logger.warning(
+                "[TASK 1] The PLC already runs stored batches in slot(s) %s; the set is marked "
+                "as written and not written again.", ", ".join(map(str, running)),
+            )
+            return WriteResult(len(pending), False, True)
+        handshake = self.context.plc.read_write_handshake()
+        if handshake != 1:
+            logger.info(
+                "[TASK 1] PLC not ready for new batches (write handshake %d): %d stored batch(es) "
+                "wait (%s).", handshake, len(pending), names,
+            )
+            return WriteResult(len(pending), False, False)
+        for slot, batch in enumerate(expected, start=1):
+            self.context.plc.write_slot(slot, batch)
+        back = self.context.plc.read_write_area()
+        if not self._same_set(back, expected):
+            differing = [
+                str(i) for i, (a, b) in enumerate(zip(back, expected), start=1)
+                if not self._same_set([a], [b])
+            ]
+            logger.error(
+                "[TASK 1] Read-back of the PLC write area differs in slot(s) %s; the handshake "
+                "stays at 1 and the set is written again next time.", ", ".join(differing),
+            )
+            return WriteResult(len(pending), True, False)
+        self.context.plc.set_write_handshake(0)
+        crash_point("after_plc_write")
+        self._mark_written(ids)
+        logger.info("[TASK 1] Wrote %d batch(es) to the PLC and started the line: %s",
+                    len(pending), names)
+        return WriteResult(len(pending), True, True)
+
+    def _mark_written(self, ids: list[int]) -> None:
+        with self.context.sessions.begin() as session:
+            session.execute(
+                update(MoBatch)
+                .where(MoBatch.id.in_(ids), MoBatch.state == BatchState.QUEUED)
+                .values(state=BatchState.WRITTEN, plc_written_at=self.context.clock())
+            )
+
