@@ -11,6 +11,7 @@ Passwords never appear in a message: URLs are shown through :func:`mask_url`.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -211,6 +212,12 @@ def _check_database_url(reader: _Reader, url: str) -> None:
     elif scheme not in ("sqlite", "postgresql"):
         reader.problems.append(
             f"DATABASE_URL: only sqlite:/// and postgresql:// are supported, got {mask_url(url)!r}"
+        )
+    elif scheme == "postgresql" and importlib.util.find_spec("psycopg2") is None:
+        # A configuration problem (exit 2, not retried by the unit), not a crash every 10 s.
+        reader.problems.append(
+            "DATABASE_URL: postgresql:// needs the postgresql extra, which is not installed: "
+            "pip install 'plc-agent[postgresql]' (or '.[postgresql]' from a checkout)"
         )
 
 

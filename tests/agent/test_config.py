@@ -159,3 +159,13 @@ def test_odoo_password_file_unreadable(tmp_path: Path):
     del environ["ODOO_PASSWORD"]
     with pytest.raises(ConfigError, match="ODOO_PASSWORD_FILE: cannot read"):
         load_settings(environ, None)
+
+
+def test_postgresql_url_without_the_extra_is_a_configuration_error(tmp_path: Path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "psycopg2" else real(name, *a))
+    with pytest.raises(ConfigError, match=r"needs the postgresql extra.*plc-agent\[postgresql\]"):
+        load_settings(base_environ(tmp_path, DATABASE_URL="postgresql://u:pw@db/plc"), None)
