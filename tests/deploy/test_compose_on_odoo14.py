@@ -22,7 +22,8 @@ from plc_agent.config import load_settings
 from plc_agent.odoo_gateway import OdooError, OdooGateway
 from support.compose_stack import ComposeStack, odoo_shell
 
-pytestmark = pytest.mark.odoo
+# An Odoo install with demo data takes minutes on a busy machine.
+pytestmark = [pytest.mark.odoo, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 ADMIN = ("admin", "admin")  # the demo data's administrator
 

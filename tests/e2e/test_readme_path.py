@@ -24,7 +24,8 @@ from support.odoo14 import ADDONS_DIR, REPO_ROOT, free_port, unique_database
 
 from .conftest import ADMIN_LOGIN, ADMIN_PASSWORD, LINE, wait_until
 
-pytestmark = pytest.mark.odoo
+# An Odoo install with demo data takes minutes on a busy machine.
+pytestmark = [pytest.mark.odoo, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 HEADING = "### Without Docker: the demo line in four commands"
 
