@@ -200,3 +200,50 @@ def test_agent_and_wizard_keys_work_over_jsonrpc_with_the_agent_group_alone(stac
         demo.login(stack.database, "demo", "demo")
         with pytest.raises(odoorpc.error.RPCError, match="administrator"):
             demo.execute("mrp.plc.line", "action_open_plc_agent_access", [line_id])
+
+
+def test_administrator_gets_the_key_from_the_line_form_in_a_browser(stack, artifacts_dir):
+    """The screens a person uses: the line form's button, the wizard, the key with its copy
+    button and the .env lines; the key then works for the agent."""
+    import shutil
+    import time
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    settings = agent_settings(stack)
+    with stack.serving("odoo"):
+        line_id = admin(stack).env["mrp.plc.line"].search([("code", "=", settings.line_code)])[0]
+        options = webdriver.ChromeOptions()
+        options.binary_location = shutil.which("chromium") or "chromium"
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--no-first-run", "--window-size=1400,1200"):
+            options.add_argument(flag)
+        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "chromedriver"), options=options)
+        try:
+            wait = WebDriverWait(driver, 90)
+            driver.get(f"{stack.url}/web/login?db={stack.database}")
+            wait.until(ec.presence_of_element_located((By.NAME, "login"))).send_keys(ADMIN[0])
+            driver.find_element(By.NAME, "password").send_keys(ADMIN[1])
+            driver.find_element(By.CSS_SELECTOR, "form.oe_login_form button[type=submit]").click()
+            wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".o_web_client")))
+            driver.get(f"{stack.url}/web#id={line_id}&model=mrp.plc.line&view_type=form")
+            wait.until(ec.element_to_be_clickable(
+                (By.CSS_SELECTOR, "button[name=action_open_plc_agent_access]"))).click()
+            wait.until(ec.element_to_be_clickable(
+                (By.CSS_SELECTOR, ".modal button[name=action_issue_key]"))).click()
+            key_field = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".modal [name=key]")))
+            wait.until(lambda d: re.search(r"[0-9a-f]{40}", key_field.text))
+            modal = driver.find_element(By.CSS_SELECTOR, ".modal .modal-content")
+            time.sleep(1)
+            driver.save_screenshot(str(artifacts_dir / "deploy" / "agent-access-key.png"))
+            key = re.search(r"[0-9a-f]{40}", key_field.text).group(0)
+            assert len(modal.find_elements(By.CSS_SELECTOR, ".o_clipboard_button")) == 2
+            # One setting a line, as they are pasted into .env.
+            assert f"ODOO_USERNAME={settings.odoo_username}\nODOO_PASSWORD={key}" in modal.text
+        finally:
+            driver.quit()
+        assert gateway(stack, settings.odoo_username, key).ping(settings.line_code)["line_exists"] is True
