@@ -10,8 +10,11 @@ unchanged, and the agent must get in with its own user and key, through a file.
 
 from __future__ import annotations
 
+import itertools
 import re
+import shlex
 import stat
+import urllib.request
 from pathlib import Path
 
 import odoorpc
@@ -20,7 +23,7 @@ import pytest
 
 from plc_agent.config import load_settings
 from plc_agent.odoo_gateway import OdooError, OdooGateway
-from support.compose_stack import ComposeStack, odoo_shell
+from support.compose_stack import REPO_ROOT, ComposeStack, odoo_shell
 
 # An Odoo install with demo data takes minutes on a busy machine.
 pytestmark = [pytest.mark.odoo, pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -152,6 +155,24 @@ def test_init_again_is_a_no_op(stack):
     assert key_file(stack).read_text() == key
 
 
+def test_readmes_upgrade_command_upgrades_and_leaves_the_mos_unchanged(stack):
+    """README, "Upgrading": the explicit command that replaces -u on the serving command."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    line = re.search(r"^\s*(docker compose run .*-u mrp_plc_bridge.*)$", readme, re.M).group(1)
+    words = shlex.split(line)
+    assert words[:3] == ["docker", "compose", "run"]
+    options = list(itertools.takewhile(lambda word: word.startswith("--"), words[3:]))
+    assert set(options) <= {"--rm", "--no-deps"}
+    service, *override = words[3 + len(options):]
+    assert service == "odoo"
+    before = snapshot(stack)
+    upgrade = stack.run(service, override)
+    assert upgrade.returncode == 0, upgrade.output[-3000:]
+    assert re.search(r"loading mrp_plc_bridge/\S+\.xml", upgrade.output), upgrade.output[-3000:]
+    assert snapshot(stack) == before
+    assert module_state(stack) == "installed"
+
+
 def test_agent_and_wizard_keys_work_over_jsonrpc_with_the_agent_group_alone(stack):
     settings = agent_settings(stack)
     scripted_key = key_file(stack).read_text().strip()
@@ -194,6 +215,15 @@ def test_agent_and_wizard_keys_work_over_jsonrpc_with_the_agent_group_alone(stac
             gateway(stack, settings.odoo_username, scripted_key).ping(settings.line_code)
         # The key is not kept anywhere readable.
         assert client.execute("mrp.plc.agent.access", "read", [wizard_id], ["line_id"])
+
+        # Safe by default: the database manager is off, over RPC and on the web.
+        for call in (lambda: client.db.list(), lambda: client.db.drop("admin", stack.database),
+                     lambda: client.db.drop("", stack.database)):
+            with pytest.raises(odoorpc.error.RPCError, match="AccessDenied|Access Denied"):
+                call()
+        manager = urllib.request.urlopen(f"{stack.url}/web/database/manager", timeout=30).read().decode()
+        assert "disabled by the administrator" in manager
+        assert module_state(stack) == "installed"
 
         # A planner (no user-management right) cannot open it.
         demo = odoorpc.ODOO("127.0.0.1", port=stack.http_port, timeout=60)

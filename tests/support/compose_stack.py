@@ -145,10 +145,11 @@ class ComposeStack:
         self.odoo_conf.write_text(content)
         return self.odoo_conf
 
-    def command(self, service: str) -> list[str]:
+    def command(self, service: str, override: list[str] | None = None) -> list[str]:
+        """The service's command (or ``override``, as ``docker compose run SERVICE ...`` gives)."""
         spec = self.services[service]
         assert "entrypoint" not in spec, f"{service}: the odoo image's own entrypoint is expected"
-        command = [self.translate(service, str(arg)) for arg in spec["command"]]
+        command = [self.translate(service, str(arg)) for arg in (override or spec["command"])]
         if command[0] == "odoo" or command[0].startswith("-"):
             if command[0] == "odoo":
                 command = command[1:]
@@ -158,11 +159,11 @@ class ComposeStack:
 
     # ------------------------------------------------------------------ running
 
-    def run(self, service: str, timeout: float = 1200) -> ServiceRun:
-        """Run a one-shot service to its end."""
+    def run(self, service: str, override: list[str] | None = None, timeout: float = 1200) -> ServiceRun:
+        """Run a one-shot service (or ``docker compose run SERVICE override...``) to its end."""
         log_file = self.log_dir / f"{self.database}-{service}.log"
         completed = subprocess.run(
-            self.command(service), env=self.environment(service), cwd=str(self.work_dir),
+            self.command(service, override), env=self.environment(service), cwd=str(self.work_dir),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
         )
         with open(log_file, "a") as log:
