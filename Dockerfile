@@ -21,9 +21,12 @@ USER plc-agent
 WORKDIR /var/lib/plc-agent
 VOLUME ["/var/lib/plc-agent"]
 
-# `plc-agent run` ends with 0 on SIGTERM (docker stop) after the running job.
+# `plc-agent run` ends with 0 on SIGTERM after the running job, which can take a whole Odoo
+# timeout: give it time (docker stop --time 90, compose stop_grace_period: 90s).
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=60s --timeout=20s --start-period=30s \
-    CMD ["plc-agent", "status"]
+# Healthy while the service loop cycles; an unreachable PLC or Odoo is only "degraded" (the
+# agent waits for them itself). Reads two files, opens no PLC, Odoo or database connection.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["plc-agent", "health"]
 ENTRYPOINT ["plc-agent"]
 CMD ["run"]

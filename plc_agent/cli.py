@@ -5,6 +5,7 @@ Commands::
     plc-agent run                        the service (Tasks 1-4 on a schedule)
     plc-agent once sync|read|push|health run one task once and exit
     plc-agent status                     the queue and the last health check
+    plc-agent health                     is the service loop alive? (for container health checks)
     plc-agent check                      configuration, database, register map, Odoo, PLC
     plc-agent init-db                    create the queue tables
     plc-agent simulate-plc               a PLC simulator (pymodbus server) for tests and demos
@@ -16,7 +17,8 @@ Settings come from the environment and, if present, the file given with ``--env-
 Exit codes:
 
     0  success
-    1  runtime failure (the task failed: PLC or Odoo unreachable, database error, ...)
+    1  runtime failure (the task failed: PLC or Odoo unreachable, database error, ...);
+       for ``health``: the service loop is not running or has stalled (Docker's "unhealthy")
     2  bad usage or invalid configuration (every bad setting is listed)
     3  another plc-agent holds the database (its pid and host are shown)
     4  ``check`` found a problem (each check says OK or what is wrong)
@@ -48,7 +50,8 @@ EXIT_CHECK_FAILED = 4
 
 EXIT_CODES_HELP = """exit codes:
   0  success
-  1  runtime failure (PLC or Odoo unreachable, database error, ...)
+  1  runtime failure (PLC or Odoo unreachable, database error, ...);
+     for 'health': the service loop is not running or has stalled
   2  bad usage or invalid configuration (every bad setting is listed)
   3  another plc-agent holds the database (its pid and host are shown)
   4  'check' found a problem
@@ -83,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.RawDescriptionHelpFormatter)
     once.add_argument("task", choices=("sync", "read", "push", "health"))
     sub.add_parser("status", help="show the queue and the last health check")
+    sub.add_parser("health", help="is 'plc-agent run' alive? exit 0 (maybe degraded) or 1; "
+                   "reads two files, opens no connection", epilog=EXIT_CODES_HELP,
+                   formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_parser("check", help="check configuration, database, register map, Odoo and PLC",
                    epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_parser("init-db", help="create the queue tables")
@@ -126,7 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.error("%s", exc)
         return EXIT_USAGE
     configure_logging(settings.log_level)
-    handlers = {"run": _run, "once": _once, "status": _status, "check": _check, "init-db": _init_db}
+    handlers = {"run": _run, "once": _once, "status": _status, "check": _check, "init-db": _init_db,
+                "health": _health}
     try:
         return handlers[args.command](settings, args)
     except KeyboardInterrupt:
@@ -311,6 +318,23 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     for item in stuck:
         print(f"    slot {item.get('slot')} {item.get('mo')}: {item.get('problem')}")
     return EXIT_OK
+
+
+def _health(settings: Any, _args: argparse.Namespace) -> int:
+    """For a container health check: only whether the loop is alive decides the exit code.
+
+    An unreachable PLC or Odoo is reported as degraded with exit 0: the agent waits for them
+    by itself and a restarted container would not bring them back.
+    """
+    from .liveness import heartbeat_path, read_liveness, stale_after_seconds
+
+    stale_after = stale_after_seconds(settings.plc_poll_interval_seconds, settings.odoo_timeout_seconds,
+                                      settings.plc_timeout_seconds)
+    liveness = read_liveness(heartbeat_path(settings.status_file), settings.status_file, stale_after)
+    print(liveness.summary)
+    if liveness.alive:
+        print("DEGRADED: " + "; ".join(liveness.degraded) if liveness.degraded else "healthy")
+    return EXIT_OK if liveness.alive else EXIT_FAILURE
 
 
 def _check(settings: Any, _args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ Passwords never appear in a message: URLs are shown through :func:`mask_url`.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -212,6 +213,48 @@ def _check_database_url(reader: _Reader, url: str) -> None:
         reader.problems.append(
             f"DATABASE_URL: only sqlite:/// and postgresql:// are supported, got {mask_url(url)!r}"
         )
+    elif scheme == "postgresql" and importlib.util.find_spec("psycopg2") is None:
+        # A configuration problem (exit 2, not retried by the unit), not a crash every 10 s.
+        reader.problems.append(
+            "DATABASE_URL: postgresql:// needs the postgresql extra, which is not installed: "
+            "pip install 'plc-agent[postgresql]' (or '.[postgresql]' from a checkout)"
+        )
+
+
+def _odoo_password(reader: _Reader, values: Mapping[str, str]) -> str:
+    """ODOO_PASSWORD, or the content of the file ODOO_PASSWORD_FILE names (Docker secrets)."""
+    # The password is read without stripping: a key may legitimately end with a space.
+    password = values.get("ODOO_PASSWORD") or ""
+    file_name = reader.raw("ODOO_PASSWORD_FILE")
+    if file_name is None:
+        if not password:
+            reader.problems.append(
+                "ODOO_PASSWORD: required, not set (a password or an Odoo API key; "
+                "or name a file holding it in ODOO_PASSWORD_FILE)"
+            )
+        return password
+    if password:
+        reader.problems.append(
+            "ODOO_PASSWORD and ODOO_PASSWORD_FILE: both set; set only one of them"
+        )
+        return password
+    path = Path(file_name)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        reader.problems.append(f"ODOO_PASSWORD_FILE: no such file: {path}")
+        return ""
+    except (OSError, UnicodeDecodeError) as exc:
+        reader.problems.append(f"ODOO_PASSWORD_FILE: cannot read {path}: {exc}")
+        return ""
+    # A secret file usually ends with one line break, which is not part of the password.
+    password = content[:-1] if content.endswith("\n") else content
+    password = password[:-1] if password.endswith("\r") else password
+    if not password:
+        reader.problems.append(f"ODOO_PASSWORD_FILE: {path} is empty")
+    elif "\n" in password:
+        reader.problems.append(f"ODOO_PASSWORD_FILE: {path} holds more than one line")
+    return password
 
 
 def load_settings(
@@ -244,10 +287,7 @@ def load_settings(
     _check_odoo_url(r, odoo_url)
     odoo_database = r.text("ODOO_DATABASE", required=True)
     odoo_username = r.text("ODOO_USERNAME", required=True)
-    # The password is read without stripping: a key may legitimately end with a space.
-    odoo_password = values.get("ODOO_PASSWORD") or ""
-    if not odoo_password:
-        r.problems.append("ODOO_PASSWORD: required, not set (a password or an Odoo API key)")
+    odoo_password = _odoo_password(r, values)
 
     data_dir = Path(r.text("PLC_AGENT_DATA_DIR", "data"))
     database_url = r.text("DATABASE_URL") or f"sqlite:///{data_dir / 'plc_agent.sqlite3'}"

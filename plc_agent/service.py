@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 
 from .config import Settings
 from .database import make_session_factory, read_only_session_factory
+from .liveness import Heartbeat, heartbeat_path, stale_after_seconds
 from .odoo_gateway import OdooError, OdooGateway, OdooGatewayError
 from .plc import PlcError, PlcLink
 from .register_map import load_register_map
@@ -66,6 +67,11 @@ class AgentService:
         self._stop = threading.Event()
         self._sync_failed = False
         self.job_runs: dict[str, int] = {"sync": 0, "plc": 0, "push": 0, "health": 0}
+        self.heartbeat = Heartbeat(
+            heartbeat_path(settings.status_file),
+            stale_after_seconds(settings.plc_poll_interval_seconds, settings.odoo_timeout_seconds,
+                                settings.plc_timeout_seconds),
+        )
 
     # ------------------------------------------------------------------ control
 
@@ -110,11 +116,23 @@ class AgentService:
             if deadline is not None and time.monotonic() >= deadline:
                 break
             self.scheduler.run_pending()
+            self._beat()
             idle = self.scheduler.idle_seconds
             wait = MAX_SLEEP_SECONDS if idle is None else min(max(idle, 0.0), MAX_SLEEP_SECONDS)
             self._stop.wait(wait)
         self.scheduler.clear()
+        try:
+            self.heartbeat.stop()
+        except OSError as exc:
+            logger.warning("Cannot remove the heartbeat file %s: %s", self.heartbeat.path, exc)
         logger.info("plc-agent stopped")
+
+    def _beat(self) -> None:
+        """Tell `plc-agent health` that the loop completed a pass; a full disk must not stop it."""
+        try:
+            self.heartbeat.beat()
+        except OSError as exc:
+            logger.error("Cannot write the heartbeat file %s: %s", self.heartbeat.path, exc)
 
     # ------------------------------------------------------------------ jobs
 

@@ -1,7 +1,8 @@
 """docker-compose.yml, checked by reading it: no Docker engine is needed.
 
 The services must fit together (names, ports, databases, the line code of the addon's demo
-data) and the agent's environment must be one the agent's own configuration accepts.
+data) and the agent's environment must be one the agent's own configuration accepts. What the
+odoo services' command lines do on a real Odoo 14 is tested in tests/deploy.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 CONFIG_SOURCE = ROOT / "plc_agent" / "config.py"
 DEMO_DIR = ROOT / "odoo_addon" / "mrp_plc_bridge" / "demo"
+README = ROOT / "README.md"
+# The only host variables the compose file reads; each has a safe default and README names it.
+HOST_VARIABLES = {"PLC_BRIDGE_BIND_ADDRESS": "127.0.0.1", "ODOO_MASTER_PASSWORD": ""}
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +35,18 @@ def services(compose: dict[str, Any]) -> dict[str, Any]:
 
 
 def interpolated(value: str) -> str:
-    """What compose makes of a string: ``$$`` is a literal ``$``; any other ``$`` would be
-    replaced from the host's environment, which this file must not depend on."""
-    assert "$" not in value.replace("$$", ""), f"unescaped $ in {value!r}"
-    return value.replace("$$", "$")
+    """What compose makes of a string with no variable set on the host: ``$$`` is a literal
+    ``$``; ``${NAME:-default}`` is allowed for the documented HOST_VARIABLES only."""
+
+    def default(match: re.Match) -> str:
+        name, fallback = match.group(1), match.group(2)
+        assert name in HOST_VARIABLES, f"undocumented host variable {name} in {value!r}"
+        assert fallback == HOST_VARIABLES[name], f"{name}: default {fallback!r}, expected the safe one"
+        return fallback
+
+    expanded = re.sub(r"\$\{([A-Z_]+):-([^}]*)\}", default, value.replace("$$", "\0"))
+    assert "$" not in expanded, f"unescaped $ in {value!r}"
+    return expanded.replace("\0", "$")
 
 
 def option(command: list[str], name: str) -> str:
@@ -52,29 +64,76 @@ def agent_env(services: dict[str, Any]) -> dict[str, str]:
 
 
 def test_services(services: dict[str, Any]) -> None:
-    assert set(services) == {"db", "odoo", "plc-simulator", "plc-agent"}
+    assert set(services) == {"db", "odoo-init", "odoo", "plc-simulator", "plc-agent"}
     assert services["db"]["image"] == "postgres:15"
-    assert services["odoo"]["image"] == "odoo:14"
+    # The same Odoo image for both, amd64 only upstream (see README, "Pinning the Odoo image").
+    assert services["odoo"]["image"] == services["odoo-init"]["image"]
+    assert services["odoo"]["image"].startswith("odoo:14.0")
+    assert services["odoo"]["platform"] == services["odoo-init"]["platform"] == "linux/amd64"
     for name in ("plc-simulator", "plc-agent"):
         assert services[name]["build"] == "."
         assert services[name]["entrypoint"] == ["plc-agent"]
     assert services["plc-agent"]["command"] == ["run"]
 
 
-def test_every_service_has_a_health_check_and_waits_for_healthy_dependencies(services: dict[str, Any]) -> None:
+def test_every_service_has_a_health_check_and_waits_for_its_dependencies(services: dict[str, Any]) -> None:
+    one_shots = {name for name, service in services.items() if service.get("restart") == "no"}
+    assert one_shots == {"odoo-init"}
     for name, service in services.items():
-        check = service.get("healthcheck")
-        assert check and check["test"][0] in ("CMD", "CMD-SHELL"), name
+        if name not in one_shots:
+            check = service.get("healthcheck")
+            assert check and check["test"][0] in ("CMD", "CMD-SHELL"), name
         for dependency, how in (service.get("depends_on") or {}).items():
             assert dependency in services, (name, dependency)
-            assert how == {"condition": "service_healthy"}, (name, dependency)
-    assert set(services["odoo"]["depends_on"]) == {"db"}
+            expected = "service_completed_successfully" if dependency in one_shots else "service_healthy"
+            assert how == {"condition": expected}, (name, dependency)
+    assert set(services["odoo-init"]["depends_on"]) == {"db"}
+    assert set(services["odoo"]["depends_on"]) == {"odoo-init"}
     assert set(services["plc-agent"]["depends_on"]) == {"db", "odoo", "plc-simulator"}
     assert "pg_isready" in services["db"]["healthcheck"]["test"][1]
     assert "/web/login" in " ".join(services["odoo"]["healthcheck"]["test"])
-    # Installing mrp with demo data on the first start takes minutes.
     start = services["odoo"]["healthcheck"]["start_period"]
-    assert start.endswith("s") and int(start[:-1]) >= 300
+    assert start.endswith("s") and int(start[:-1]) >= 60
+
+
+def test_agent_health_check_is_the_service_loop_and_it_gets_time_to_stop(services: dict[str, Any]) -> None:
+    agent = services["plc-agent"]
+    assert agent["healthcheck"]["test"] == ["CMD", "plc-agent", "health"]
+    unit = (ROOT / "deploy" / "plc-agent.service").read_text(encoding="utf-8")
+    stop_seconds = int(re.search(r"^TimeoutStopSec=(\d+)$", unit, re.M).group(1))
+    assert agent["stop_grace_period"] == f"{stop_seconds}s"
+    # Exit code 3 (the queue's instance lock still held) is retried, as by the unit.
+    assert agent["restart"] == "unless-stopped"
+    assert re.search(r"^RestartPreventExitStatus=2$", unit, re.M)
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r'^HEALTHCHECK .*\n\s+CMD \["plc-agent", "health"\]', dockerfile, re.M)
+
+
+def test_published_ports_listen_on_loopback_unless_one_documented_variable_says_otherwise(
+        services: dict[str, Any]) -> None:
+    published = [port for service in services.values() for port in service.get("ports") or []]
+    assert published
+    for port in published:
+        assert port.startswith("${PLC_BRIDGE_BIND_ADDRESS:-127.0.0.1}:"), port
+        assert interpolated(port).startswith("127.0.0.1:")
+    assert "ports" not in services["db"]
+    readme = README.read_text(encoding="utf-8")
+    for name in HOST_VARIABLES:
+        assert name in readme
+
+
+def test_odoo_database_manager_is_off_and_the_master_password_comes_from_the_environment(
+        compose: dict[str, Any], services: dict[str, Any]) -> None:
+    content = compose["configs"]["odoo_conf"]["content"]
+    options = dict(line.split(" = ", 1) for line in content.splitlines()[1:] if line.strip())
+    assert content.startswith("[options]\n")
+    assert options["list_db"] == "False"
+    # Unset, the master password is empty: Odoo then refuses every master-password operation.
+    assert options["admin_passwd"] == "${ODOO_MASTER_PASSWORD:-}"
+    assert interpolated(options["admin_passwd"]) == ""
+    for name in ("odoo", "odoo-init"):
+        assert services[name]["configs"] == [{"source": "odoo_conf", "target": "/etc/odoo/odoo.conf"}]
+    assert "--no-database-list" in services["odoo"]["command"]
 
 
 def test_named_volumes_are_declared(compose: dict[str, Any], services: dict[str, Any]) -> None:
@@ -90,22 +149,34 @@ def test_named_volumes_are_declared(compose: dict[str, Any], services: dict[str,
     assert any(v.endswith(":/var/lib/odoo") for v in services["odoo"]["volumes"])
 
 
-def test_odoo_mounts_the_addon_and_installs_it_with_demo_data(services: dict[str, Any]) -> None:
-    odoo = services["odoo"]
-    mount = next(v for v in odoo["volumes"] if v.split(":")[1] == "/mnt/extra-addons")
-    source = mount.split(":")[0]
-    assert (COMPOSE_FILE.parent / source / "mrp_plc_bridge" / "__manifest__.py").is_file()
+def test_odoo_serves_only_and_the_init_step_installs_with_demo_data(services: dict[str, Any]) -> None:
+    odoo, init = services["odoo"], services["odoo-init"]
+    for service in (odoo, init):
+        mount = next(v for v in service["volumes"] if v.split(":")[1] == "/mnt/extra-addons")
+        source = mount.split(":")[0]
+        assert (COMPOSE_FILE.parent / source / "mrp_plc_bridge" / "__manifest__.py").is_file()
     command = odoo["command"]
     assert command[0] == "odoo"  # the image's entrypoint adds the database arguments then
-    assert option(command, "--init") == "mrp_plc_bridge"
-    assert "--without-demo" not in " ".join(command)
+    # Never -i/-u on the serving command: on an installed module, -i reinstalls it and loads
+    # the demo data again (issue 9: doubled moves, a done MO reset).
+    for arg in command:
+        assert not re.match(r"^(-i|-u|--init|--update)(=|$)", arg), arg
     database = option(command, "--database")
     assert option(command, "--db-filter") == f"^{database}$"
-    assert odoo["environment"]["HOST"] == "db"
-    db_env = services["db"]["environment"]
-    assert (odoo["environment"]["USER"], odoo["environment"]["PASSWORD"]) == (
-        db_env["POSTGRES_USER"], db_env["POSTGRES_PASSWORD"])
-    assert "8069:8069" in odoo["ports"]
+    # The init step: its script, from the mounted deploy folder, installs with demo data.
+    assert init["command"][0] == "bash"
+    script_mount = next(v for v in init["volumes"] if init["command"][1].startswith(v.split(":")[1] + "/"))
+    host_dir, container_dir = script_mount.split(":")[:2]
+    script = (ROOT / host_dir / init["command"][1][len(container_dir) + 1:])
+    text = script.read_text(encoding="utf-8")
+    assert "--init=mrp_plc_bridge" in text and "--without-demo" not in text
+    assert init["environment"]["ODOO_DATABASE"] == database
+    for service in (odoo, init):
+        assert service["environment"]["HOST"] == "db"
+        db_env = services["db"]["environment"]
+        assert (service["environment"]["USER"], service["environment"]["PASSWORD"]) == (
+            db_env["POSTGRES_USER"], db_env["POSTGRES_PASSWORD"])
+    assert interpolated(odoo["ports"][0]) == "127.0.0.1:8069:8069"
 
 
 def test_simulator_listens_where_the_agent_looks(services: dict[str, Any]) -> None:
@@ -114,7 +185,7 @@ def test_simulator_listens_where_the_agent_looks(services: dict[str, Any]) -> No
     assert command[0] == "simulate-plc"
     assert option(command, "--host") == "0.0.0.0"
     port = option(command, "--port")
-    assert f"{port}:{port}" in simulator["ports"]
+    assert f"127.0.0.1:{port}:{port}" in [interpolated(p) for p in simulator["ports"]]
     env = agent_env(services)
     assert env["PLC_HOST"] == "plc-simulator"
     assert env["PLC_PORT"] == port
@@ -149,11 +220,35 @@ def test_agent_environment_names_are_the_agents_settings(services: dict[str, Any
     assert not unknown, f"not read by plc_agent/config.py: {sorted(unknown)}"
 
 
-def test_agent_environment_is_accepted_by_the_agents_configuration(services: dict[str, Any]) -> None:
+def test_agent_logs_in_as_its_own_user_with_the_key_the_init_step_writes(services: dict[str, Any]) -> None:
+    env, init = agent_env(services), services["odoo-init"]
+    assert env["ODOO_USERNAME"] != "admin" and "ODOO_PASSWORD" not in env
+    # The login the line's "Agent access" derives from its code.
+    assert env["ODOO_USERNAME"] == "plc-agent-" + env["PLC_LINE_CODE"].lower()
+    assert init["environment"]["PLC_LINE_CODE"] == env["PLC_LINE_CODE"]
+    key_file = env["ODOO_PASSWORD_FILE"]
+    assert init["environment"]["PLC_AGENT_KEY_FILE"] == key_file
+
+    def volume_holding(service: dict[str, Any], path: str) -> tuple[str, str]:
+        for volume in service["volumes"]:
+            source, target, *mode = volume.split(":")
+            if path.startswith(target + "/"):
+                return source, mode[0] if mode else "rw"
+        raise AssertionError(f"{path} is on no volume of the service")
+
+    assert volume_holding(init, key_file) == ("agent-secret", "rw")
+    assert volume_holding(services["plc-agent"], key_file) == ("agent-secret", "ro")
+
+
+def test_agent_environment_is_accepted_by_the_agents_configuration(services: dict[str, Any], tmp_path) -> None:
     from plc_agent.config import load_settings
 
-    env = agent_env(services)
+    env = dict(agent_env(services))
+    key = tmp_path / "odoo-api-key"  # what odoo-init writes on the agent-secret volume
+    key.write_text("0" * 40 + "\n", encoding="utf-8")
+    env["ODOO_PASSWORD_FILE"] = str(key)
     settings = load_settings(environ=env, env_file=None)
+    assert settings.odoo_password == "0" * 40
     assert settings.line_code == env["PLC_LINE_CODE"]
     assert settings.plc_host == "plc-simulator"
     assert settings.plc_port == int(env["PLC_PORT"])
@@ -183,3 +278,23 @@ def test_nothing_depends_on_the_host_environment(compose: dict[str, Any]) -> Non
 
     for value in strings(compose):
         interpolated(value)
+
+
+def test_unit_file_installs_what_it_needs() -> None:
+    unit = (ROOT / "deploy" / "plc-agent.service").read_text(encoding="utf-8")
+    assert "pip install '.[postgresql]'" in unit
+    config_dir = re.search(r"^EnvironmentFile=(/\S+)/[^/\s]+$", unit, re.M).group(1)
+    assert re.search(rf"install -d .*{re.escape(config_dir)}$", unit, re.M), "the unit's config folder is never created"
+    # The unit's data folder is not overridden by the example settings file copied next to it
+    # (systemd: EnvironmentFile= wins over Environment=).
+    from dotenv import dotenv_values
+
+    example = dotenv_values(ROOT / ".env.example")
+    assert "PLC_AGENT_DATA_DIR" not in example
+    assert re.search(r"^Environment=PLC_AGENT_DATA_DIR=/var/lib/plc-agent$", unit, re.M)
+
+
+def test_docker_build_context_leaves_out_secrets_and_local_state() -> None:
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    for entry in (".env", ".git", ".venv", "data", "test-artifacts"):
+        assert entry in ignored

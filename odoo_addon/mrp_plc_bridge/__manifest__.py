@@ -16,6 +16,8 @@
         "security/mrp_plc_bridge_security.xml",
         "security/ir.model.access.csv",
         "views/mrp_plc_line_views.xml",
+        "views/mrp_plc_line_agent_access_views.xml",
+        "wizards/mrp_plc_agent_access_views.xml",
         "views/mrp_plc_silo_views.xml",
         "views/mrp_plc_consumption_views.xml",
         "views/mrp_bom_views.xml",

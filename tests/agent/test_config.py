@@ -119,3 +119,53 @@ def test_settings_repr_and_describe_hide_secrets(tmp_path: Path, caplog):
 )
 def test_mask_url(url: str, masked: str):
     assert mask_url(url) == masked
+
+
+def test_odoo_password_from_a_file_docker_secrets(tmp_path: Path):
+    secret = tmp_path / "odoo-api-key"
+    secret.write_text("0123abcd\n", encoding="utf-8")
+    environ = base_environ(tmp_path, ODOO_PASSWORD_FILE=str(secret))
+    del environ["ODOO_PASSWORD"]
+    s = load_settings(environ, None)
+    assert s.odoo_password == "0123abcd"  # the file's line break is not part of the key
+    assert "0123abcd" not in repr(s) and "0123abcd" not in str(s.describe())
+
+
+@pytest.mark.parametrize(
+    "content, keep_password, expected",
+    [
+        (None, False, "ODOO_PASSWORD_FILE: no such file"),
+        ("", False, "is empty"),
+        ("\n", False, "is empty"),
+        ("key\nsecond line\n", False, "more than one line"),
+        ("key\n", True, "ODOO_PASSWORD and ODOO_PASSWORD_FILE: both set"),
+    ],
+)
+def test_odoo_password_file_problems_are_named(tmp_path: Path, content, keep_password, expected):
+    secret = tmp_path / "odoo-api-key"
+    if content is not None:
+        secret.write_text(content, encoding="utf-8")
+    environ = base_environ(tmp_path, ODOO_PASSWORD_FILE=str(secret))
+    if not keep_password:
+        del environ["ODOO_PASSWORD"]
+    with pytest.raises(ConfigError) as info:
+        load_settings(environ, None)
+    assert any(expected in problem for problem in info.value.problems), info.value.problems
+    assert "secret-key" not in str(info.value)
+
+
+def test_odoo_password_file_unreadable(tmp_path: Path):
+    environ = base_environ(tmp_path, ODOO_PASSWORD_FILE=str(tmp_path))  # a folder
+    del environ["ODOO_PASSWORD"]
+    with pytest.raises(ConfigError, match="ODOO_PASSWORD_FILE: cannot read"):
+        load_settings(environ, None)
+
+
+def test_postgresql_url_without_the_extra_is_a_configuration_error(tmp_path: Path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "psycopg2" else real(name, *a))
+    with pytest.raises(ConfigError, match=r"needs the postgresql extra.*plc-agent\[postgresql\]"):
+        load_settings(base_environ(tmp_path, DATABASE_URL="postgresql://u:pw@db/plc"), None)
