@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench [all|plc|odoo|idle|footprint|soak] ...``.
+"""Run the benchmarks: ``python -m bench [all|plc|odoo|idle|footprint|soak|lines] ...``.
 
 Prints one table per benchmark, a summary of the targets, and writes the figures as JSON
 to ``bench/results/``. See docs/performance.md.
@@ -16,6 +16,8 @@ from typing import Any, Callable
 from .common import BenchResult, BenchSkipped, describe_machine, machine_info, save_results
 
 BENCHMARKS = ("plc", "odoo", "idle", "footprint", "soak")
+# Run only when named: a lines run takes from minutes to an hour.
+ON_REQUEST = ("lines",)
 
 
 def _runner(name: str, args: argparse.Namespace) -> Callable[[], BenchResult]:
@@ -41,23 +43,43 @@ def _runner(name: str, args: argparse.Namespace) -> Callable[[], BenchResult]:
         from . import soak
 
         return lambda: soak.run(batches=args.batches)
+    if name == "lines":
+        from . import lines
+
+        return lambda: lines.run(lines=args.lines, workers=args.workers, stock=args.stock,
+                                 batch_seconds=args.batch_seconds, mos=args.mos, minutes=args.minutes,
+                                 poll_seconds=args.poll_seconds, template=args.odoo_database,
+                                 keep_template=args.keep_database)
     raise ValueError(name)
+
+
+def lines_arg(parser_name: str) -> Callable[[str], Any]:
+    """The lines benchmark's own parser of a comma-separated option (imported when used)."""
+
+    def parse(text: str) -> Any:
+        from . import lines
+
+        return getattr(lines, parser_name)(text)
+
+    parse.__name__ = parser_name.removeprefix("parse_")
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", default=["all"], choices=("all",) + BENCHMARKS,
-                        help="benchmarks to run (default: all)")
+    parser.add_argument("which", nargs="*", default=["all"], choices=("all",) + BENCHMARKS + ON_REQUEST,
+                        help="benchmarks to run (default: all; 'lines' only when named)")
     parser.add_argument("--repeat", type=int, default=200,
                         help="plc: repetitions of each timed PLC operation (default 200)")
     parser.add_argument("--pairs", type=int, default=9,
                         help="odoo: pairs of identical MOs closed each way (default 9)")
     parser.add_argument("--odoo-database", default=None,
                         help="odoo: use this existing database (addon installed with demo data) "
-                             "instead of creating and dropping a bench_* one")
+                             "instead of creating and dropping a bench_* one; lines: copy every run's "
+                             "database from it")
     parser.add_argument("--keep-database", action="store_true",
-                        help="odoo: keep the bench_* database it created")
+                        help="odoo, lines: keep the bench_* (template) database it created")
     parser.add_argument("--sets", type=int, default=6,
                         help="idle: sets of 10 batches run with the agent's policy (default 6)")
     parser.add_argument("--old-interval-minutes", type=int, default=1,
@@ -69,6 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="footprint: seconds measured in each phase (default 60)")
     parser.add_argument("--batches", type=int, default=1000,
                         help="soak: batches run through the simulator (default 1000)")
+    parser.add_argument("--lines", type=lines_arg("parse_lines"), default=[1],
+                        help="lines: lines run at once against one Odoo; comma-separated for several "
+                             "runs, e.g. 1,4,8 (default 1)")
+    parser.add_argument("--workers", type=lines_arg("parse_workers"), default=[0],
+                        help="lines: Odoo --workers, 0 = threaded; comma-separated for several runs "
+                             "(default 0)")
+    parser.add_argument("--stock", type=lines_arg("parse_stock"), default=["separate"],
+                        help="lines: separate (a stock location per line) or shared (all lines draw "
+                             "from WH/Stock); separate,shared runs both (default separate)")
+    parser.add_argument("--batch-seconds", type=float, default=2.0,
+                        help="lines: how long the simulated PLC takes per batch (default 2)")
+    run_length = parser.add_mutually_exclusive_group()
+    run_length.add_argument("--mos", type=int, default=None,
+                            help="lines: MOs per line, run until Odoo answered for all (default 40)")
+    run_length.add_argument("--minutes", type=float, default=None,
+                            help="lines: measure over this many minutes instead of a number of MOs")
+    parser.add_argument("--poll-seconds", type=float, default=0.5,
+                        help="lines: the agents' PLC_POLL_INTERVAL_SECONDS (default 0.5)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the agent's log")
     return parser
 
