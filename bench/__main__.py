@@ -98,8 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lines: Odoo --workers, 0 = threaded; comma-separated for several runs "
                              "(default 0)")
     parser.add_argument("--stock", type=lines_arg("parse_stock"), default=["separate"],
-                        help="lines: separate (a stock location per line) or shared (all lines draw "
-                             "from WH/Stock); separate,shared runs both (default separate)")
+                        help="lines: separate (a stock and a production location per line), shared "
+                             "(all lines draw from WH/Stock into Odoo's one production location) or "
+                             "locations (a stock location per line, one production location); "
+                             "separate,shared runs both (default separate)")
     parser.add_argument("--batch-seconds", type=float, default=2.0,
                         help="lines: how long the simulated PLC takes per batch (default 2)")
     run_length = parser.add_mutually_exclusive_group()

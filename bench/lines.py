@@ -9,9 +9,11 @@ per line a PLC line with the demo line's silos, its own finished feed and BoM, a
 the agents share one agent user.
 
 Stock (``--stock``): ``separate`` gives every line its own stock location (the MOs take
-their components from it and put the feed in it); ``shared`` makes every line draw the same
-raw materials from WH/Stock, as most feed mills do, so closing MOs in parallel updates the
-same ``stock_quant`` rows.
+their components from it and put the feed in it) and its own production location (Odoo keeps
+quants of what MOs consume there too); ``shared`` makes every line draw the same raw
+materials from WH/Stock into Odoo's one production location, as most feed mills do, so
+closing MOs in parallel updates the same ``stock_quant`` rows; ``locations`` gives every
+line its own stock location but leaves Odoo's one production location shared.
 
 Figures per configuration: MOs closed per minute (from the agents' start to Odoo's last
 answer, or over ``--minutes``), report latency from the PLC's finish (stamped inside the
@@ -44,10 +46,11 @@ from plc_agent.simulator import PlcSimulator
 
 from .common import REPO_ROOT, BenchResult, fmt_s
 
-STOCK_MODES = ("separate", "shared")
+STOCK_MODES = ("separate", "shared", "locations")
 MO_QUANTITY = 1000.0
 ON_HAND = 1.0e7  # kg of every raw material per stock location: far more than any run uses
 ANSWERED_STATES = ("done", "recorded", "failed")
+LIMIT_TIME_REAL = 600  # Odoo's --limit-time-real for the runs (Odoo's default: 120)
 STALL_SECONDS = 240.0  # no new answer for this long: the run is broken, not slow
 # Odoo's RPC layer logs each retry of a transaction that failed on a concurrency error.
 RETRY_LOG = re.compile(r"(SERIALIZATION_FAILURE|DEADLOCK_DETECTED|LOCK_NOT_AVAILABLE), retry (\d+)/(\d+) in ([\d.]+) sec")
@@ -80,12 +83,19 @@ for n in range(1, LINES + 1):
     feed = template_feed.copy({"name": "Layer feed " + code, "default_code": "FEED-" + code})
     bom = template_bom.copy({"product_tmpl_id": feed.product_tmpl_id.id, "product_id": feed.id,
                              "plc_line_id": line.id, "code": "LAYER-" + code})
-    if STOCK == "separate":
+    if STOCK in ("separate", "locations"):
         location = env["stock.location"].create({"name": "Line " + code, "location_id": warehouse.lot_stock_id.id,
                                                  "usage": "internal"})
     else:
         location = warehouse.lot_stock_id
-    if STOCK == "separate" or n == 1:
+    if STOCK == "separate":
+        # Odoo also keeps quants of what an MO consumes in its production location, by
+        # default one per company: separate stock needs one per line as well.
+        production_location = env["stock.location"].create({
+            "name": "Production " + code, "usage": "production",
+            "location_id": env.ref("stock.stock_location_locations_virtual").id})
+        feed.product_tmpl_id.property_stock_production = production_location
+    if STOCK in ("separate", "locations") or n == 1:
         for product in raw_materials:
             Quant._update_available_quantity(product, location, %(on_hand)r)
     productions = env["mrp.production"]
@@ -100,7 +110,9 @@ for n in range(1, LINES + 1):
         productions |= production
     productions.action_confirm()
     assert set(productions.mapped("plc_line_id").ids) == {line.id}, "MOs not on line " + code
-    out["lines"].append({"code": code, "location": location.complete_name, "mos": productions.mapped("name")})
+    assert set(productions.mapped("production_location_id").ids) == {feed.property_stock_production.id}
+    out["lines"].append({"code": code, "location": location.complete_name, "mos": productions.mapped("name"),
+                         "production_location": feed.property_stock_production.complete_name})
 env.cr.commit()
 print("BENCH_JSON=" + json.dumps(out))
 """
@@ -154,7 +166,8 @@ def parse_stock(text: str) -> list[str]:
     values = [part.strip() for part in text.split(",") if part.strip()]
     wrong = [v for v in values if v not in STOCK_MODES]
     if not values or wrong:
-        raise argparse.ArgumentTypeError(f"--stock: separate, shared or both comma-separated, got {text!r}")
+        raise argparse.ArgumentTypeError(f"--stock: separate, shared, locations or several comma-separated, "
+                                         f"got {text!r}")
     return values
 
 
@@ -489,6 +502,9 @@ def run_configuration(odoo: Any, template: str, config: LinesConfig, work: Path,
             f"--data-dir={data_dir}", f"--workers={config.workers}", "--log-level=warn",
             # Odoo logs each retry of a transaction that failed to serialize at INFO here.
             "--log-handler=odoo.service.model:INFO",
+            # Shared stock can keep a report in Odoo's retries for minutes; at the default
+            # 120 s the threaded server restarts itself and the run measures the restart.
+            f"--limit-time-real={LIMIT_TIME_REAL}",
         ])
         server.start()
         rmap = load_register_map()
@@ -648,9 +664,18 @@ def run(lines: list[int], workers: list[int], stock: list[str], batch_seconds: f
         for number, config in enumerate(plan, 1):
             print(f"   [{number}/{len(plan)}] {config.label}, {config.mos} MOs per line of "
                   f"{config.batch_seconds:g} s batches (load {os.getloadavg()[0]:.1f}) ...", flush=True)
-            result = run_configuration(odoo, template, config, work / f"run{number}", poll_seconds, timeout_minutes)
+            try:
+                result = run_configuration(odoo, template, config, work / f"run{number}", poll_seconds,
+                                           timeout_minutes)
+            except KeyboardInterrupt:
+                # The rows measured so far are worth keeping; the interrupted one is not.
+                notes.append(f"Interrupted during run {number} of {len(plan)} ({config.label}).")
+                print(f"   interrupted; keeping the {len(runs)} run(s) done", flush=True)
+                break
             runs.append(result)
-            print("     " + " | ".join(summarise(result)), flush=True)
+            print("     " + " | ".join(summarise(result))
+                  + f" | Odoo slept {result['odoo_retries'].get('slept', 0.0):.0f} s before retries"
+                  + f", raw-material quants {result['raw_material_quants']}", flush=True)
     finally:
         if created and template and not keep_template:
             odoo.drop_database(template)
@@ -663,8 +688,10 @@ def run(lines: list[int], workers: list[int], stock: list[str], batch_seconds: f
         "its own PLC line, silos, feed, BoM and MOs of 1,000 kg (12 components); one Odoo 14 "
         "for all, on a fresh copy of the same database for every row.",
         "Stock: separate = each line's MOs take their raw materials from and put the feed into "
-        "the line's own location under WH/Stock; shared = every line draws the same raw "
-        "materials from WH/Stock (the common feed-mill case).",
+        "the line's own location under WH/Stock, and consume into the line's own production "
+        "location; shared = every line draws the same raw materials from WH/Stock into Odoo's "
+        "one production location (the common feed-mill case); locations = own stock location, "
+        "Odoo's one production location.",
         "closed/min: MOs done in Odoo per minute, from the agents' start to Odoo's last answer "
         "(or over --minutes). Latency: from the PLC finishing a batch (simulator clock) to the "
         "agent receiving Odoo's final answer for it, every batch of the run.",
