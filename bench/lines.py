@@ -51,7 +51,8 @@ MO_QUANTITY = 1000.0
 ON_HAND = 1.0e7  # kg of every raw material per stock location: far more than any run uses
 ANSWERED_STATES = ("done", "recorded", "failed")
 LIMIT_TIME_REAL = 600  # Odoo's --limit-time-real for the runs (Odoo's default: 120)
-STALL_SECONDS = 240.0  # no new answer for this long: the run is broken, not slow
+STALL_SECONDS = 240.0
+ARCHIVE_WAIT_SECONDS = 90.0  # after Odoo answered for every MO: for the agents to hear it  # no new answer for this long: the run is broken, not slow
 # Odoo's RPC layer logs each retry of a transaction that failed on a concurrency error.
 RETRY_LOG = re.compile(r"(SERIALIZATION_FAILURE|DEADLOCK_DETECTED|LOCK_NOT_AVAILABLE), retry (\d+)/(\d+) in ([\d.]+) sec")
 GAVE_UP_LOG = re.compile(r"(SERIALIZATION_FAILURE|DEADLOCK_DETECTED|LOCK_NOT_AVAILABLE), maximum number of tries reached")
@@ -550,10 +551,16 @@ def run_configuration(odoo: Any, template: str, config: LinesConfig, work: Path,
             if dead:
                 raise RuntimeError(f"agent(s) {dead} ended by themselves; see {work}")
         window_end = time.time()
-        # The last answers reach the agents' archives a moment after Odoo commits them.
-        time.sleep(min(3.0, 1.0 + poll_seconds))
         sampler.stop()
         load_after = os.getloadavg()
+        # The last answers reach the agents' archives a moment after Odoo commits them, or
+        # at the agent's next try when its call timed out while Odoo was still retrying.
+        archive_deadline = time.time() + ARCHIVE_WAIT_SECONDS
+        time.sleep(min(3.0, 1.0 + poll_seconds))
+        while answered >= total and time.time() < archive_deadline:
+            if sum(len({r["mo"] for r in a.history()}) for a in agents) >= total:
+                break
+            time.sleep(2.0)
         for agent in agents:
             agent.stop()
         histories = {a.code: a.history() for a in agents}
