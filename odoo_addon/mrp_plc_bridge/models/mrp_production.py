@@ -305,7 +305,34 @@ class MrpProduction(models.Model):
                 "duplicate": False,
                 "api_version": API_VERSION,
             }
+        if data["status"] == "done":
+            production._plc_lock_stock()
         return production._plc_apply_report(data, digest, consumption)
+
+    def _plc_lock_stock(self):
+        """Lock the quants closing the MO will update, in id order, before any work.
+
+        Raw SQL because a measurement demands it: with lines closing MOs from the same
+        stock (``python -m bench lines --stock shared``, docs/performance.md), a report
+        found another one's quant update only half-way through its close, failed to
+        serialize there and was as exposed again in each retry; reports even deadlocked.
+        Locked first, a report waits for the other one and fails at once, and its retry
+        holds the quants from its first queries on; the stable order rules out
+        deadlocks. Measured: fewer retries and shorter tails (4 lines, shared stock).
+        """
+        self.ensure_one()
+        moves = (self.move_raw_ids | self.move_finished_ids).filtered(
+            lambda m: m.state not in ("done", "cancel")
+        )
+        locations = moves.mapped("location_id") | moves.mapped("location_dest_id")
+        if not moves:
+            return
+        self.env.cr.execute(
+            """SELECT id FROM stock_quant
+                WHERE product_id IN %s AND location_id IN %s
+             ORDER BY id FOR UPDATE""",
+            (tuple(moves.mapped("product_id").ids), tuple(locations.ids)),
+        )
 
     # ------------------------------------------------------------------
     # Access and lookups
