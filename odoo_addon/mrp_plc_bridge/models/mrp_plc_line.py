@@ -73,24 +73,17 @@ class MrpPlcLine(models.Model):
     @api.constrains("components_per_batch", "text_width")
     def _check_capacity(self):
         for line in self:
-            if line.components_per_batch < 1:
-                raise ValidationError(
-                    _(
-                        "Line %(line)s: components per batch must be at least 1, "
-                        "not %(value)s.",
-                        line=line.code,
-                        value=line.components_per_batch,
+            for fname in ("components_per_batch", "text_width"):
+                if line[fname] < 1:
+                    raise ValidationError(
+                        _(
+                            "Line %(line)s: %(capacity)s must be at least 1, "
+                            "not %(value)s.",
+                            line=line.code,
+                            capacity=line._fields[fname].string,
+                            value=line[fname],
+                        )
                     )
-                )
-            if line.text_width < 1:
-                raise ValidationError(
-                    _(
-                        "Line %(line)s: the text width must be at least 1 character, "
-                        "not %(value)s.",
-                        line=line.code,
-                        value=line.text_width,
-                    )
-                )
 
     @api.depends("silo_ids")
     def _compute_silo_count(self):
