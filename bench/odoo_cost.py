@@ -95,6 +95,10 @@ def make_mo():
     return production
 
 def flush():
+    # What a commit writes: the ORM's pending writes, then the chatter's tracking
+    # messages, which mail.thread makes at precommit.
+    env["base"].flush()
+    env.cr.precommit.run()
     env["base"].flush()
 
 def measure(call):
@@ -413,7 +417,8 @@ def run(pairs: int = 9, keep_database: bool = False, database: str | None = None
     ]
     notes += [
         "Server rows: odoo-bin shell on the same database, time.perf_counter around the call "
-        "with the ORM flushed inside the timing (what a commit would write), queries counted "
+        "with the ORM flushed and the chatter's tracking written (precommit) inside the timing "
+        "(what a commit would write), queries counted "
         "by the cursor (sql_log_count); all rolled back. plc_fetch_batches runs as the agent's "
         "user (PLC agent group only), button_mark_done as the demo administrator.",
         f"Fetch: {len(fetch_rows[10])} rounds per size after a warm-up round, each rolled back to a "
@@ -438,6 +443,10 @@ def run(pairs: int = 9, keep_database: bool = False, database: str | None = None
                "equal" if max(redeliver_rpcs + [claim_rpcs]) == 1 else f"{max(redeliver_rpcs + [claim_rpcs]) - 1:+d}"),
         Target("reporting = 1 RPC per batch", "1 RPC", f"{max(report_rpcs)} RPC", max(report_rpcs) == 1,
                "equal" if max(report_rpcs) == 1 else f"{max(report_rpcs) - 1:+d}"),
+        Target("plc_fetch_batches claiming 10 MOs <= 0.3 s server time", "<= 300 ms", fmt_ms(t10.median),
+               t10.median <= 0.3,
+               f"{(0.3 - t10.median) * 1000:.0f} ms to spare" if t10.median <= 0.3
+               else f"{(t10.median - 0.3) * 1000:.0f} ms over"),
         Target("plc_report_batch <= 1.25 x button_mark_done", "<= 1.25 x", fmt_ratio(ratios.median),
                ratios.median <= 1.25,
                f"{(1.25 - ratios.median) / 1.25 * 100:.0f} % under the limit" if ratios.median <= 1.25

@@ -19,11 +19,11 @@ class MrpPlcConsumption(models.Model):
         related="production_id.plc_line_id", store=True, string="PLC Line"
     )
     company_id = fields.Many2one(
-        related="production_id.company_id", store=True, string="Company"
+        related="production_id.company_id", store=True
     )
     run = fields.Integer(default=1)
     sequence = fields.Integer(default=10)
-    silo_id = fields.Many2one("mrp.plc.silo", string="Silo", ondelete="restrict")
+    silo_id = fields.Many2one("mrp.plc.silo", ondelete="restrict")
     silo_code = fields.Char(help="The silo's code when the MO was sent.")
     product_id = fields.Many2one("product.product", string="Component")
     product_uom_id = fields.Many2one("uom.uom", string="Unit of Measure")

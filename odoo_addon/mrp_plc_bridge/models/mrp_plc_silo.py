@@ -1,6 +1,10 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+# The PLC stores a silo number in one 16-bit word; 0 means "no silo".
+MAX_SILO_CODE = 65535
 
 
 class MrpPlcSilo(models.Model):
@@ -21,14 +25,12 @@ class MrpPlcSilo(models.Model):
     )
     product_id = fields.Many2one(
         "product.product",
-        string="Product",
         domain="[('type', 'in', ('product', 'consu'))]",
         help="The product the silo holds now. Changing it does not change MOs "
         "already sent to the line.",
     )
     lot_id = fields.Many2one(
         "stock.production.lot",
-        string="Lot",
         domain="[('product_id', '=', product_id)]",
         help="The lot the silo holds now; needed for lot-tracked products.",
     )
@@ -44,6 +46,29 @@ class MrpPlcSilo(models.Model):
             "The code of a silo must be unique on its line.",
         ),
     ]
+
+    @api.constrains("code")
+    def _check_code(self):
+        for silo in self:
+            code = silo.code or ""
+            # Canonical digits only: the agent writes int(code) to the PLC and the
+            # report comes back under this very text, so "0101" or " 101" would
+            # never match again.
+            if not (
+                code.isdigit()
+                and code.isascii()
+                and str(int(code)) == code
+                and 1 <= int(code) <= MAX_SILO_CODE
+            ):
+                raise ValidationError(
+                    _(
+                        "Silo code %(code)r of %(silo)s is not a whole number from 1 to "
+                        "%(max)s: the PLC knows a silo only by such a number.",
+                        code=silo.code,
+                        silo=silo.name,
+                        max=MAX_SILO_CODE,
+                    )
+                )
 
     def name_get(self):
         return [(silo.id, "%s - %s" % (silo.code, silo.name)) for silo in self]

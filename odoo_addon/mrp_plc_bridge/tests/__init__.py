@@ -5,3 +5,4 @@ from . import test_query_count
 from . import test_concurrency
 from . import test_ui
 from . import test_agent_access
+from . import test_line_rules
