@@ -30,7 +30,7 @@ class MrpPlcLine(models.Model):
         self._plc_agent_check_manager()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Agent access for line %s") % self.code,
+            "name": _("Agent access for line %s", self.code),
             "res_model": "mrp.plc.agent.access",
             "view_mode": "form",
             "target": "new",
@@ -82,9 +82,10 @@ class MrpPlcLine(models.Model):
                     _(
                         "User %(login)s has more rights than the group 'PLC agent' "
                         "(%(groups)s). An agent's user must have that group only: remove "
-                        "the others, or archive the user and press the button again."
+                        "the others, or archive the user and press the button again.",
+                        login=user.login,
+                        groups=", ".join(extra.mapped("full_name")),
                     )
-                    % {"login": user.login, "groups": ", ".join(extra.mapped("full_name"))}
                 )
             if not user.active:
                 user.active = True
@@ -93,7 +94,7 @@ class MrpPlcLine(models.Model):
         else:
             user = users.with_context(no_reset_password=True).create(
                 {
-                    "name": _("PLC agent %s") % self.code,
+                    "name": _("PLC agent %s", self.code),
                     "login": login,
                     "email": self._plc_agent_email(login),
                     "company_id": self.company_id.id,

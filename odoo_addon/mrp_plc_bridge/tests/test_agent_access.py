@@ -26,7 +26,7 @@ class TestAgentAccess(SavepointCase):
         wizard = (
             self.env["mrp.plc.agent.access"]
             .with_user(user or self.admin)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({})
         )
         return wizard, wizard.action_issue_key()
