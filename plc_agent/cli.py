@@ -378,9 +378,18 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
                        settings.odoo_password, timeout=settings.odoo_timeout_seconds)
     try:
-        ok = odoo.ping(settings.line_code).ok
-        line("odoo", ok, f"{odoo.url} database {settings.odoo_database}: "
-             + ("line found" if ok else f"line {settings.line_code} unknown or archived"))
+        ping = odoo.ping(settings.line_code)
+        line("odoo", ping.ok, f"{odoo.url} database {settings.odoo_database}: "
+             + ("line found" if ping.ok else f"line {settings.line_code} unknown or archived"))
+        if ping.ok and register_map is not None:
+            if ping.components_per_batch is None or ping.text_width is None:
+                line("capacity", True, "not compared: this Odoo does not send the line's capacity")
+            else:
+                problems_found, notes = register_map.capacity_disagreements(
+                    ping.components_per_batch, ping.text_width)
+                line("capacity", not problems_found, "; ".join(problems_found + notes) or
+                     f"line {settings.line_code} in Odoo and the register map agree "
+                     f"({ping.components_per_batch} components, {ping.text_width} characters)")
     except OdooGatewayError as exc:
         line("odoo", False, str(exc))
     if register_map is not None:

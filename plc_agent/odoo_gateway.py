@@ -90,6 +90,9 @@ class PingResult:
     server_time: str | None
     line_exists: bool
     line_active: bool
+    # The line's PLC slot capacity as Odoo knows it; None from an addon that does not say.
+    components_per_batch: int | None = None
+    text_width: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -302,8 +305,10 @@ class OdooGateway:
         exists = c.boolean(result, "line_exists", "result")
         active = c.boolean(result, "line_active", "result") if "line_active" in result else True
         server_time = result.get("server_time")
+        capacity = {name: c.integer(result, name, "result", 1)
+                    for name in ("components_per_batch", "text_width") if name in result}
         return PingResult(server_time=server_time if isinstance(server_time, str) else None,
-                          line_exists=exists, line_active=active)
+                          line_exists=exists, line_active=active, **capacity)
 
     @staticmethod
     def _check_batches(result: Any, line_code: str, limit: int) -> list[FetchedBatch]:

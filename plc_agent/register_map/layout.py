@@ -201,6 +201,29 @@ class RegisterMap:
         self.write_extent = max([f.end for f in self.write_fields.values()] + [components.end])
         self.read_extent = max([f.end for f in self.read_fields.values()] + [components.end])
 
+    @property
+    def text_width(self) -> int:
+        """Characters of the MO reference a slot holds (the agent refuses a longer one)."""
+        return self.write_fields["mo_reference"].type.length
+
+    def capacity_disagreements(self, components_per_batch: int, text_width: int) -> tuple[list[str], list[str]]:
+        """Where a line's capacity in Odoo differs from this map's slot.
+
+        Returns (problems, notes): Odoo allowing more than a slot holds sends MOs the agent
+        must refuse; Odoo allowing less blocks MOs the PLC could run.
+        """
+        problems: list[str] = []
+        notes: list[str] = []
+        for what, odoo, here in (("components per batch", components_per_batch, self.max_components),
+                                 ("MO reference characters", text_width, self.text_width)):
+            if odoo > here:
+                problems.append(f"Odoo allows {odoo} {what}, a slot of {self.source} holds {here}: "
+                                f"such MOs are sent and then refused by the agent")
+            elif odoo < here:
+                notes.append(f"Odoo allows {odoo} {what}, a slot holds {here}: MOs that would fit "
+                             f"are blocked in Odoo")
+        return problems, notes
+
     # -- addresses
 
     def _check_slot(self, slot: int) -> None:

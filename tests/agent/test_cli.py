@@ -58,6 +58,24 @@ def test_init_db_status_check(agent_settings, odoo_standin, plc_simulator, tmp_p
         assert agent_settings.odoo_password not in out
 
 
+def test_check_compares_the_lines_capacity_with_the_register_map(agent_settings, odoo_standin, plc_simulator,
+                                                                  tmp_path):
+    assert agent(agent_settings, "init-db", cwd=tmp_path).returncode == 0
+    p = agent(agent_settings, "check", cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "capacity:       OK  line FM1 in Odoo and the register map agree (15 components, 16 characters)" in p.stdout
+    # Odoo lets through MOs a slot cannot hold: the agent would refuse them after the fetch.
+    odoo_standin.set_line_capacity("FM1", components_per_batch=20, text_width=16)
+    p = agent(agent_settings, "check", cwd=tmp_path)
+    assert p.returncode == 4
+    assert "capacity:       PROBLEM  Odoo allows 20 components per batch, a slot of" in p.stdout
+    # Odoo stricter than the slot: MOs are blocked that would fit; said, not a failure.
+    odoo_standin.set_line_capacity("FM1", components_per_batch=15, text_width=12)
+    p = agent(agent_settings, "check", cwd=tmp_path)
+    assert p.returncode == 0, p.stdout
+    assert "Odoo allows 12 MO reference characters, a slot holds 16: MOs that would fit are blocked" in p.stdout
+
+
 def test_second_run_refuses_and_sigterm_stops_the_first(agent_settings, odoo_standin, plc_simulator,
                                                         tmp_path):
     odoo_standin.add_mo()

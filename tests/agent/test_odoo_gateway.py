@@ -43,6 +43,16 @@ def test_api_key_works(odoo_standin):
     assert gw.ping("FM1").line_exists is True
 
 
+def test_ping_carries_the_lines_capacity_and_refuses_a_bad_one(odoo_standin):
+    gw = gateway(odoo_standin)
+    ping = gw.ping("FM1")
+    assert (ping.components_per_batch, ping.text_width) == (15, 16)
+    assert gw.ping("NOPE").components_per_batch is None  # an unknown line has no capacity
+    odoo_standin.set_line_capacity("FM1", components_per_batch=0, text_width=16)
+    with pytest.raises(OdooProtocolError, match="result.components_per_batch"):
+        gw.ping("FM1")
+
+
 def test_wrong_password_is_an_error_without_the_password(odoo_standin):
     gw = gateway(odoo_standin, password="wrong-password-xyz")
     with pytest.raises(OdooError) as info:

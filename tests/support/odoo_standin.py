@@ -303,7 +303,14 @@ class OdooStandin:
 
     def add_line(self, code: str, *, active: bool = True, silos: tuple[str, ...] = DEFAULT_SILOS) -> None:
         with self._lock:
-            self._lines[code] = {"code": code, "active": active, "silos": set(silos)}
+            # The addon's defaults for one PLC slot (mrp.plc.line components_per_batch, text_width).
+            self._lines[code] = {"code": code, "active": active, "silos": set(silos),
+                                 "capacity": {"components_per_batch": 15, "text_width": 16}}
+
+    def set_line_capacity(self, code: str, *, components_per_batch: int, text_width: int) -> None:
+        with self._lock:
+            self._lines[code]["capacity"] = {"components_per_batch": components_per_batch,
+                                             "text_width": text_width}
 
     def set_line_active(self, code: str, active: bool) -> None:
         with self._lock:
@@ -735,13 +742,16 @@ class OdooStandin:
     def _plc_ping(self, line_code: Any) -> dict[str, Any]:
         with self._lock:
             line = self._lines.get(line_code) if isinstance(line_code, str) else None
-            return {
+            answer = {
                 "api_version": API_VERSION,
                 "server_time": _now_str(),
                 "line": line_code,
                 "line_exists": line is not None,
                 "line_active": bool(line and line["active"]),
             }
+            if line is not None:
+                answer.update(line["capacity"])
+            return answer
 
     def _plc_report_batch(self, payload: Any) -> dict[str, Any]:
         with self._lock:
