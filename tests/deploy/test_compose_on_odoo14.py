@@ -180,7 +180,7 @@ def test_agent_and_wizard_keys_work_over_jsonrpc_with_the_agent_group_alone(stac
     with stack.serving("odoo"):
         # The compose agent's own user and key.
         agent = gateway(stack, settings.odoo_username, settings.odoo_password)
-        assert agent.ping(settings.line_code)["line_exists"] is True
+        assert agent.ping(settings.line_code).line_exists is True
 
         client = admin(stack)
         users = client.env["res.users"]
@@ -208,7 +208,7 @@ def test_agent_and_wizard_keys_work_over_jsonrpc_with_the_agent_group_alone(stac
         assert lines["PLC_LINE_CODE"] == settings.line_code
         # Those lines are settings the agent accepts.
         pasted = load_settings(environ=dict(lines, ODOO_URL=stack.url), env_file=None)
-        assert gateway(stack, pasted.odoo_username, pasted.odoo_password).ping(pasted.line_code)["line_exists"]
+        assert gateway(stack, pasted.odoo_username, pasted.odoo_password).ping(pasted.line_code).line_exists
         # The same user, still the agent group alone; the previous key no longer works.
         assert users.search_read([("login", "=", settings.odoo_username)], ["groups_id"])[0]["groups_id"] == [group.id]
         with pytest.raises(OdooError):
@@ -276,4 +276,4 @@ def test_administrator_gets_the_key_from_the_line_form_in_a_browser(stack, artif
             assert f"ODOO_USERNAME={settings.odoo_username}\nODOO_PASSWORD={key}" in modal.text
         finally:
             driver.quit()
-        assert gateway(stack, settings.odoo_username, key).ping(settings.line_code)["line_exists"] is True
+        assert gateway(stack, settings.odoo_username, key).ping(settings.line_code).line_exists is True

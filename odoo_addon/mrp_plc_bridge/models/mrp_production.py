@@ -111,7 +111,11 @@ class MrpProduction(models.Model):
     @api.depends("bom_id")
     def _compute_plc_line_id(self):
         for production in self:
-            if production.plc_state in PLC_LOCKED_STATES:
+            # An MO once sent keeps its line. That is read from plc_sent_at, not from
+            # plc_state: plc_state is computed from this field, and reading it here computed
+            # it before the line was set, so an MO created in code (procurement, import) got
+            # its line but no PLC state and was never fetched.
+            if production.plc_sent_at:
                 production.plc_line_id = production.plc_line_id
             elif production.bom_id.plc_line_id:
                 production.plc_line_id = production.bom_id.plc_line_id

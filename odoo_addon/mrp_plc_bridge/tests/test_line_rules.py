@@ -125,3 +125,26 @@ class TestChatter(PlcBridgeCase):
         # Fetching again with the same reason writes nothing more.
         self.fetch()
         self.assertEqual(self._plc_state_changes(production), [("Ready", "Blocked")])
+
+
+@tagged("post_install", "-at_install")
+class TestMoCreatedInCode(PlcBridgeCase):
+    def test_an_mo_made_as_procurement_makes_it_is_ready_and_fetched(self):
+        """Odoo's stock rule creates MOs with create(), then their moves, then confirms
+        them: no form and no onchange. Such an MO is on the BoM's line, ready, and fetched."""
+        production = self.env["mrp.production"].create(
+            {
+                "product_id": self.bom.product_tmpl_id.product_variant_id.id,
+                "bom_id": self.bom.id,
+                "product_qty": 1000.0,
+                "product_uom_id": self.bom.product_uom_id.id,
+            }
+        )
+        self.env["stock.move"].create(production._get_moves_raw_values())
+        self.env["stock.move"].create(production._get_moves_finished_values())
+        production.action_confirm()
+        self.assertEqual(production.plc_line_id, self.line)
+        self.assertEqual(production.plc_state, "ready")
+        batches = self.fetch()["batches"]
+        self.assertIn(production.id, [batch["mo_id"] for batch in batches])
+        self.assertEqual(production.plc_state, "sent")
