@@ -21,19 +21,7 @@ MAX_WRITE_REGISTERS = 123  # Modbus limit for function 16 (write multiple regist
 
 AREAS = ("both", "write", "read")
 
-# The fields the agent knows by name. The map says where they are, not whether they exist.
 TEXT_FIELDS = ("mo_reference", "bom_code", "finished_goods")
-FIELD_NAMES = (
-    "batch_no",
-    "mo_reference",
-    "bom_code",
-    "finished_goods",
-    "planned_quantity",
-    "status_manufacturing",
-    "status_operation",
-    "finished_weight",
-    "status_read_data",
-)
 # Fields the agent needs in the write area and in the read area.
 WRITE_FIELDS = (
     "batch_no",
@@ -44,6 +32,8 @@ WRITE_FIELDS = (
     "status_manufacturing",
     "status_operation",
 )
+# The fields the agent knows by name. The map says where they are, not whether they exist.
+FIELD_NAMES = WRITE_FIELDS + ("finished_weight", "status_read_data")
 # The read area carries every field the agent knows: the PLC echoes the batch and adds its results.
 READ_FIELDS = FIELD_NAMES
 STATUS_FIELDS = ("status_manufacturing", "status_operation", "status_read_data")
