@@ -331,11 +331,14 @@ def test_concurrent_fetches_never_claim_one_mo_twice(odoo_standin: OdooStandin) 
 
 def test_ping(odoo_standin: OdooStandin, client: odoorpc.ODOO) -> None:
     ping = client.execute_kw(MO, "plc_ping", ["FM1"])
-    assert set(ping) == {"api_version", "server_time", "line", "line_exists", "line_active"}
+    assert set(ping) == {"api_version", "server_time", "line", "line_exists", "line_active",
+                         "components_per_batch", "text_width"}
     assert (ping["api_version"], ping["line"], ping["line_exists"], ping["line_active"]) == (1, "FM1", True, True)
+    assert (ping["components_per_batch"], ping["text_width"]) == (15, 16)  # the addon's defaults
     assert len(ping["server_time"]) == 19
     unknown = client.execute_kw(MO, "plc_ping", ["NOPE"])
     assert (unknown["line_exists"], unknown["line_active"]) == (False, False)
+    assert "components_per_batch" not in unknown  # as the addon: capacity only for a line that exists
 
 
 # ---------------------------------------------------------------------------- report
