@@ -2,8 +2,9 @@
 
 Commands::
 
-    plc-agent run                        the service (Tasks 1-4 on a schedule)
-    plc-agent once sync|read|push|health run one task once and exit
+    plc-agent run                        the service (Tasks 1-6 on a schedule)
+    plc-agent once sync|read|push|health|failures|weighing|retention
+                                         run one task once and exit
     plc-agent status                     the queue and the last health check
     plc-agent health                     is the service loop alive? (for container health checks)
     plc-agent check                      configuration, database, register map, Odoo, PLC
@@ -57,6 +58,7 @@ EXIT_CODES_HELP = """exit codes:
   4  'check' found a problem
 """
 
+STATUS_WEIGHINGS_SHOWN = 10
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
@@ -82,11 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", type=Path, default=None,
                         help="settings file (default: .env in the working directory, if present)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="run the service (Tasks 1-4)", epilog=EXIT_CODES_HELP,
+    sub.add_parser("run", help="run the service (Tasks 1-6)", epilog=EXIT_CODES_HELP,
                    formatter_class=argparse.RawDescriptionHelpFormatter)
     once = sub.add_parser("once", help="run one task once", epilog=EXIT_CODES_HELP,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    once.add_argument("task", choices=("sync", "read", "push", "health"))
+    once.add_argument("task", choices=("sync", "read", "push", "health", "failures", "weighing",
+                                       "retention"),
+                      help="failures / weighing: read the area once and send what is unsent")
     sub.add_parser("status", help="show the queue and the last health check")
     sub.add_parser("health", help="is 'plc-agent run' alive? exit 0 (maybe degraded) or 1; "
                    "reads two files, opens no connection", epilog=EXIT_CODES_HELP,
@@ -103,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--unit-id", type=int, default=1)
     sim.add_argument("--register-map", type=Path, default=None,
                      help="register map TOML (default: REGISTER_MAP_FILE or the shipped map)")
+    sim.add_argument("--plc-timezone", default=os.environ.get("PLC_TIMEZONE", "UTC"),
+                     help="zone of the simulated PLC clock (failure timestamps), e.g. Europe/Paris")
+    sim.add_argument("--failure", action="append", default=[], metavar="EQUIPMENT:INFO[@SECONDS]",
+                     help="report a failure SECONDS after start (repeatable), e.g. silo101:START_FAILURE@30")
+    sim.add_argument("--weighing", action="append", default=[],
+                     metavar="PRODUCT_ID:KG[:MO_REFERENCE][@SECONDS]",
+                     help="report a manual weighing SECONDS after start (repeatable); without an MO "
+                          "reference, for the batch the line runs, e.g. 55:12.5@20")
+    sim.add_argument("--random-failures", type=float, default=None, metavar="SECONDS",
+                     help="report random failures, on average one every SECONDS")
+    sim.add_argument("--random-weighings", type=float, default=None, metavar="SECONDS",
+                     help="report random manual weighings, on average one every SECONDS")
+    sim.add_argument("--weighing-products", default="1", metavar="ID,ID,...",
+                     help="product template ids the random weighings use (default 1)")
     sim.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper())
     return parser
 
@@ -237,7 +255,10 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
 
     def body(tasks: Any) -> int:
         func = {"sync": tasks.sync, "read": tasks.read_plc, "push": tasks.push,
-                "health": tasks.health}[args.task]
+                "health": tasks.health,
+                "failures": lambda: (tasks.read_failures(), tasks.push_failures()),
+                "weighing": lambda: (tasks.read_weighing(), tasks.push_weighings()),
+                "retention": tasks.prune}[args.task]
         try:
             result = func()
         except PlcError as exc:
@@ -293,7 +314,10 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import MoBatch, queue_figures, read_only_session_factory
+    from .database import (DeliveryState, MoBatch, delivery_figures, queue_figures,
+                           read_only_session_factory)
+    from .failure import PlcFailure
+    from .weighing import ManualWeighing
 
     try:
         engine = _open_database(settings)
@@ -304,6 +328,13 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
         with read_only_session_factory(engine)() as session:
             figures = queue_figures(session)
             rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
+            failures = delivery_figures(session, PlcFailure)
+            weighings = delivery_figures(session, ManualWeighing)
+            not_consumed = session.scalars(
+                select(ManualWeighing)
+                .where((ManualWeighing.state == DeliveryState.INVALID)
+                       | ManualWeighing.outcome.in_(("kept", "rejected")))
+                .order_by(ManualWeighing.id.desc()).limit(STATUS_WEIGHINGS_SHOWN)).all()
         engine.dispose()
     except SQLAlchemyError as exc:
         logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
@@ -321,6 +352,17 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
             note = r.hold_reason or r.last_error or r.message or ""
             print(f"{r.slot:>4}  {r.mo_name:<16} {r.state.value:<9} {r.planned_quantity:>9.2f} {actual:>9}  "
                   f"{last:<25} {note[:80]}")
+    for title, counts in (("Failures", failures), ("Manual weighings", weighings)):
+        shown = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "none"
+        print(f"{title}: {shown}")
+    if not_consumed:
+        print("Manual weighings not consumed (latest first; kept in the history, never sent again):")
+        for w in not_consumed:
+            what = w.outcome or w.state.value
+            note = w.reason or w.problem or ""
+            print(f"  {w.read_at:%Y-%m-%d %H:%M:%S}  {w.weighing_key or '-'}  {w.mo_name!r} "
+                  f"product {w.product_template_id} {w.quantity} kg: {what}: {note[:120]}"
+                  + (f" raw {w.raw_words}" if w.state is DeliveryState.INVALID else ""))
     path = settings.status_file
     if not path.is_file():
         print(f"Last health check: none yet ({path} does not exist)")
@@ -428,6 +470,38 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     return EXIT_OK if problems == 0 else EXIT_CHECK_FAILED
 
 
+def _simulated_reports(args: argparse.Namespace, register_map: Any) -> dict[str, Any]:
+    """The simulator's report-area options; ValueError naming the bad one."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from .simulator_reports import parse_failure, parse_weighing
+
+    try:
+        ZoneInfo(args.plc_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"--plc-timezone {args.plc_timezone!r} is not an IANA time zone") from None
+    for option, mean in (("--random-failures", args.random_failures),
+                         ("--random-weighings", args.random_weighings)):
+        if mean is not None and not mean > 0:
+            raise ValueError(f"{option} must be a number of seconds > 0, got {mean}")
+    try:
+        products = tuple(int(p) for p in args.weighing_products.split(",") if p.strip())
+    except ValueError:
+        raise ValueError(f"--weighing-products {args.weighing_products!r}: ids separated by commas") from None
+    if (args.failure or args.random_failures) and register_map.failure_area is None:
+        raise ValueError(f"failures asked for, but {register_map.source} has no [failures] area")
+    if (args.weighing or args.random_weighings) and register_map.weighing_area is None:
+        raise ValueError(f"weighings asked for, but {register_map.source} has no [manual_weighing] area")
+    return {
+        "plc_timezone": args.plc_timezone,
+        "scripted_failures": tuple(parse_failure(t) for t in args.failure),
+        "scripted_weighings": tuple(parse_weighing(t) for t in args.weighing),
+        "random_failure_seconds": args.random_failures,
+        "random_weighing_seconds": args.random_weighings,
+        "weighing_products": products,
+    }
+
+
 def _simulate_plc(args: argparse.Namespace) -> int:
     from .register_map import RegisterMapError, load_register_map
     from .simulator import run_simulator
@@ -443,12 +517,17 @@ def _simulate_plc(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535 or args.batch_seconds < 0 or not 0 <= args.noise < 1:
         logger.error("simulate-plc: --port 0..65535, --batch-seconds >= 0, --noise in [0, 1)")
         return EXIT_USAGE
+    try:
+        reports = _simulated_reports(args, register_map)
+    except ValueError as exc:
+        logger.error("simulate-plc: %s", exc)
+        return EXIT_USAGE
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         run_simulator(register_map, args.host, args.port, args.batch_seconds, args.noise,
-                      args.seed, stop_event=stop, unit_id=args.unit_id)
+                      args.seed, stop_event=stop, unit_id=args.unit_id, **reports)
     except Exception as exc:
         logger.error("simulate-plc: %s", exc)
         return EXIT_FAILURE

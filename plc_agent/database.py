@@ -586,3 +586,14 @@ def queue_figures(session: Session) -> QueueFigures:
     return QueueFigures(
         total=total, in_progress=total - int(finished), finished=int(finished), by_state=by_state
     )
+
+
+def delivery_figures(session: Session, model: Any) -> dict[str, int]:
+    """A report table's rows by where they stand: unsent, invalid, and each Odoo outcome."""
+    figures: dict[str, int] = {}
+    rows = session.execute(
+        select(model.state, model.outcome, func.count()).group_by(model.state, model.outcome)).all()
+    for state, outcome, count in rows:
+        name = outcome if state is DeliveryState.ANSWERED and outcome else state.value
+        figures[name] = figures.get(name, 0) + int(count)
+    return figures

@@ -13,8 +13,12 @@ from typing import Any
 from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .database import Base, PlcReportFields
+from .database import Base, DeliveryState, PlcReportFields
 from .failure import KEY_TIME_FORMAT
+from .register_map import AreaReading
+
+# Without these nothing can be consumed: bad words here keep the entry in the agent.
+NUMBER_FIELDS = ("batch_number", "product_id", "quantity")
 
 
 class ManualWeighing(PlcReportFields, Base):
@@ -30,6 +34,31 @@ class ManualWeighing(PlcReportFields, Base):
     mo_name: Mapped[str] = mapped_column(String(32))
     product_template_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     quantity: Mapped[float | None] = mapped_column(Float, nullable=True)  # kg
+
+    @classmethod
+    def from_reading(cls, reading: AreaReading, line_code: str, now: datetime) -> ManualWeighing:
+        """The row for one entry of the weighing area, read at ``now``.
+
+        Bad words in the batch number, product id or quantity leave nothing Odoo could
+        consume: the entry is kept here as ``invalid`` with its raw words and the reason,
+        shown by ``plc-agent status``, and never sent. A bad MO reference alone is sent
+        with each unreadable byte as ``?``: Odoo then keeps the entry for a person.
+        """
+        bad_numbers = [name for name in NUMBER_FIELDS if reading.values[name] is None]
+        quantity = reading.values["quantity"]
+        return cls(
+            line_code=line_code,
+            batch_number=reading.values["batch_number"],
+            mo_name=reading.values["mo_reference"],
+            product_template_id=reading.values["product_id"],
+            quantity=None if quantity is None else round(float(quantity), 6),
+            raw_words=list(reading.raw_words),
+            problem="; ".join(reading.problems) or None,
+            read_at=now,
+            state=DeliveryState.INVALID if bad_numbers else DeliveryState.UNSENT,
+            reason=(f"not sent to Odoo: {', '.join(bad_numbers)} unreadable" if bad_numbers else None),
+            push_attempts=0,
+        )
 
     def assign_key(self) -> None:
         """``<line>-W-<read_at UTC>-<row id>`` (the row must have been flushed)."""
