@@ -435,7 +435,7 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
         line("register map", True,
              f"{register_map.source}, {register_map.slot_count} slots; read area in "
              f"{len(register_map.read_area_requests())} requests ({plan}); slots cut between "
-             f"two requests: {split}")
+             f"two requests: {split}; " + _report_areas(settings, register_map))
     except (RegisterMapError, OSError) as exc:
         line("register map", False, str(exc))
     odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
@@ -468,6 +468,20 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     else:
         line("plc", False, "not checked: no usable register map")
     return EXIT_OK if problems == 0 else EXIT_CHECK_FAILED
+
+
+def _report_areas(settings: Any, register_map: Any) -> str:
+    """The report areas of the map and whether their task runs, for `check`."""
+    described = []
+    for name, area, on in (("failures", register_map.failure_area, settings.enable_failures),
+                           ("manual weighing", register_map.weighing_area,
+                            settings.enable_manual_weighing)):
+        if area is None:
+            described.append(f"{name}: no area in the map (off)")
+        else:
+            described.append(f"{name}: {area.start}-{area.start + area.extent - 1}, handshake "
+                             f"{area.handshake_address}" + ("" if on else " (switched off)"))
+    return "; ".join(described)
 
 
 def _simulated_reports(args: argparse.Namespace, register_map: Any) -> dict[str, Any]:
