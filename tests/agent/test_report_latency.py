@@ -10,7 +10,12 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plc_agent.failure import PlcFailure
 from plc_agent.service import AgentService
+from plc_agent.weighing import ManualWeighing
 
 from .conftest import with_settings
 from .helpers import wait_until
@@ -18,7 +23,8 @@ from .helpers import wait_until
 POLL_SECONDS = 1.0
 
 
-def test_failure_and_weighing_from_plc_to_odoo(agent_settings, make_tasks, odoo_standin, plc_simulator):
+def test_failure_and_weighing_from_plc_to_odoo(agent_settings, make_tasks, engine, odoo_standin,
+                                               plc_simulator):
     odoo_standin.add_product(55)
     odoo_standin.add_mo()
     settings = with_settings(agent_settings, plc_poll_interval_seconds=POLL_SECONDS,
@@ -27,11 +33,11 @@ def test_failure_and_weighing_from_plc_to_odoo(agent_settings, make_tasks, odoo_
     runner = threading.Thread(target=service.run, kwargs={"max_seconds": 60}, daemon=True)
     runner.start()
     try:
-        figures = {}
-        for area, method, report in (
-                ("failure", "plc_report_failure",
+        figures, handling = {}, {}
+        for area, method, model, report in (
+                ("failure", "plc_report_failure", PlcFailure,
                  lambda: plc_simulator.report_failure("silo101", "START_FAILURE")),
-                ("weighing", "plc_report_manual_weighing",
+                ("weighing", "plc_report_manual_weighing", ManualWeighing,
                  lambda: plc_simulator.report_weighing(55, 12.5, "WH/MO/00001", 1))):
             report()
             calls = wait_until(lambda: odoo_standin.area_calls(method), timeout=15,
@@ -39,10 +45,14 @@ def test_failure_and_weighing_from_plc_to_odoo(agent_settings, make_tasks, odoo_
             written = plc_simulator.written_at(area)[0]
             answered = datetime.fromisoformat(calls[0]["at"])
             figures[area] = (answered - written).total_seconds()
+            with Session(engine) as session:
+                read_at = session.scalars(select(model.read_at)).one()
+            handling[area] = (answered - read_at).total_seconds()  # store, acknowledge, send
             assert calls[0]["result"]["status"] in ("stored", "consumed")
     finally:
         service.request_stop()
         runner.join(timeout=10)
     print(f"\nPLC -> Odoo with a {POLL_SECONDS:g} s poll: failure {figures['failure']:.3f} s, "
-          f"weighing {figures['weighing']:.3f} s")
+          f"weighing {figures['weighing']:.3f} s; from the agent's read: failure "
+          f"{handling['failure']:.3f} s, weighing {handling['weighing']:.3f} s")
     assert all(0 <= seconds < POLL_SECONDS + 3 for seconds in figures.values()), figures
