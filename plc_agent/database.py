@@ -151,6 +151,8 @@ class BatchFields:
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     push_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The rolling number the PLC knows the batch by (1..65535); None: stored by release 0.1.0.
+    batch_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The read slot's words as the batch ended (offset 0 onwards), kept for a person to check.
     raw_words: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     # Values that looked wrong, as reported to Odoo: [{"silo", "raw_words", "reason"}].
@@ -196,8 +198,8 @@ class MoBatch(BatchFields, Base):
 
     @property
     def plc_number(self) -> int:
-        """The number the PLC knows the batch by."""
-        return self.slot
+        """The rolling number written to the PLC; 0 for a batch stored by release 0.1.0."""
+        return self.batch_number or 0
 
     def refuse_before_plc(self, problem: str, now: datetime) -> None:
         """The batch cannot go to the PLC: its slot stays zeros and Odoo hears it failed."""

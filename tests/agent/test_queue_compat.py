@@ -51,6 +51,7 @@ def _load_dump(engine: Any) -> None:
 # Columns of revision 0003_batch_number_suspect. Until the queue's Alembic upgrade runs here
 # (revision 0001 stamps such a database, the upgrade adds them), they are added by hand.
 COLUMNS_0003 = (
+    ("mo_batch", "batch_number", "INTEGER"), ("mo_histories", "batch_number", "INTEGER"),
     ("mo_batch", "raw_words", "JSON"), ("mo_batch", "suspect", "JSON"),
     ("mo_batch", "plc_changed_at", "TIMESTAMP"),
     ("mo_histories", "raw_words", "JSON"), ("mo_histories", "suspect", "JSON"),
