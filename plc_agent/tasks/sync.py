@@ -69,7 +69,7 @@ class SyncTask:
             # The stored set stays queued; the gate below will not refill over it.
             logger.warning("[TASK 1] PLC not reachable, stored batches wait: %s", exc)
         refused: list[int] = []
-        in_plc = self._numbers_in_plc()
+        in_plc = self._numbers_in_plc() if self._queue_empty() else set()
         result = fill_if_empty(self.context.sessions, lambda s: self._fetch_rows(s, refused, in_plc))
         if result.count_before:
             logger.info(
@@ -89,6 +89,10 @@ class SyncTask:
             logger.warning("[TASK 1] PLC not reachable, the stored set is written when it "
                            "answers: %s", exc)
         return SyncResult(0, result.inserted, len(refused), write)
+
+    def _queue_empty(self) -> bool:
+        with self.context.read_sessions() as session:
+            return not session.scalar(select(func.count()).select_from(MoBatch))
 
     def _numbers_in_plc(self) -> set[int]:
         """Batch numbers the PLC areas hold now; empty when the PLC does not answer (the
