@@ -88,8 +88,10 @@ class PlcSimulator:
         self.state = "stopped"  # ready / running / waiting_ack
         self._random = random.Random(seed)
         self._fail_slots: set[int] = set()
+        self._weights: dict[int, float] = {}
         self._hold: tuple[int, str] | None = None
         self._drop_next: tuple[str, str] | None = None
+        self._drops_left = 0
         self.dropped_requests: list[tuple[str, str, int]] = []  # (request, effect, address)
         self.held_at: tuple[int, str] | None = None  # where the line waits for `release()`
         self._garbage = False
@@ -175,6 +177,13 @@ class PlcSimulator:
         self.register_map.read_slot_address(slot)  # refuses a slot that does not exist
         with self._settings_lock:
             self._fail_slots.add(slot)
+
+    def report_weight(self, slot: int, weight: float) -> None:
+        """The next batch finished in `slot` reports exactly `weight` (kg) as its finished
+        weight: a real value whose words look like a sentinel (2621.43 = 0x0003 0xFFFF)."""
+        self.register_map.read_slot_address(slot)  # refuses a slot that does not exist
+        with self._settings_lock:
+            self._weights[slot] = weight
 
     def hold_before(self, slot: int, step: str) -> None:
         """Stop the line just before its next batch in `slot` starts ("start") or ends ("end").
@@ -263,20 +272,24 @@ class PlcSimulator:
         with self._settings_lock:
             self._jitter = max(0.0, seconds)
 
-    def drop_at_next(self, request: str, effect: str) -> None:
-        """Drop the connection at the next request of one kind, once.
+    def drop_at_next(self, request: str, effect: str, times: int = 1) -> None:
+        """Drop the connection at the next request of one kind, `times` times in a row.
 
         `request`: "read", "write" (a slot of the write area), "handshake" (word 7076) or
         "ack" (a read slot's status_read_data). `effect`: "before" (the request is not
         served) or "after" (a write takes effect, then the answer is lost with the
-        connection) -- the two cases an agent cannot tell apart.
+        connection) -- the two cases an agent cannot tell apart. `times` = 2 drops the agent's
+        one retry on a fresh connection too, so the request fails for the agent.
         """
         if request not in ("read", "write", "handshake", "ack"):
             raise ValueError(f"request must be read, write, handshake or ack, got {request!r}")
         if effect not in ("before", "after"):
             raise ValueError(f"effect must be 'before' or 'after', got {effect!r}")
+        if times < 1:
+            raise ValueError(f"times must be >= 1, got {times}")
         with self._settings_lock:
             self._drop_next = (request, effect)
+            self._drops_left = times
 
     def _request_kind(self, address: int, count: int, set_values: list | None) -> str:
         rmap = self.register_map
@@ -423,7 +436,9 @@ class PlcSimulator:
             drop = self._drop_next
             kind = self._request_kind(address, count, set_values)
             if drop is not None and drop[0] == kind:
-                self._drop_next = None
+                self._drops_left -= 1
+                if self._drops_left <= 0:
+                    self._drop_next = None
             else:
                 drop = None
         if delay:
@@ -540,6 +555,7 @@ class PlcSimulator:
         start = rmap.read_slot_address(slot)
         self._poke(start, [0] * rmap.read_extent)
         self._put(slot, "batch_no", batch.batch_no)
+        self._put(slot, "batch_number", batch.batch_number)
         self._put(slot, "mo_reference", batch.mo_reference)
         self._put(slot, "bom_code", batch.bom_code)
         self._put(slot, "finished_goods", batch.finished_goods)
@@ -555,6 +571,7 @@ class PlcSimulator:
             fail = slot in self._fail_slots
             self._fail_slots.discard(slot)
             garbage = self._garbage
+            weight = None if fail else self._weights.pop(slot, None)
         comps = rmap.components
         # A failed batch stops part-way: each silo has dosed only a share of its target.
         share = self._random.uniform(0.2, 0.8) if fail else 1.0
@@ -571,6 +588,8 @@ class PlcSimulator:
             self._poke(self._field(slot, "finished_weight"), [0xFFFF] * weight_spec.type.words)
         elif fail:
             self._put(slot, "finished_weight", 0.0)
+        elif weight is not None:
+            self._put(slot, "finished_weight", weight)
         else:
             weight = batch.planned_quantity * (1 + self._random.uniform(-self.noise, self.noise))
             self._put(slot, "finished_weight", max(0.0, weight))

@@ -69,7 +69,7 @@ class AgentTasks:
         self.sync_task = SyncTask(self.context)
         self.plc_read_task = PlcReadTask(self.context)
         self.push_task = PushTask(self.context)
-        self.health_task = HealthTask(self.context)
+        self.health_task = HealthTask(self.context, self.sync_task.start_waiting_set)
         self.failure_task = FailureTask(self.context)
         self.weighing_task = WeighingTask(self.context)
         self.retention_task = RetentionTask(self.context)

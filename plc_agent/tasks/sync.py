@@ -1,10 +1,17 @@
 """Task 1, sync: Odoo -> queue -> PLC, with the restart rule.
 
-A batch is stored in ``mo_batch`` before anything reaches the PLC. A stored batch that the
-PLC has not confirmed is written again, identically, before anything else: if the write
-area already holds exactly the stored set, or the read area shows one of its batches
-running or done, it is only marked written; otherwise it is written only while the PLC's
-write handshake is 1 (never over a set the PLC runs).
+A batch is stored in ``mo_batch`` before anything reaches the PLC. A stored set that the
+PLC has not confirmed is brought into it exactly once, before anything else, by what the
+PLC shows (the table "After a reconnect or a restart" in docs/register-map.md):
+
+* the read area shows one of its batches (slot, number and MO reference): the PLC has it;
+  marked written, never written again;
+* the write area holds exactly the set and the handshake is 0: the PLC took it; marked written;
+* the write area holds exactly the set and the handshake is still 1: the agent's write of 0
+  was lost; the PLC waits for it, so the agent writes it (the read-back just compared is the
+  verification) and marks the set written;
+* anything else in the write area: written, read back and started while the handshake is 1;
+  while it is 0 the PLC runs another set and the stored one waits.
 """
 
 from __future__ import annotations
@@ -16,9 +23,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..batch import slot_batch, slot_problem
+from ..batch_numbers import next_batch_numbers, numbers_in_areas
 from ..database import BatchState, MoBatch, MoHistory, fill_if_empty
 from ..plc import PlcError
-from ..register_map import RegisterMapError, SlotBatch
+from ..register_map import RegisterMapError, SlotBatch, SlotReading
 from .context import AgentContext, crash_point
 
 logger = logging.getLogger(__name__)
@@ -61,7 +69,8 @@ class SyncTask:
             # The stored set stays queued; the gate below will not refill over it.
             logger.warning("[TASK 1] PLC not reachable, stored batches wait: %s", exc)
         refused: list[int] = []
-        result = fill_if_empty(self.context.sessions, lambda s: self._fetch_rows(s, refused))
+        in_plc = self._numbers_in_plc() if self._queue_empty() else set()
+        result = fill_if_empty(self.context.sessions, lambda s: self._fetch_rows(s, refused, in_plc))
         if result.count_before:
             logger.info(
                 "[TASK 1] Table mo_batch has %d records. Skipping sync - waiting for PLC to "
@@ -81,7 +90,20 @@ class SyncTask:
                            "answers: %s", exc)
         return SyncResult(0, result.inserted, len(refused), write)
 
-    def _fetch_rows(self, session: Session, refused: list[int]) -> list[MoBatch]:
+    def _queue_empty(self) -> bool:
+        with self.context.read_sessions() as session:
+            return not session.scalar(select(func.count()).select_from(MoBatch))
+
+    def _numbers_in_plc(self) -> set[int]:
+        """Batch numbers the PLC areas hold now; empty when the PLC does not answer (the
+        write checks them again before the set goes to the PLC)."""
+        try:
+            return numbers_in_areas(self.context.plc.read_write_area(), self.context.plc.read_read_area())
+        except PlcError as exc:
+            logger.info("[TASK 1] PLC not reachable, batch numbers are checked before the write: %s", exc)
+            return set()
+
+    def _fetch_rows(self, session: Session, refused: list[int], in_plc: set[int]) -> list[MoBatch]:
         logger.info("[TASK 1] Table mo_batch is empty. Fetching new batches from Odoo...")
         batches = self.context.odoo.fetch_batches(self.context.settings.line_code, self.batch_limit)
         keys = [b.batch_key for b in batches]
@@ -115,6 +137,10 @@ class SyncTask:
                 logger.info("[TASK 1] MO %s is delivered again by Odoo (not reported yet); "
                             "queued in slot %d", row.mo_name, slot)
             rows.append(row)
+        last = session.scalar(select(MoHistory.batch_number).where(MoHistory.batch_number.is_not(None))
+                              .order_by(MoHistory.id.desc()).limit(1))
+        for row, number in zip(rows, next_batch_numbers(last, len(rows), in_plc)):
+            row.batch_number = number
         return rows
 
     def _same_set(self, area: list[SlotBatch | None], expected: list[SlotBatch | None]) -> bool:
@@ -143,41 +169,50 @@ class SyncTask:
     def write_stored_batches(self) -> WriteResult:
         """The restart rule: bring the stored, unconfirmed set into the PLC exactly once."""
         with self.context.read_sessions() as session:
-            rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
+            rows = list(session.scalars(select(MoBatch).order_by(MoBatch.slot)).all())
         pending = [r for r in rows if r.state == BatchState.QUEUED and not r.plc_excluded]
         if not pending:
             return WriteResult(0, False, False)
-        expected: list[SlotBatch | None] = [None] * self.context.register_map.slot_count
-        for row in rows:
-            if not row.plc_excluded and 1 <= row.slot <= self.context.register_map.slot_count:
-                expected[row.slot - 1] = slot_batch(row)
+        expected = self._expected_area(rows)
         ids = [r.id for r in pending]
         names = ", ".join(f"{r.slot}:{r.mo_name}" for r in pending)
 
-        if self._same_set(self.context.plc.read_write_area(), expected):
-            self._mark_written(ids)
-            logger.info("[TASK 1] The PLC already holds the stored set (%s); marked as written.", names)
-            return WriteResult(len(pending), False, True)
-        by_slot = {r.slot: r.mo_name for r in pending}
-        running = [
-            reading.slot for reading in self.context.plc.read_read_area()
-            if not reading.is_empty and reading.status_read_data == 0
-            and by_slot.get(reading.batch_no) == reading.mo_reference
+        in_write_area = self._same_set(self.context.plc.read_write_area(), expected)
+        readings = self.context.plc.read_read_area()
+        shown = [
+            reading.slot for reading in readings
+            if any(r.shown_in(reading.slot, reading.batch_number, reading.mo_reference) for r in pending)
         ]
-        if running:
+        if shown:
             self._mark_written(ids)
             logger.warning(
-                "[TASK 1] The PLC already runs stored batches in slot(s) %s; the set is marked "
-                "as written and not written again.", ", ".join(map(str, running)),
+                "[TASK 1] The PLC already shows stored batches in read slot(s) %s; the set is "
+                "marked as written and not written again.", ", ".join(map(str, shown)),
             )
             return WriteResult(len(pending), False, True)
         handshake = self.context.plc.read_write_handshake()
+        if in_write_area and handshake == 0:
+            self._mark_written(ids)
+            logger.info("[TASK 1] The PLC holds the stored set (%s) and has taken it (write "
+                        "handshake 0); marked as written.", names)
+            return WriteResult(len(pending), False, True)
+        if in_write_area and handshake == 1:
+            # The write of 0 that ends step 4 was lost (the connection dropped before it took
+            # effect): the PLC still waits for it, and nobody else will write it.
+            self.context.plc.set_write_handshake(0)
+            crash_point("after_plc_write")
+            self._mark_written(ids)
+            logger.warning("[TASK 1] The PLC holds the stored set (%s) and still waits for the "
+                           "write handshake: lowered it to 0, the line starts the set.", names)
+            return WriteResult(len(pending), False, True)
         if handshake != 1:
             logger.info(
                 "[TASK 1] PLC not ready for new batches (write handshake %d): %d stored batch(es) "
                 "wait (%s).", handshake, len(pending), names,
             )
             return WriteResult(len(pending), False, False)
+        if self._renumber_if_in_use(rows, pending, readings):
+            expected = self._expected_area(rows)
         for slot, batch in enumerate(expected, start=1):
             self.context.plc.write_slot(slot, batch)
         back = self.context.plc.read_write_area()
@@ -197,6 +232,60 @@ class SyncTask:
         logger.info("[TASK 1] Wrote %d batch(es) to the PLC and started the line: %s",
                     len(pending), names)
         return WriteResult(len(pending), True, True)
+
+    def _renumber_if_in_use(self, rows: list[MoBatch], pending: list[MoBatch],
+                            readings: list[SlotReading]) -> bool:
+        """Give new numbers to stored batches whose number a read slot shows for another batch
+        (the PLC did not answer when the set was stored). Only before the set is written."""
+        in_area = numbers_in_areas([], readings)
+        clashing = [r for r in pending if r.plc_number in in_area]
+        if not clashing:
+            return False
+        in_use = in_area | {r.plc_number for r in rows}
+        last = max(r.plc_number for r in rows)
+        numbers = next_batch_numbers(last, len(clashing), in_use)
+        with self.context.sessions.begin() as session:
+            for row, number in zip(clashing, numbers):
+                session.get(MoBatch, row.id).batch_number = number
+                logger.info("[TASK 1] Slot %d %s: batch number %d is still in the PLC's read area; "
+                            "renumbered %d", row.slot, row.mo_name, row.plc_number, number)
+                row.batch_number = number
+        return True
+
+    def _expected_area(self, rows: list[MoBatch]) -> list[SlotBatch | None]:
+        """The write area as it holds the stored set: each batch in its slot, zeros elsewhere."""
+        expected: list[SlotBatch | None] = [None] * self.context.register_map.slot_count
+        for row in rows:
+            if not row.plc_excluded and 1 <= row.slot <= self.context.register_map.slot_count:
+                expected[row.slot - 1] = slot_batch(row)
+        return expected
+
+    def start_waiting_set(self) -> bool:
+        """Health's re-drive of a written set the PLC has not started; True if it wrote 7076 = 0.
+
+        Safe only where the PLC itself says it waits for the start signal: 7076 reads 1, the
+        write area holds exactly the stored set and the read area shows none of its batches
+        (the first row of the restart table). Anything else is only reported.
+        """
+        with self.context.read_sessions() as session:
+            rows = list(session.scalars(select(MoBatch).order_by(MoBatch.slot)).all())
+        written = [r for r in rows if r.state == BatchState.WRITTEN and not r.plc_excluded]
+        if not written:
+            return False
+        if not self._same_set(self.context.plc.read_write_area(), self._expected_area(rows)):
+            return False
+        for reading in self.context.plc.read_read_area():
+            if any(r.shown_in(reading.slot, reading.batch_number, reading.mo_reference) for r in rows):
+                return False
+        if self.context.plc.read_write_handshake() != 1:
+            return False
+        self.context.plc.set_write_handshake(0)
+        logger.warning(
+            "[TASK 4] The PLC holds the written set (%s) and waits for the write handshake; "
+            "lowered it to 0, the line starts the set.",
+            ", ".join(f"{r.slot}:{r.mo_name}" for r in written),
+        )
+        return True
 
     def _mark_written(self, ids: list[int]) -> None:
         with self.context.sessions.begin() as session:

@@ -51,6 +51,14 @@ def _load_dump(engine: Any) -> None:
     engine.dispose()  # the PostgreSQL dump empties search_path on its connection
 
 
+# What revision 0003_batch_number_suspect adds to the tables a batch lives in.
+COLUMNS_0003 = {
+    "mo_batch": {"batch_number", "raw_words", "suspect", "plc_changed_at"},
+    "mo_batch_component": set(),
+    "mo_histories": {"batch_number", "raw_words", "suspect"},
+}
+
+
 @pytest.fixture
 def previous_queue(database_url: str) -> Iterator[Any]:
     engine = make_engine(database_url)
@@ -70,9 +78,13 @@ def _columns(engine: Any) -> dict[str, list[tuple[str, str, bool]]]:
 def test_previous_queue_keeps_its_tables_through_the_upgrade(previous_queue):
     before = _columns(previous_queue)
     assert missing_tables(previous_queue) == ["plc_failure", "plc_weighing"]
-    assert init_db(previous_queue)[0] == "0002_failures_weighings"  # stamped as 0.1.0's schema
+    applied = init_db(previous_queue)  # stamped as 0.1.0's schema, then upgraded
+    assert applied[:2] == ["0002_failures_weighings", "0003_batch_number_suspect"]
     assert missing_tables(previous_queue) == []
-    assert _columns(previous_queue) == before
+    after = _columns(previous_queue)
+    for table, columns in before.items():
+        assert after[table][:len(columns)] == columns  # every old column kept, in its place
+        assert {c[0] for c in after[table][len(columns):]} == COLUMNS_0003[table]
     with make_session_factory(previous_queue)() as session:
         rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
         assert [(r.slot, r.state) for r in rows] == [
@@ -90,6 +102,7 @@ def test_previous_queue_keeps_its_tables_through_the_upgrade(previous_queue):
 
 def test_previous_queue_is_pushed_archived_and_keeps_its_strings(
         previous_queue, make_settings, database_url, odoo_standin, plc_simulator, register_map):
+    init_db(previous_queue)  # what every start does
     for _ in range(6):
         odoo_standin.add_mo()  # ids 1..6, the MOs the stored batches were fetched for
     settings = make_settings(
