@@ -7,3 +7,12 @@ from . import mrp_production
 from . import mrp_plc_line_agent_access
 from . import mrp_production_plc_api
 from . import mrp_production_plc_report
+from . import mrp_plc_failure
+from . import mrp_plc_line_failures
+from . import mrp_production_plc_failure
+from . import mrp_production_plc_api_failure
+from . import mrp_plc_weighing
+from . import mrp_plc_line_weighings
+from . import mrp_production_plc_weighing
+from . import mrp_production_plc_api_weighing
+from . import stock_move

@@ -6,3 +6,5 @@ from . import test_concurrency
 from . import test_ui
 from . import test_agent_access
 from . import test_line_rules
+from . import test_failure
+from . import test_weighing
