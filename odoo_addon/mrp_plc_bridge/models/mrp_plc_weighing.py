@@ -59,7 +59,7 @@ class MrpPlcWeighing(models.Model):
         "mrp.production",
         string="Manufacturing Order",
         index=True,
-        ondelete="restrict",
+        ondelete="set null",
         states={"consumed": [("readonly", True)], "discarded": [("readonly", True)]},
         tracking=True,
     )
