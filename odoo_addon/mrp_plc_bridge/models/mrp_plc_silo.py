@@ -34,6 +34,15 @@ class MrpPlcSilo(models.Model):
         domain="[('product_id', '=', product_id)]",
         help="The lot the silo holds now; needed for lot-tracked products.",
     )
+    plc_uom_id = fields.Many2one(
+        "uom.uom",
+        string="PLC Unit",
+        required=True,
+        default=lambda self: self.env.ref("uom.product_uom_kgm"),
+        help="The unit the PLC doses this silo or tank in: kg on a scale, litres on a "
+        "flow meter. Quantities go to the PLC and come back in it, whatever unit the "
+        "product is counted in.",
+    )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         related="line_id.company_id", store=True, readonly=True
@@ -69,6 +78,35 @@ class MrpPlcSilo(models.Model):
                         max=MAX_SILO_CODE,
                     )
                 )
+
+    @api.constrains("plc_uom_id")
+    def _check_plc_uom_id(self):
+        # A PLC weighs or meters; the agent writes the number as it is, so a count
+        # (bags) or a length would be dosed as if it were kg.
+        allowed = self._plc_uom_categories()
+        for silo in self:
+            if silo.plc_uom_id.category_id not in allowed:
+                raise ValidationError(
+                    _(
+                        "Silo %(silo)s: the PLC doses by weight or by volume, not in "
+                        "%(uom)s.",
+                        silo=silo.code,
+                        uom=silo.plc_uom_id.name,
+                    )
+                )
+
+    def _plc_uom_categories(self):
+        return self.env.ref("uom.product_uom_categ_kgm") | self.env.ref(
+            "uom.product_uom_categ_vol"
+        )
+
+    def _plc_dose_problem(self, product, uom):
+        """Why this silo cannot dose ``product`` counted in ``uom``, or None."""
+        self.ensure_one()
+        problem = product._plc_conversion_problem(uom, self.plc_uom_id)
+        if problem:
+            return _("Silo %(silo)s: %(problem)s", silo=self.code, problem=problem)
+        return None
 
     def name_get(self):
         return [(silo.id, "%s - %s" % (silo.code, silo.name)) for silo in self]
