@@ -160,7 +160,8 @@ class MrpPlcLine(models.Model):
         """Why a quantity of the MO cannot be put in the PLC's units, or None."""
         problems = []
         for silo, moves in silo_groups.items():
-            problem = silo._plc_dose_problem(moves[0].product_id, moves[0].product_uom)
+            uom, planned = self._plc_planned(moves)
+            problem = silo._plc_dose_problem(moves[0].product_id, uom, planned)
             if problem:
                 problems.append(problem)
         problem = production.product_id._plc_conversion_problem(
@@ -248,18 +249,10 @@ class MrpPlcLine(models.Model):
     def _plc_consumption_values(self, production, run, sequence, silo, moves):
         """One silo's planned dose of an MO, in the UoM of its first move and in the
         silo's PLC unit."""
-        uom = moves[0].product_uom
-        planned = sum(
-            move.product_uom._compute_quantity(move.product_uom_qty, uom, round=False)
-            for move in moves
-        )
-        plc_uom = silo.plc_uom_id
-        plc_planned = moves[0].product_id._plc_qty_to_plc(planned, uom, plc_uom)
+        uom, planned = self._plc_planned(moves)
         return {
-            "plc_uom_id": plc_uom.id,
-            "plc_planned_qty": float_round(
-                plc_planned, precision_rounding=plc_uom.rounding
-            ),
+            "plc_uom_id": silo.plc_uom_id.id,
+            "plc_planned_qty": silo._plc_qty(moves[0].product_id, uom, planned),
             "production_id": production.id,
             "run": run,
             "sequence": sequence,
@@ -270,6 +263,15 @@ class MrpPlcLine(models.Model):
             "planned_qty": float_round(planned, precision_rounding=uom.rounding),
             "move_ids": [(6, 0, moves.ids)],
         }
+
+    def _plc_planned(self, moves):
+        """A silo's moves' planned quantity in the UoM of the first, and that UoM."""
+        uom = moves[0].product_uom
+        planned = sum(
+            move.product_uom._compute_quantity(move.product_uom_qty, uom, round=False)
+            for move in moves
+        )
+        return uom, planned
 
     def _plc_batch_values(self, productions, redelivered):
         """The batches as the agent receives them, from what was frozen at sending."""

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import float_compare, float_is_zero, float_round
 
 # The PLC stores a silo number in one 16-bit word; 0 means "no silo".
 MAX_SILO_CODE = 65535
@@ -100,13 +101,34 @@ class MrpPlcSilo(models.Model):
             "uom.product_uom_categ_vol"
         )
 
-    def _plc_dose_problem(self, product, uom):
-        """Why this silo cannot dose ``product`` counted in ``uom``, or None."""
+    def _plc_dose_problem(self, product, uom, qty):
+        """Why this silo cannot dose ``qty`` of ``product`` counted in ``uom``, or None."""
         self.ensure_one()
         problem = product._plc_conversion_problem(uom, self.plc_uom_id)
         if problem:
             return _("Silo %(silo)s: %(problem)s", silo=self.code, problem=problem)
+        if float_compare(qty, 0.0, precision_rounding=uom.rounding) > 0 and float_is_zero(
+            self._plc_qty(product, uom, qty), precision_rounding=self.plc_uom_id.rounding
+        ):
+            # The PLC would dose nothing of a component the BoM asks for.
+            return _(
+                "Silo %(silo)s: %(qty)s %(uom)s of %(product)s is below what the PLC "
+                "can dose in %(plc_uom)s.",
+                silo=self.code,
+                qty=qty,
+                uom=uom.name,
+                product=product.display_name,
+                plc_uom=self.plc_uom_id.name,
+            )
         return None
+
+    def _plc_qty(self, product, uom, qty):
+        """``qty`` of ``product`` in ``uom`` as this silo's PLC doses it."""
+        self.ensure_one()
+        return float_round(
+            product._plc_qty_to_plc(qty, uom, self.plc_uom_id),
+            precision_rounding=self.plc_uom_id.rounding,
+        )
 
     def name_get(self):
         return [(silo.id, "%s - %s" % (silo.code, silo.name)) for silo in self]

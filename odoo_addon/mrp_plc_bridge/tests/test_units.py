@@ -158,6 +158,14 @@ class TestUnits(PlcBridgeCase):
         batch = self.send(production)
         self.assertEqual(self.components(batch)["214"], (46.0, "kg"))
 
+    def test_a_dose_below_the_plc_resolution_is_blocked(self):
+        # 0.2 bags: 2.5 g of premix, 0.00 kg at the PLC's resolution.
+        production = create_mo(self.env, self.bag_bom, 0.2)
+        self.fetch("U1")
+        self.assertEqual(production.plc_state, "blocked")
+        self.assertIn("Silo 201", production.plc_reason)
+        self.assertIn("below what the PLC can dose in kg", production.plc_reason)
+
     def test_component_in_units_doses_through_its_weight(self):
         sacks = create_product(
             self.env, "Enzyme sack", "RM-ENZ", uom=self.env.ref("uom.product_uom_unit")
