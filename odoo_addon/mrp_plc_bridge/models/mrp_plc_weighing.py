@@ -280,20 +280,10 @@ class MrpPlcWeighing(models.Model):
     def _plc_qty_in_product_uom(self, product, quantity_kg):
         """The weighed kg in the product's UoM; the one place the conversion is called."""
         kg = self.env.ref("uom.product_uom_kgm")
-        uom = product.uom_id
-        if uom.category_id == kg.category_id:
-            return kg._compute_quantity(quantity_kg, uom, round=False)
-        # A product counted in units weighs product.weight kg per unit of its UoM.
-        if product.weight > 0:
-            return quantity_kg / product.weight
-        raise PlcWeighingKept(
-            _(
-                "%(product)s is counted in %(uom)s and has no weight: the weighed "
-                "kg cannot be converted.",
-                product=product.display_name,
-                uom=uom.name,
-            )
-        )
+        try:
+            return product._plc_qty_from_plc(quantity_kg, kg, product.uom_id)
+        except UserError as error:
+            raise PlcWeighingKept(error.args[0])
 
     def _plc_keep(self, reason):
         self.ensure_one()
