@@ -2,12 +2,13 @@
 
 Commands::
 
-    plc-agent run                        the service (Tasks 1-4 on a schedule)
-    plc-agent once sync|read|push|health run one task once and exit
+    plc-agent run                        the service (Tasks 1-6 on a schedule)
+    plc-agent once sync|read|push|health|failures|weighing|retention
+                                         run one task once and exit
     plc-agent status                     the queue and the last health check
     plc-agent health                     is the service loop alive? (for container health checks)
     plc-agent check                      configuration, database, register map, Odoo, PLC
-    plc-agent init-db                    create the queue tables
+    plc-agent init-db                    create the queue tables or upgrade them (Alembic)
     plc-agent simulate-plc               a PLC simulator (pymodbus server) for tests and demos
     plc-agent --version
 
@@ -57,6 +58,7 @@ EXIT_CODES_HELP = """exit codes:
   4  'check' found a problem
 """
 
+STATUS_WEIGHINGS_SHOWN = 10
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
@@ -66,6 +68,8 @@ def configure_logging(level: str) -> None:
                         stream=sys.stderr, force=True)
     # pymodbus logs every retry and frame problem itself; the agent reports them once.
     logging.getLogger("pymodbus").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Alembic narrates its plugins and steps; plc_agent.schema logs each applied revision.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,18 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", type=Path, default=None,
                         help="settings file (default: .env in the working directory, if present)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="run the service (Tasks 1-4)", epilog=EXIT_CODES_HELP,
+    sub.add_parser("run", help="run the service (Tasks 1-6)", epilog=EXIT_CODES_HELP,
                    formatter_class=argparse.RawDescriptionHelpFormatter)
     once = sub.add_parser("once", help="run one task once", epilog=EXIT_CODES_HELP,
                           formatter_class=argparse.RawDescriptionHelpFormatter)
-    once.add_argument("task", choices=("sync", "read", "push", "health"))
+    once.add_argument("task", choices=("sync", "read", "push", "health", "failures", "weighing",
+                                       "retention"),
+                      help="failures / weighing: read the area once and send what is unsent")
     sub.add_parser("status", help="show the queue and the last health check")
     sub.add_parser("health", help="is 'plc-agent run' alive? exit 0 (maybe degraded) or 1; "
                    "reads two files, opens no connection", epilog=EXIT_CODES_HELP,
                    formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_parser("check", help="check configuration, database, register map, Odoo and PLC",
                    epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub.add_parser("init-db", help="create the queue tables")
+    sub.add_parser("init-db", help="create the queue tables or upgrade them to the latest schema")
     sim = sub.add_parser("simulate-plc", help="run a PLC simulator (Modbus TCP server)")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=5020)
@@ -101,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--unit-id", type=int, default=1)
     sim.add_argument("--register-map", type=Path, default=None,
                      help="register map TOML (default: REGISTER_MAP_FILE or the shipped map)")
+    sim.add_argument("--plc-timezone", default=os.environ.get("PLC_TIMEZONE", "UTC"),
+                     help="zone of the simulated PLC clock (failure timestamps), e.g. Europe/Paris")
+    sim.add_argument("--failure", action="append", default=[], metavar="EQUIPMENT:INFO[@SECONDS]",
+                     help="report a failure SECONDS after start (repeatable), e.g. silo101:START_FAILURE@30")
+    sim.add_argument("--weighing", action="append", default=[],
+                     metavar="PRODUCT_ID:KG[:MO_REFERENCE][@SECONDS]",
+                     help="report a manual weighing SECONDS after start (repeatable); without an MO "
+                          "reference, for the batch the line runs, e.g. 55:12.5@20")
+    sim.add_argument("--random-failures", type=float, default=None, metavar="SECONDS",
+                     help="report random failures, on average one every SECONDS")
+    sim.add_argument("--random-weighings", type=float, default=None, metavar="SECONDS",
+                     help="report random manual weighings, on average one every SECONDS")
+    sim.add_argument("--weighing-products", default="1", metavar="ID,ID,...",
+                     help="product template ids the random weighings use (default 1)")
     sim.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO").upper())
     return parser
 
@@ -149,27 +169,31 @@ def _load_map(settings: Any) -> Any:
     return load_register_map(settings.register_map_file)
 
 
-def _open_database(settings: Any, *, create: bool) -> Any:
-    from .database import init_db, make_engine
+def _open_database(settings: Any) -> Any:
+    from .database import make_engine
 
-    engine = make_engine(settings.database_url)
-    if create:
-        init_db(engine)
-    return engine
+    return make_engine(settings.database_url)
+
+
+def _schema_problem(engine: Any) -> str | None:
+    """What `init-db` would still do to the queue's schema, or None when it is current."""
+    from .schema import pending_revisions
+
+    pending = pending_revisions(engine)
+    if not pending:
+        return None
+    return (f"schema upgrade pending ({', '.join(pending)}); run 'plc-agent init-db' "
+            "(or start 'plc-agent run', which applies it)")
 
 
 def _locked_run(settings: Any, body: Any) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import InstanceLock, InstanceLocked
+    from .database import InstanceLock, InstanceLocked, init_db
     from .register_map import RegisterMapError
 
     try:
-        engine = _open_database(settings, create=True)
-    except SQLAlchemyError as exc:
-        logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
-        return EXIT_FAILURE
-    try:
+        engine = _open_database(settings)
         lock = InstanceLock(engine).acquire()
     except InstanceLocked as exc:
         logger.error("%s (database %s); refusing to start", exc, settings.masked_database_url)
@@ -181,6 +205,15 @@ def _locked_run(settings: Any, body: Any) -> int:
 
     tasks = None
     try:
+        # Pending schema migrations run under the instance lock: no other agent of this
+        # database is between its reads and writes while a table changes.
+        try:
+            init_db(engine)
+        except SQLAlchemyError as exc:
+            logger.error("database %s: schema upgrade failed, nothing changed: %s",
+                         settings.masked_database_url, _one_line(exc))
+            return EXIT_FAILURE
+        lock.record_holder()
         try:
             tasks = build_tasks(settings, engine)
         except (RegisterMapError, OSError) as exc:
@@ -222,7 +255,10 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
 
     def body(tasks: Any) -> int:
         func = {"sync": tasks.sync, "read": tasks.read_plc, "push": tasks.push,
-                "health": tasks.health}[args.task]
+                "health": tasks.health,
+                "failures": lambda: (tasks.read_failures(), tasks.push_failures()),
+                "weighing": lambda: (tasks.read_weighing(), tasks.push_weighings()),
+                "retention": tasks.prune}[args.task]
         try:
             result = func()
         except PlcError as exc:
@@ -246,13 +282,20 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
 def _init_db(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from .database import init_db
+    from .schema import head_revision
+
     try:
-        engine = _open_database(settings, create=True)
-        engine.dispose()
+        engine = _open_database(settings)
+        try:
+            applied = init_db(engine)
+        finally:
+            engine.dispose()
     except SQLAlchemyError as exc:
         logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
         return EXIT_FAILURE
-    print(f"database {settings.masked_database_url}: tables ready")
+    done = f"applied {', '.join(applied)}" if applied else "nothing to apply"
+    print(f"database {settings.masked_database_url}: schema at {head_revision()} ({done})")
     return EXIT_OK
 
 
@@ -271,18 +314,27 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import MoBatch, missing_tables, queue_figures, read_only_session_factory
+    from .database import (DeliveryState, MoBatch, delivery_figures, queue_figures,
+                           read_only_session_factory)
+    from .failure import PlcFailure
+    from .weighing import ManualWeighing
 
     try:
-        engine = _open_database(settings, create=False)
-        missing = missing_tables(engine)
-        if missing:
-            print(f"database {settings.masked_database_url}: tables missing ({', '.join(missing)}); "
-                  "run 'plc-agent init-db'")
+        engine = _open_database(settings)
+        problem = _schema_problem(engine)
+        if problem:
+            print(f"database {settings.masked_database_url}: {problem}")
             return EXIT_FAILURE
         with read_only_session_factory(engine)() as session:
             figures = queue_figures(session)
             rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
+            failures = delivery_figures(session, PlcFailure)
+            weighings = delivery_figures(session, ManualWeighing)
+            not_consumed = session.scalars(
+                select(ManualWeighing)
+                .where((ManualWeighing.state == DeliveryState.INVALID)
+                       | ManualWeighing.outcome.in_(("kept", "rejected")))
+                .order_by(ManualWeighing.id.desc()).limit(STATUS_WEIGHINGS_SHOWN)).all()
         engine.dispose()
     except SQLAlchemyError as exc:
         logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
@@ -300,6 +352,17 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
             note = r.hold_reason or r.last_error or r.message or ""
             print(f"{r.slot:>4}  {r.mo_name:<16} {r.state.value:<9} {r.planned_quantity:>9.2f} {actual:>9}  "
                   f"{last:<25} {note[:80]}")
+    for title, counts in (("Failures", failures), ("Manual weighings", weighings)):
+        shown = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "none"
+        print(f"{title}: {shown}")
+    if not_consumed:
+        print("Manual weighings not consumed (latest first; kept in the history, never sent again):")
+        for w in not_consumed:
+            what = w.outcome or w.state.value
+            note = w.reason or w.problem or ""
+            print(f"  {w.read_at:%Y-%m-%d %H:%M:%S}  {w.weighing_key or '-'}  {w.mo_name!r} "
+                  f"product {w.product_template_id} {w.quantity} kg: {what}: {note[:120]}"
+                  + (f" raw {w.raw_words}" if w.state is DeliveryState.INVALID else ""))
     path = settings.status_file
     if not path.is_file():
         print(f"Last health check: none yet ({path} does not exist)")
@@ -341,7 +404,7 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import make_engine, missing_tables
+    from .database import make_engine
     from .odoo_gateway import OdooGateway, OdooGatewayError
     from .plc import PlcError, PlcLink
     from .register_map import RegisterMapError
@@ -358,10 +421,10 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        missing = missing_tables(engine)
+        problem = _schema_problem(engine)
         engine.dispose()
-        line("database", not missing, settings.masked_database_url
-             + (f" (tables missing: {', '.join(missing)}; run 'plc-agent init-db')" if missing else ""))
+        line("database", not problem, settings.masked_database_url
+             + (f" ({problem})" if problem else ""))
     except SQLAlchemyError as exc:
         line("database", False, f"{settings.masked_database_url}: {_one_line(exc)}")
     register_map = None
@@ -372,7 +435,7 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
         line("register map", True,
              f"{register_map.source}, {register_map.slot_count} slots; read area in "
              f"{len(register_map.read_area_requests())} requests ({plan}); slots cut between "
-             f"two requests: {split}")
+             f"two requests: {split}; " + _report_areas(settings, register_map))
     except (RegisterMapError, OSError) as exc:
         line("register map", False, str(exc))
     odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
@@ -407,6 +470,52 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     return EXIT_OK if problems == 0 else EXIT_CHECK_FAILED
 
 
+def _report_areas(settings: Any, register_map: Any) -> str:
+    """The report areas of the map and whether their task runs, for `check`."""
+    described = []
+    for name, area, on in (("failures", register_map.failure_area, settings.enable_failures),
+                           ("manual weighing", register_map.weighing_area,
+                            settings.enable_manual_weighing)):
+        if area is None:
+            described.append(f"{name}: no area in the map (off)")
+        else:
+            described.append(f"{name}: {area.start}-{area.start + area.extent - 1}, handshake "
+                             f"{area.handshake_address}" + ("" if on else " (switched off)"))
+    return "; ".join(described)
+
+
+def _simulated_reports(args: argparse.Namespace, register_map: Any) -> dict[str, Any]:
+    """The simulator's report-area options; ValueError naming the bad one."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from .simulator_reports import parse_failure, parse_weighing
+
+    try:
+        ZoneInfo(args.plc_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"--plc-timezone {args.plc_timezone!r} is not an IANA time zone") from None
+    for option, mean in (("--random-failures", args.random_failures),
+                         ("--random-weighings", args.random_weighings)):
+        if mean is not None and not mean > 0:
+            raise ValueError(f"{option} must be a number of seconds > 0, got {mean}")
+    try:
+        products = tuple(int(p) for p in args.weighing_products.split(",") if p.strip())
+    except ValueError:
+        raise ValueError(f"--weighing-products {args.weighing_products!r}: ids separated by commas") from None
+    if (args.failure or args.random_failures) and register_map.failure_area is None:
+        raise ValueError(f"failures asked for, but {register_map.source} has no [failures] area")
+    if (args.weighing or args.random_weighings) and register_map.weighing_area is None:
+        raise ValueError(f"weighings asked for, but {register_map.source} has no [manual_weighing] area")
+    return {
+        "plc_timezone": args.plc_timezone,
+        "scripted_failures": tuple(parse_failure(t) for t in args.failure),
+        "scripted_weighings": tuple(parse_weighing(t) for t in args.weighing),
+        "random_failure_seconds": args.random_failures,
+        "random_weighing_seconds": args.random_weighings,
+        "weighing_products": products,
+    }
+
+
 def _simulate_plc(args: argparse.Namespace) -> int:
     from .register_map import RegisterMapError, load_register_map
     from .simulator import run_simulator
@@ -422,12 +531,17 @@ def _simulate_plc(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535 or args.batch_seconds < 0 or not 0 <= args.noise < 1:
         logger.error("simulate-plc: --port 0..65535, --batch-seconds >= 0, --noise in [0, 1)")
         return EXIT_USAGE
+    try:
+        reports = _simulated_reports(args, register_map)
+    except ValueError as exc:
+        logger.error("simulate-plc: %s", exc)
+        return EXIT_USAGE
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         run_simulator(register_map, args.host, args.port, args.batch_seconds, args.noise,
-                      args.seed, stop_event=stop, unit_id=args.unit_id)
+                      args.seed, stop_event=stop, unit_id=args.unit_id, **reports)
     except Exception as exc:
         logger.error("simulate-plc: %s", exc)
         return EXIT_FAILURE

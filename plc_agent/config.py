@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -84,6 +85,13 @@ class Settings:
     enable_health: bool = True
     actual_max_factor: float = 1.5
     push_backoff_max_seconds: float = 900.0
+    enable_failures: bool = True  # Task 5 (also needs a [failures] area in the register map)
+    enable_manual_weighing: bool = True  # needs a [manual_weighing] area in the register map
+    plc_timezone: str = "UTC"  # the zone of the PLC's clock (its failure timestamps)
+    enable_retention: bool = True  # Task 6
+    retention_days: int = 90
+    retention_interval_minutes: int = 60
+    retention_chunk_rows: int = 500
     log_level: str = "INFO"
 
     @property
@@ -304,6 +312,13 @@ def load_settings(
         r.problems.append(f"LOG_LEVEL: one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
         log_level = "INFO"
 
+    plc_timezone = r.text("PLC_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(plc_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.problems.append(f"PLC_TIMEZONE: an IANA time zone such as Europe/Paris or UTC, "
+                          f"got {plc_timezone!r}")
+
     plc_host = r.text("PLC_HOST", "127.0.0.1")
     if any(ch.isspace() for ch in plc_host):
         r.problems.append(f"PLC_HOST: a host name or address, got {plc_host!r}")
@@ -336,6 +351,13 @@ def load_settings(
         enable_health=r.boolean("ENABLE_HEALTH", True),
         actual_max_factor=r.number("ACTUAL_MAX_FACTOR", 1.5, 1.0, strict_low=False),
         push_backoff_max_seconds=r.number("PUSH_BACKOFF_MAX_SECONDS", 900.0, 0),
+        enable_failures=r.boolean("ENABLE_FAILURES", True),
+        enable_manual_weighing=r.boolean("ENABLE_MANUAL_WEIGHING", True),
+        plc_timezone=plc_timezone,
+        enable_retention=r.boolean("ENABLE_RETENTION", True),
+        retention_days=r.integer("RETENTION_DAYS", 90, 1),
+        retention_interval_minutes=r.integer("RETENTION_INTERVAL_MINUTES", 60, 1, 7 * 24 * 60),
+        retention_chunk_rows=r.integer("RETENTION_CHUNK_ROWS", 500, 1, 100_000),
         log_level=log_level,
     )
     if r.problems:

@@ -1,4 +1,8 @@
-"""The agent's only way to Odoo: the three RPC methods of ``mrp_plc_bridge`` (odoorpc).
+"""The agent's only way to Odoo: the RPC methods of ``mrp_plc_bridge`` (odoorpc).
+
+Batches: ``plc_fetch_batches``, ``plc_report_batch``; the report areas:
+``plc_report_failure``, ``plc_report_manual_weighing``; the line: ``plc_ping``. All are
+methods of ``mrp.production``.
 
 Login goes through ``/jsonrpc`` service ``common`` method ``login`` so that an Odoo API
 key works as well as a password; every call afterwards is exactly one ``/jsonrpc`` round
@@ -46,6 +50,8 @@ MODEL = "mrp.production"
 API_VERSION = 1
 ODOO_VERSION = "14.0"
 REPORT_STATUSES = ("done", "recorded", "failed", "rejected")
+FAILURE_STATUSES = ("stored", "rejected")
+WEIGHING_STATUSES = ("consumed", "kept", "rejected")
 
 # Server-side exception names that mean "try again": the transaction lost a race or the
 # database was briefly unavailable. Anything else raised by the server is an OdooError.
@@ -97,6 +103,16 @@ class PingResult:
     @property
     def ok(self) -> bool:
         return self.line_exists and self.line_active
+
+
+@dataclass(frozen=True)
+class AreaReportResult:
+    """Odoo's answer to a failure or manual-weighing report; every status is final."""
+
+    status: str
+    duplicate: bool
+    reason: str | None
+    answer: dict[str, Any]
 
 
 class _SecretFilter(logging.Filter):
@@ -296,6 +312,31 @@ class OdooGateway:
         mo_state = result.get("mo_state")
         return ReportResult(status=Outcome(status), mo_state=mo_state if isinstance(mo_state, str) else None,
                             reason=reason or None, duplicate=duplicate, answer=result)
+
+    def report_failure(self, payload: dict[str, Any]) -> AreaReportResult:
+        """``plc_report_failure``: ``stored`` or ``rejected``, checked."""
+        return self._area_report("plc_report_failure", payload, FAILURE_STATUSES)
+
+    def report_manual_weighing(self, payload: dict[str, Any]) -> AreaReportResult:
+        """``plc_report_manual_weighing``: ``consumed``, ``kept`` or ``rejected``, checked."""
+        return self._area_report("plc_report_manual_weighing", payload, WEIGHING_STATUSES)
+
+    def _area_report(self, method: str, payload: dict[str, Any],
+                     statuses: tuple[str, ...]) -> AreaReportResult:
+        result = self._execute(method, payload)
+        c = _Checker(method)
+        result = c.dict_(result, "result")
+        status = c.key(result, "status", "result")
+        if status not in statuses:
+            raise c.fail("result.status", " / ".join(statuses), status)
+        duplicate = result.get("duplicate", False)
+        if not isinstance(duplicate, bool):
+            raise c.fail("result.duplicate", "true or false", duplicate)
+        reason = result.get("reason")
+        if reason not in (None, False) and not isinstance(reason, str):
+            raise c.fail("result.reason", "a string or null", reason)
+        return AreaReportResult(status=status, duplicate=duplicate, reason=reason or None,
+                                answer=result)
 
     def ping(self, line_code: str) -> PingResult:
         """``plc_ping``: server time and whether the line exists and is active."""

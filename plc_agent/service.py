@@ -7,7 +7,12 @@ Jobs (each can be switched off in the settings):
   is written (Task 1's restart rule; only with ``ENABLE_AUTO_SYNC``), then the read area is
   read (Task 2, ``ENABLE_PLC_READ``);
 * push (Task 3) every ``PUSH_INTERVAL_SECONDS`` -- ``ENABLE_PUSH``;
-* health (Task 4) every ``HEALTH_INTERVAL_SECONDS`` -- ``ENABLE_HEALTH``.
+* health (Task 4) every ``HEALTH_INTERVAL_SECONDS`` -- ``ENABLE_HEALTH``;
+* failures (Task 5) and manual weighing: their areas are read in the PLC job, after the
+  read area, and their reports pushed at once when one was stored, and every
+  ``PUSH_INTERVAL_SECONDS`` -- ``ENABLE_FAILURES`` / ``ENABLE_MANUAL_WEIGHING`` (each also
+  needs its area in the register map);
+* retention (Task 6) every ``RETENTION_INTERVAL_MINUTES`` -- ``ENABLE_RETENTION``.
 
 Chaining keeps a busy line fed: when Task 2 stores a finished (or failed) batch the push
 runs at once, and when a push empties ``mo_batch`` the sync runs at once, so the line waits
@@ -39,7 +44,7 @@ from .liveness import Heartbeat, heartbeat_path, stale_after_seconds
 from .odoo_gateway import OdooError, OdooGateway, OdooGatewayError
 from .plc import PlcError, PlcLink
 from .register_map import load_register_map
-from .tasks import AgentTasks, PushResult, ReadResult, SyncResult
+from .tasks import AgentTasks, PushResult, ReadResult, RetentionResult, SyncResult
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +71,8 @@ class AgentService:
         self.scheduler = scheduler or schedule.Scheduler()
         self._stop = threading.Event()
         self._sync_failed = False
-        self.job_runs: dict[str, int] = {"sync": 0, "plc": 0, "push": 0, "health": 0}
+        self.job_runs: dict[str, int] = {"sync": 0, "plc": 0, "push": 0, "health": 0, "reports": 0,
+                                         "retention": 0}
         self.heartbeat = Heartbeat(
             heartbeat_path(settings.status_file),
             stale_after_seconds(settings.plc_poll_interval_seconds, settings.odoo_timeout_seconds,
@@ -90,14 +96,23 @@ class AgentService:
         s = self.settings
         if s.enable_auto_sync:
             self.scheduler.every(s.sync_interval_minutes).minutes.do(self.run_sync).tag("sync")
-        if s.enable_auto_sync or s.enable_plc_read:
+        areas = self.tasks.failures_on or self.tasks.weighing_on
+        if s.enable_auto_sync or s.enable_plc_read or areas:
             self.scheduler.every(s.plc_poll_interval_seconds).seconds.do(self.run_plc).tag("plc")
         if s.enable_push:
             self.scheduler.every(s.push_interval_seconds).seconds.do(self.run_push).tag("push")
+        if areas:
+            self.scheduler.every(s.push_interval_seconds).seconds.do(self.run_reports).tag("reports")
         if s.enable_health:
             self.scheduler.every(s.health_interval_seconds).seconds.do(self.run_health).tag("health")
+        if s.enable_retention:
+            self.scheduler.every(s.retention_interval_minutes).minutes.do(
+                self.run_retention).tag("retention")
         enabled = [name for name, on in (("sync", s.enable_auto_sync), ("plc-read", s.enable_plc_read),
-                                         ("push", s.enable_push), ("health", s.enable_health)) if on]
+                                         ("push", s.enable_push), ("health", s.enable_health),
+                                         ("failures", self.tasks.failures_on),
+                                         ("manual-weighing", self.tasks.weighing_on),
+                                         ("retention", s.enable_retention)) if on]
         logger.info("Scheduler: tasks enabled: %s", ", ".join(enabled) or "none")
 
     def run(self, *, max_seconds: float | None = None) -> None:
@@ -112,6 +127,10 @@ class AgentService:
             self.run_plc()
         if not self.stopping and self.settings.enable_push:
             self.run_push()
+        if not self.stopping and (self.tasks.failures_on or self.tasks.weighing_on):
+            self.run_reports()
+        if not self.stopping and self.settings.enable_retention:
+            self.run_retention()
         while not self.stopping:
             if deadline is not None and time.monotonic() >= deadline:
                 break
@@ -163,12 +182,37 @@ class AgentService:
         self.job_runs["plc"] += 1
         if self.settings.enable_auto_sync and self._guard("TASK 1", self.tasks.pending_count):
             self._guard("TASK 1", self.tasks.write_stored_batches)
-        if not self.settings.enable_plc_read or self.stopping:
-            return None
-        result: ReadResult | None = self._guard("TASK 2", self.tasks.read_plc)
-        if result is not None and result.stored and self.settings.enable_push and not self.stopping:
-            self.run_push()
+        result: ReadResult | None = None
+        if self.settings.enable_plc_read and not self.stopping:
+            result = self._guard("TASK 2", self.tasks.read_plc)
+            if result is not None and result.stored and self.settings.enable_push and not self.stopping:
+                self.run_push()
+        self._read_report_areas()
         return result
+
+    def _read_report_areas(self) -> None:
+        """One read of each report area; a stored report goes to Odoo at once."""
+        stored = False
+        if self.tasks.failures_on and not self.stopping:
+            read = self._guard("TASK 5", self.tasks.read_failures)
+            stored = stored or bool(read and read.stored)
+        if self.tasks.weighing_on and not self.stopping:
+            read = self._guard("WEIGHING", self.tasks.read_weighing)
+            stored = stored or bool(read and read.stored)
+        if stored and not self.stopping:
+            self.run_reports()
+
+    def run_reports(self) -> None:
+        """Send the stored failures and weighings Odoo has not answered yet."""
+        self.job_runs["reports"] += 1
+        if self.tasks.failures_on and not self.stopping:
+            self._guard("TASK 5", self.tasks.push_failures)
+        if self.tasks.weighing_on and not self.stopping:
+            self._guard("WEIGHING", self.tasks.push_weighings)
+
+    def run_retention(self) -> RetentionResult | None:
+        self.job_runs["retention"] += 1
+        return self._guard("TASK 6", self.tasks.prune)
 
     def run_push(self) -> PushResult | None:
         self.job_runs["push"] += 1

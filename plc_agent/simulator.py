@@ -5,6 +5,10 @@ takes the set of batches the agent wrote once the agent lowers it, runs them in 
 order, reports each in the read area, and becomes ready again only when every batch of
 the set is finished and acknowledged. Faults can be injected: a failing batch, dropped
 connections, implausible values, Modbus exception responses, slow answers.
+
+When the register map has them, the failure and manual-weighing areas work as the PLC's
+do (:mod:`plc_agent.simulator_reports`): reports given by a test, a script (CLI options)
+or at random are written one at a time, each waiting for the agent's acknowledgement.
 """
 
 from __future__ import annotations
@@ -13,13 +17,26 @@ import asyncio
 import logging
 import random
 import threading
+import time
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from .register_map import RegisterMap, SlotBatch
+from .simulator_reports import (
+    EQUIPMENT,
+    FAILURE_INFO,
+    ReportStation,
+    ScriptedFailure,
+    ScriptedWeighing,
+    failure_values,
+    next_random_delay,
+    weighing_values,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +59,12 @@ class PlcSimulator:
         noise: float = 0.02,
         seed: int | None = None,
         unit_id: int = 1,
+        plc_timezone: str = "UTC",
+        scripted_failures: tuple[ScriptedFailure, ...] = (),
+        scripted_weighings: tuple[ScriptedWeighing, ...] = (),
+        random_failure_seconds: float | None = None,
+        random_weighing_seconds: float | None = None,
+        weighing_products: tuple[int, ...] = (),
     ) -> None:
         if batch_seconds < 0:
             raise ValueError(f"batch_seconds must be >= 0, got {batch_seconds}")
@@ -82,12 +105,26 @@ class PlcSimulator:
         self._start_error: BaseException | None = None
         self._memory: list[int] = []
         self._base = 0
+        # The report areas: the PLC clock's zone, and what to report when (scripted: seconds
+        # after start; random: mean seconds between two reports).
+        self.plc_zone = ZoneInfo(plc_timezone)
+        self._scripted: list[ScriptedFailure | ScriptedWeighing] = sorted(
+            [*scripted_failures, *scripted_weighings], key=lambda e: e.after_seconds)
+        self._random_failure_seconds = random_failure_seconds
+        self._random_weighing_seconds = random_weighing_seconds
+        self._weighing_products = weighing_products or (1,)
+        self.last_batch: tuple[int, str] | None = None  # (batch number, MO) the line ran last
+        self.failure_station: ReportStation | None = None
+        self.weighing_station: ReportStation | None = None
 
         spans = [
             (register_map.write_start, register_map.write_start + register_map.slot_stride * register_map.slot_count),
             (register_map.read_start, register_map.read_start + register_map.slot_stride * register_map.slot_count),
             (register_map.write_handshake_address, register_map.write_handshake_address + 1),
         ]
+        for area in (register_map.failure_area, register_map.weighing_area):
+            if area is not None:
+                spans.append((area.start, area.start + area.extent))
         self._ack_addresses = frozenset(register_map.read_ack_address(n) for n in range(1, register_map.slot_count + 1))
         self._low = min(s for s, _ in spans)
         self._high = min(max(e for _, e in spans), 0x10000)
@@ -164,6 +201,47 @@ class PlcSimulator:
             self.held_at = (slot, step)
             await asyncio.sleep(_POLL_SECONDS)
         self.held_at = None
+
+    def report_failure(self, equipment: str, info: str, when: datetime | None = None) -> None:
+        """Queue a failure report stamped ``when`` (default now) on the PLC's local clock."""
+        when = when or datetime.now(timezone.utc)
+        self._queue_report("failure", failure_values(equipment, info, when, self.plc_zone))
+
+    def report_weighing(self, product_id: int, quantity: float, mo_reference: str | None = None,
+                        batch_number: int | None = None) -> None:
+        """Queue a manual weighing; without an MO, for the batch the line runs (or ran last)."""
+        last = self.last_batch or (0, "")
+        values = weighing_values(last[0] if batch_number is None else batch_number,
+                                 last[1] if mo_reference is None else mo_reference,
+                                 product_id, quantity)
+        self._queue_report("weighing", values)
+
+    def report_raw(self, area: str, words: list[int]) -> None:
+        """Queue a report of raw words ("failure" / "weighing"), bad words included."""
+        station = self._station(area)
+        self._call_in_loop(lambda: station.queue_words(words))
+
+    def _queue_report(self, area: str, values: dict[str, object]) -> None:
+        station = self._station(area)
+        words = station.area.encode(values)  # a value that does not fit fails here, in the caller
+        self._call_in_loop(lambda: station.queue_words(words))
+
+    def _station(self, area: str) -> ReportStation:
+        station = {"failure": self.failure_station, "weighing": self.weighing_station}.get(area)
+        if station is None:
+            raise SimulatorError(f"the register map has no {area} area (or the simulator is not started)")
+        return station
+
+    def delivered(self, area: str) -> list[list[int]]:
+        """The reports of an area the agent acknowledged, as words, in order."""
+        return [list(w) for w in self._station(area).delivered]
+
+    def written_at(self, area: str) -> list[datetime]:
+        """When each report of an area appeared in the PLC's words (UTC), in order."""
+        return list(self._station(area).written_at)
+
+    def pending_reports(self, area: str) -> int:
+        return self._station(area).pending
 
     def set_garbage(self, enabled: bool) -> None:
         """Finished batches report 0xFFFF words for consumption and finished weight."""
@@ -308,17 +386,24 @@ class PlcSimulator:
         base, _size, memory, _flags = runtime.block["x"]
         self._base, self._memory = base, memory
         self._poke(self.register_map.write_handshake_address, [1])
+        rmap = self.register_map
+        if rmap.failure_area is not None:
+            self.failure_station = ReportStation(rmap.failure_area, self._peek, self._poke)
+        if rmap.weighing_area is not None:
+            self.weighing_station = ReportStation(rmap.weighing_area, self._peek, self._poke)
         self.state = "ready"
         line = asyncio.create_task(self._run_line())
+        reports = asyncio.create_task(self._run_reports())
         self._ready.set()
         try:
             await self._stop.wait()
         finally:
-            line.cancel()
-            try:
-                await line
-            except asyncio.CancelledError:
-                pass
+            for task in (line, reports):
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
             await server.shutdown()
             self._server = None
 
@@ -388,6 +473,44 @@ class PlcSimulator:
             self.state = "ready"
             logger.info("PLC simulator: set of %d batch(es) done and acknowledged; ready", len(batches))
 
+    async def _run_reports(self) -> None:
+        """The report areas: scripted and random reports, each station's handshake."""
+        started = time.monotonic()
+        now = datetime.now(timezone.utc)
+        next_failure = (now + next_random_delay(self._random, self._random_failure_seconds)
+                        if self._random_failure_seconds else None)
+        next_weighing = (now + next_random_delay(self._random, self._random_weighing_seconds)
+                         if self._random_weighing_seconds else None)
+        while True:
+            await asyncio.sleep(_POLL_SECONDS)
+            now = datetime.now(timezone.utc)
+            while self._scripted and self._scripted[0].after_seconds <= time.monotonic() - started:
+                self._queue_event(self._scripted.pop(0), now)
+            if next_failure is not None and now >= next_failure and self.failure_station:
+                self.failure_station.queue(failure_values(
+                    self._random.choice(EQUIPMENT), self._random.choice(FAILURE_INFO), now, self.plc_zone))
+                next_failure = now + next_random_delay(self._random, self._random_failure_seconds or 1)
+            if next_weighing is not None and now >= next_weighing and self.weighing_station:
+                last = self.last_batch or (0, "")
+                self.weighing_station.queue(weighing_values(
+                    last[0], last[1], self._random.choice(self._weighing_products),
+                    round(self._random.uniform(0.5, 25.0), 2)))
+                next_weighing = now + next_random_delay(self._random, self._random_weighing_seconds or 1)
+            for station in (self.failure_station, self.weighing_station):
+                if station is not None:
+                    station.step()
+
+    def _queue_event(self, event: ScriptedFailure | ScriptedWeighing, now: datetime) -> None:
+        if isinstance(event, ScriptedFailure):
+            if self.failure_station is not None:
+                self.failure_station.queue(failure_values(event.equipment, event.info, now, self.plc_zone))
+            return
+        if self.weighing_station is not None:
+            last = self.last_batch or (0, "")
+            self.weighing_station.queue(weighing_values(
+                last[0], event.mo_reference if event.mo_reference is not None else last[1],
+                event.product_id, event.quantity))
+
     def _take_set(self) -> list[tuple[int, SlotBatch]]:
         # The PLC copies the set when the handshake drops, as a recipe buffer would.
         rmap = self.register_map
@@ -421,6 +544,7 @@ class PlcSimulator:
         self._put(slot, "bom_code", batch.bom_code)
         self._put(slot, "finished_goods", batch.finished_goods)
         self._put(slot, "planned_quantity", batch.planned_quantity)
+        self.last_batch = (batch.batch_no, batch.mo_reference)
         logger.info("PLC simulator: slot %d batch %d %s started", slot, batch.batch_no, batch.mo_reference)
         jitter = self.batch_jitter
         await asyncio.sleep(self.batch_seconds * self._random.uniform(1 - jitter, 1 + jitter) if jitter
@@ -473,9 +597,15 @@ def run_simulator(
     seed: int | None,
     stop_event: threading.Event | None = None,
     unit_id: int = 1,
+    **reports: object,
 ) -> None:
-    """Serve the simulator until `stop_event` is set or Ctrl-C (for `plc-agent simulate-plc`)."""
-    simulator = PlcSimulator(register_map, batch_seconds=batch_seconds, noise=noise, seed=seed, unit_id=unit_id)
+    """Serve the simulator until `stop_event` is set or Ctrl-C (for `plc-agent simulate-plc`).
+
+    ``reports`` are PlcSimulator's report-area options (``plc_timezone``,
+    ``scripted_failures``, ``random_failure_seconds``, ...).
+    """
+    simulator = PlcSimulator(register_map, batch_seconds=batch_seconds, noise=noise, seed=seed,
+                             unit_id=unit_id, **reports)  # type: ignore[arg-type]
     simulator.start(host, port)
     stop = stop_event or threading.Event()
     try:

@@ -4,6 +4,8 @@
   numbers; scaling, sentinels and strict ASCII are the line's rules);
 * :mod:`.layout` -- :class:`RegisterMap`: where each field of each slot lies, slot
   encoding and decoding, :func:`plan_requests`;
+* :mod:`.report_areas` -- :class:`ReportArea`: the failure and manual-weighing areas, one
+  report at a time with its own handshake word;
 * :mod:`.loader` -- :func:`load_register_map`: a TOML file (the shipped default is the
   old PLC program's layout, ``default_register_map.toml``), checked before use.
 """
@@ -26,9 +28,10 @@ from .layout import (
     plan_requests,
 )
 from .loader import MAX_ADDRESS, load_register_map
+from .report_areas import AreaReading, ReportArea
 
 __all__ = [
-    "ALL_TYPES", "FIELD_NAMES", "MAX_ADDRESS", "MAX_READ_REGISTERS", "MAX_WRITE_REGISTERS",
+    "ALL_TYPES", "AreaReading", "FIELD_NAMES", "ReportArea", "MAX_ADDRESS", "MAX_READ_REGISTERS", "MAX_WRITE_REGISTERS",
     "NUMERIC_TYPES", "READ_FIELDS", "STATUS_FIELDS", "TEXT_FIELDS", "TEXT_TYPES", "WORD_ORDERS",
     "WRITE_FIELDS", "ComponentDose", "ComponentSpec", "FieldSpec", "RegisterMap", "RegisterMapError",
     "SlotBatch", "SlotReading", "ValueType", "load_register_map", "plan_requests",

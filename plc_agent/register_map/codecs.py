@@ -5,7 +5,7 @@ module adds what the line needs: scaled decimals (``scaled_*``: the value times 
 rounded), ranges checked before anything is written, fixed-width ASCII that refuses (strict)
 or transliterates and cuts (lenient) what does not fit, and the words that cannot be a real
 measurement (0xFFFF sentinels, the extremes of signed types, negative values, non-finite
-floats). Model: telegraf's ``plugins/inputs/modbus/type_conversions*.go``.
+floats, BCD words with a nibble above 9). Model: telegraf's ``plugins/inputs/modbus/type_conversions*.go``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,13 @@ NUMERIC_TYPES = (
     "scaled_int16",
     "scaled_uint32",
     "scaled_int32",
+    "bcd16",
 )
 INTEGER_TYPES = ("uint16", "int16", "uint32", "int32")
+# Binary-coded decimal: four decimal digits in one word, a nibble each (2026 = 0x2026), as
+# PLC clocks keep their date and time.
+BCD_TYPES = ("bcd16",)
+BCD_MAX = 9999
 TEXT_TYPES = ("ascii",)
 ALL_TYPES = NUMERIC_TYPES + TEXT_TYPES
 WORD_ORDERS = ("big", "little")
@@ -100,6 +105,8 @@ class ValueType:
             raise ValueError(f"{what}: {value!r} is not a number")
         if not math.isfinite(value):
             raise ValueError(f"{what}: {value!r} is not a finite number")
+        if self.name in BCD_TYPES:
+            return [_encode_bcd(value, what)]
         if self.name == "float32":
             return self._pack(float(value))
         if self.name.startswith("scaled_"):
@@ -134,9 +141,14 @@ class ValueType:
 
     def raw(self, words: list[int]) -> int:
         """The integer on the wire (signed for int types), before scaling."""
+        if self.name in BCD_TYPES:
+            return words[0]
         return self._unpack(words)
 
     def decode(self, words: list[int]) -> Any:
+        """The value; for BCD None when a nibble is not a decimal digit (see implausible)."""
+        if self.name in BCD_TYPES:
+            return _decode_bcd(words[0])
         if self.is_text:
             return _text_bytes(words, self.length).decode("latin-1").rstrip(" ")
         if self.name == "float32":
@@ -154,6 +166,10 @@ class ValueType:
             return None
         if any(w == 0xFFFF for w in words):
             return "0xFFFF sentinel word"
+        if self.name in BCD_TYPES:
+            if _decode_bcd(words[0]) is None:
+                return f"0x{words[0]:04X} is not BCD (a digit above 9)"
+            return None
         if self.name == "float32":
             value = self.decode(words)
             if not math.isfinite(value):
@@ -169,6 +185,20 @@ class ValueType:
         if raw < 0:
             return f"negative value {self.decode(words)}"
         return None
+
+
+def _encode_bcd(value: int | float, what: str) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"{what}: {value!r} is not a whole number (bcd16)")
+    number = int(value)
+    if not 0 <= number <= BCD_MAX:
+        raise ValueError(f"{what}: {value!r} does not fit bcd16, range 0..{BCD_MAX}")
+    return int(f"{number:04d}", 16)
+
+
+def _decode_bcd(word: int) -> int | None:
+    digits = f"{word:04X}"
+    return int(digits) if digits.isdigit() else None
 
 
 def _text_bytes(words: list[int], length: int) -> bytes:

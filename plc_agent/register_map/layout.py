@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .codecs import RegisterMapError, ValueType, hex_words
+from .report_areas import ReportArea
 
 MAX_READ_REGISTERS = 125  # Modbus limit for function 3 (read holding registers)
 MAX_WRITE_REGISTERS = 123  # Modbus limit for function 16 (write multiple registers)
@@ -174,6 +175,8 @@ class RegisterMap:
         read_ack_field: str,
         fields: dict[str, FieldSpec],
         components: ComponentSpec,
+        failure_area: ReportArea | None = None,
+        weighing_area: ReportArea | None = None,
     ) -> None:
         self.source = source
         self.slot_count = slot_count
@@ -184,6 +187,9 @@ class RegisterMap:
         self.read_ack_field = read_ack_field
         self.fields = fields
         self.components = components
+        # The optional report areas (None: the line has no such area, its task is off).
+        self.failure_area = failure_area
+        self.weighing_area = weighing_area
         self.max_components = components.count
         self.write_fields = {n: f for n, f in fields.items() if f.in_area("write")}
         self.read_fields = {n: f for n, f in fields.items() if f.in_area("read")}

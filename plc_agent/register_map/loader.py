@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .codecs import ALL_TYPES, INTEGER_TYPES, WORD_ORDERS, RegisterMapError, ValueType
+from .codecs import ALL_TYPES, BCD_TYPES, INTEGER_TYPES, WORD_ORDERS, RegisterMapError, ValueType
 from .layout import (
     AREAS,
     FIELD_NAMES,
@@ -26,6 +26,7 @@ from .layout import (
     FieldSpec,
     RegisterMap,
 )
+from .report_areas import AREA_FIELDS, HANDSHAKE_FIELD, AreaField, ReportArea
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +141,8 @@ def _field_entry(entry: Any, index: int, source: str, stride: int,
         raise _entry_error(source, where, f"{name} is text and needs type 'ascii', not {vtype.name}")
     if name not in TEXT_FIELDS and vtype.is_text:
         raise _entry_error(source, where, f"{name} is a number and cannot be ascii")
+    if vtype.name in BCD_TYPES:
+        raise _entry_error(source, where, f"{vtype.name} is for the failure area's date and time words")
     if name in ("batch_no",) + STATUS_FIELDS and vtype.name not in INTEGER_TYPES:
         raise _entry_error(source, where, f"{name} needs an integer type, not {vtype.name}")
     offset = _int(entry, "offset", source, where)
@@ -181,8 +184,8 @@ def _components(doc: dict, source: str, stride: int) -> ComponentSpec:
     quantity_type = _value_type(raw_comps, source, "components", prefix="quantity_")
     if silo_type.name not in INTEGER_TYPES:
         raise _entry_error(source, "components", f"silo_type must be an integer type, not {silo_type.name}")
-    if quantity_type.is_text:
-        raise _entry_error(source, "components", "quantity_type cannot be ascii")
+    if quantity_type.is_text or quantity_type.name in BCD_TYPES:
+        raise _entry_error(source, "components", f"quantity_type cannot be {quantity_type.name}")
     comps = ComponentSpec(
         base=_int(raw_comps, "base", source, "components"),
         stride=_int(raw_comps, "stride", source, "components", minimum=1),
@@ -264,6 +267,76 @@ def _check_registers(source: str, rmap: RegisterMap) -> None:
                 )
 
 
+_KIND_TYPES = {
+    "text": ("ascii",),
+    "clock": BCD_TYPES + INTEGER_TYPES,
+    "integer": INTEGER_TYPES,
+    "number": tuple(t for t in ALL_TYPES if t not in ("ascii",) + BCD_TYPES),
+}
+
+
+def _report_area(doc: dict, source: str, name: str) -> ReportArea | None:
+    """``[failures]`` / ``[manual_weighing]``: optional; a line without the area leaves it out."""
+    table = doc.get(name)
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise _entry_error(source, name, "must be a table")
+    known = AREA_FIELDS[name]
+    start = _int(table, "start", source, name)
+    raw_fields = table.get("fields")
+    if not isinstance(raw_fields, list) or not raw_fields:
+        raise _entry_error(source, name, f"no [[{name}.fields]] entries")
+    fields: dict[str, AreaField] = {}
+    for index, entry in enumerate(raw_fields):
+        field_name = entry.get("name") if isinstance(entry, dict) else None
+        where = f"{name}.fields #{index + 1}" + (f" {field_name!r}" if field_name else "")
+        if field_name not in known:
+            raise _entry_error(source, where, f"unknown field; the {name} area has: {', '.join(known)}")
+        if field_name in fields:
+            raise _entry_error(source, where, "field defined twice")
+        vtype = _value_type(entry, source, where)
+        allowed = _KIND_TYPES[known[field_name]]
+        if vtype.name not in allowed:
+            raise _entry_error(source, where, f"{field_name} needs a type among {', '.join(allowed)}, "
+                                              f"not {vtype.name}")
+        if field_name == HANDSHAKE_FIELD and vtype.words != 1:
+            raise _entry_error(source, where, f"{HANDSHAKE_FIELD} is one word, not {vtype.name}")
+        fields[field_name] = AreaField(field_name, _int(entry, "offset", source, where), vtype)
+    missing = [f for f in known if f not in fields]
+    if missing:
+        raise _entry_error(source, name, f"fields missing: {', '.join(missing)}")
+    found = _overlap([(f.offset, f.end, name, f"field {f.name!r}") for f in fields.values()])
+    if found:
+        (s1, e1, _k, n1), (s2, e2, _k2, n2) = found
+        raise _entry_error(source, name, f"{n2} (offsets {s2}..{e2 - 1}) overlaps {n1} "
+                                         f"(offsets {s1}..{e1 - 1})")
+    area = ReportArea(name=name, start=start, fields=fields)
+    if start + area.extent - 1 > MAX_ADDRESS:
+        raise _entry_error(source, name, f"ends at {start + area.extent - 1}, beyond register {MAX_ADDRESS}")
+    return area
+
+
+def _check_report_areas(source: str, rmap: RegisterMap) -> None:
+    """The report areas lie apart from both slot areas, the write handshake and each other."""
+    last = rmap.slot_stride * (rmap.slot_count - 1)
+    spans: list[Span] = [
+        (rmap.write_start, rmap.write_start + last + rmap.write_extent, "areas", "the write area"),
+        (rmap.read_start, rmap.read_start + last + rmap.read_extent, "areas", "the read area"),
+        (rmap.write_handshake_address, rmap.write_handshake_address + 1, "handshakes",
+         "the write handshake word"),
+    ]
+    for area in (rmap.failure_area, rmap.weighing_area):
+        if area is None:
+            continue
+        mine = (area.start, area.start + area.extent, area.name, f"the {area.name} area")
+        for other in spans:
+            if _overlap([mine, other]):
+                raise _entry_error(source, area.name, f"words {mine[0]}..{mine[1] - 1} overlap "
+                                                      f"{other[3]} ({other[0]}..{other[1] - 1})")
+        spans.append(mine)
+
+
 def _parse(doc: dict, source: str) -> RegisterMap:
     areas = _areas(doc, source)
     handshakes = _handshakes(doc, source)
@@ -281,8 +354,11 @@ def _parse(doc: dict, source: str) -> RegisterMap:
         read_ack_field=handshakes.read_ack_field,
         fields=fields,
         components=comps,
+        failure_area=_report_area(doc, source, "failures"),
+        weighing_area=_report_area(doc, source, "manual_weighing"),
     )
     _check_registers(source, rmap)
+    _check_report_areas(source, rmap)
     return rmap
 
 

@@ -1,9 +1,12 @@
-"""The agent's four tasks, one module each, over one shared :class:`AgentContext`.
+"""The agent's tasks, one module each, over one shared :class:`AgentContext`.
 
 * :mod:`.sync` -- Task 1: Odoo -> queue -> PLC, with the restart rule;
 * :mod:`.plc_read` -- Task 2: the read area, with plausibility checks and acknowledgements;
 * :mod:`.push` -- Task 3: the reports to Odoo, with backoff, and the archive;
-* :mod:`.health` -- Task 4: queue figures, stuck batches, both ends, the status file.
+* :mod:`.health` -- Task 4: queue figures, stuck batches, both ends, the status file;
+* :mod:`.failures` -- Task 5: the failure area -> Odoo, and :mod:`.weighings`: the manual
+  weighing area -> Odoo, both on :mod:`.report_area`'s store-then-acknowledge flow;
+* :mod:`.retention` -- Task 6: prune answered history older than ``RETENTION_DAYS``.
 
 Each task returns a small result the service uses for chaining (a stored finished batch
 triggers a push; a push that empties ``mo_batch`` triggers a sync). PLC and Odoo errors
@@ -27,20 +30,25 @@ from ..odoo_gateway import OdooGateway
 from ..plc import PlcLink
 from ..register_map import RegisterMap
 from .context import CRASH_ENV, CRASH_EXIT_CODE, CRASH_POINTS, AgentContext, crash_point
+from .failures import FailureTask
 from .health import HealthReport, HealthTask, write_status_file
 from .plc_read import PlcReadTask, ReadResult
 from .push import PushResult, PushTask
+from .report_area import AreaPushResult, AreaReadResult
+from .retention import RetentionResult, RetentionTask
 from .sync import SyncResult, SyncTask, WriteResult
+from .weighings import WeighingTask
 
 __all__ = [
-    "CRASH_ENV", "CRASH_EXIT_CODE", "CRASH_POINTS", "AgentContext", "AgentTasks", "HealthReport",
-    "HealthTask", "PlcReadTask", "PushResult", "PushTask", "ReadResult", "SyncResult", "SyncTask",
-    "WriteResult", "crash_point", "write_status_file",
+    "CRASH_ENV", "CRASH_EXIT_CODE", "CRASH_POINTS", "AgentContext", "AgentTasks", "AreaPushResult",
+    "AreaReadResult", "FailureTask", "HealthReport", "HealthTask", "PlcReadTask", "PushResult",
+    "PushTask", "ReadResult", "RetentionResult", "RetentionTask", "SyncResult", "SyncTask",
+    "WeighingTask", "WriteResult", "crash_point", "write_status_file",
 ]
 
 
 class AgentTasks:
-    """The four tasks of one agent, built over one context; the calls the service schedules."""
+    """The tasks of one agent, built over one context; the calls the service schedules."""
 
     def __init__(
         self,
@@ -62,6 +70,19 @@ class AgentTasks:
         self.plc_read_task = PlcReadTask(self.context)
         self.push_task = PushTask(self.context)
         self.health_task = HealthTask(self.context)
+        self.failure_task = FailureTask(self.context)
+        self.weighing_task = WeighingTask(self.context)
+        self.retention_task = RetentionTask(self.context)
+
+    @property
+    def failures_on(self) -> bool:
+        """Task 5 runs: switched on and the register map has a failure area."""
+        return self.context.settings.enable_failures and self.register_map.failure_area is not None
+
+    @property
+    def weighing_on(self) -> bool:
+        return (self.context.settings.enable_manual_weighing
+                and self.register_map.weighing_area is not None)
 
     @property
     def register_map(self) -> RegisterMap:
@@ -79,7 +100,8 @@ class AgentTasks:
     def clock(self, clock: Callable[[], datetime]) -> None:
         # Tests move time forward; every task sees the same clock.
         self.context = replace(self.context, clock=clock)
-        for task in (self.sync_task, self.plc_read_task, self.push_task, self.health_task):
+        for task in (self.sync_task, self.plc_read_task, self.push_task, self.health_task,
+                     self.failure_task, self.weighing_task, self.retention_task):
             task.context = self.context
 
     def sync(self) -> SyncResult:
@@ -99,3 +121,18 @@ class AgentTasks:
 
     def health(self) -> HealthReport:
         return self.health_task.run()
+
+    def read_failures(self) -> AreaReadResult:
+        return self.failure_task.read()
+
+    def push_failures(self) -> AreaPushResult:
+        return self.failure_task.push()
+
+    def read_weighing(self) -> AreaReadResult:
+        return self.weighing_task.read()
+
+    def push_weighings(self) -> AreaPushResult:
+        return self.weighing_task.push()
+
+    def prune(self) -> RetentionResult:
+        return self.retention_task.run()

@@ -1,9 +1,10 @@
 """What the four tasks share: settings, sessions, the PLC link, the Odoo gateway, the clock.
 
 Test hook: the environment variable ``PLC_AGENT_CRASH_AT`` set to ``after_store``,
-``after_plc_write`` or ``after_push`` makes the process end at once with ``os._exit(137)``
-at that point (between storing and writing the PLC; between writing the PLC and marking
-the rows written; between Odoo's answer and the archive). The kill -9 tests use it because
+``after_plc_write``, ``after_push`` or ``after_area_store`` makes the process end at once
+with ``os._exit(137)`` at that point (between storing and writing the PLC; between writing
+the PLC and marking the rows written; between Odoo's answer and the archive; between
+storing a failure or weighing report and setting its area's handshake word). The kill -9 tests use it because
 timing a real SIGKILL that precisely is not reliable. It has no other effect.
 """
 
@@ -25,7 +26,7 @@ from ..register_map import RegisterMap
 logger = logging.getLogger(__name__)
 
 CRASH_ENV = "PLC_AGENT_CRASH_AT"
-CRASH_POINTS = ("after_store", "after_plc_write", "after_push")
+CRASH_POINTS = ("after_store", "after_plc_write", "after_push", "after_area_store")
 CRASH_EXIT_CODE = 137
 
 

@@ -50,6 +50,8 @@ def test_init_db_status_check(agent_settings, odoo_standin, plc_simulator, tmp_p
     p = agent(agent_settings, "check", cwd=tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.count(" OK ") >= 5
+    assert ("failures: 8000-8022, handshake 8022; manual weighing: 9000-9013, handshake 9013"
+            in p.stdout)
     plc_simulator.stop()
     p = agent(agent_settings, "check", cwd=tmp_path)
     assert p.returncode == 4

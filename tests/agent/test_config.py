@@ -169,3 +169,19 @@ def test_postgresql_url_without_the_extra_is_a_configuration_error(tmp_path: Pat
                         lambda name, *a: None if name == "psycopg2" else real(name, *a))
     with pytest.raises(ConfigError, match=r"needs the postgresql extra.*plc-agent\[postgresql\]"):
         load_settings(base_environ(tmp_path, DATABASE_URL="postgresql://u:pw@db/plc"), None)
+
+
+def test_failures_weighing_and_retention_settings(tmp_path: Path):
+    s = load_settings(base_environ(tmp_path), None)
+    assert (s.enable_failures, s.enable_manual_weighing, s.plc_timezone) == (True, True, "UTC")
+    assert (s.enable_retention, s.retention_days, s.retention_interval_minutes,
+            s.retention_chunk_rows) == (True, 90, 60, 500)
+    s = load_settings(base_environ(tmp_path, PLC_TIMEZONE="Europe/Paris", ENABLE_FAILURES="false",
+                                   RETENTION_DAYS="30"), None)
+    assert (s.plc_timezone, s.enable_failures, s.retention_days) == ("Europe/Paris", False, 30)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(base_environ(tmp_path, PLC_TIMEZONE="Mars/Olympus", RETENTION_DAYS="0",
+                                   RETENTION_CHUNK_ROWS="x"), None)
+    message = str(caught.value)
+    for name in ("PLC_TIMEZONE: an IANA time zone", "RETENTION_DAYS", "RETENTION_CHUNK_ROWS"):
+        assert name in message

@@ -1,4 +1,7 @@
-"""A queue database written by the previous release opens and runs without a migration.
+"""A queue database written by the release before 0.1.0 upgrades and runs on.
+
+Its tables are those of 0.1.0 (only the column order differs), so it is stamped as 0.1.0's
+schema and upgraded like one (test_queue_migrations.py covers 0.1.0 itself).
 
 The dumps in previous_release/ were written by the release before the queue's attributes
 were renamed (previous_release/make_previous_queue.py says how): six batches in the states
@@ -64,10 +67,11 @@ def _columns(engine: Any) -> dict[str, list[tuple[str, str, bool]]]:
             for t in ("mo_batch", "mo_batch_component", "mo_histories")}
 
 
-def test_previous_queue_needs_no_migration(previous_queue):
+def test_previous_queue_keeps_its_tables_through_the_upgrade(previous_queue):
     before = _columns(previous_queue)
+    assert missing_tables(previous_queue) == ["plc_failure", "plc_weighing"]
+    assert init_db(previous_queue)[0] == "0002_failures_weighings"  # stamped as 0.1.0's schema
     assert missing_tables(previous_queue) == []
-    init_db(previous_queue)  # what every start does: nothing to add
     assert _columns(previous_queue) == before
     with make_session_factory(previous_queue)() as session:
         rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()

@@ -34,12 +34,18 @@ def _toml_value(value: object) -> str:
 
 
 def dump_map(doc: dict) -> str:
-    """Enough TOML for a register map: scalar tables and one array of tables."""
+    """Enough TOML for a register map: scalar tables, arrays of tables, and a table's own
+    array of tables (``[[failures.fields]]``)."""
     lines: list[str] = []
     for key, value in doc.items():
         if isinstance(value, dict):
             lines.append(f"[{key}]")
-            lines.extend(f"{k} = {_toml_value(v)}" for k, v in value.items())
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in value.items() if not isinstance(v, list))
+            for k, entries in value.items():
+                if isinstance(entries, list):
+                    for entry in entries:
+                        lines.append(f"[[{key}.{k}]]")
+                        lines.extend(f"{ek} = {_toml_value(ev)}" for ek, ev in entry.items())
         elif isinstance(value, list):
             for entry in value:
                 lines.append(f"[[{key}]]")

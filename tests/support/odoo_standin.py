@@ -5,7 +5,8 @@ JSON-RPC endpoints odoorpc 0.10.1 uses (``/web/webclient/version_info``, ``/json
 the ``common`` and ``object`` services, ``/web/session/authenticate``,
 ``/web/dataset/call_kw``), answers errors the way Odoo 14 serialises them, and implements
 ``plc_fetch_batches`` / ``plc_report_batch`` / ``plc_ping`` as docs/architecture.md §1-2
-specify: re-delivery first, atomic claiming, exactly-once reports by ``batch_key``.
+specify: re-delivery first, atomic claiming, exactly-once reports by ``batch_key``; and
+``plc_report_failure`` / ``plc_report_manual_weighing`` (odoo_standin_reports.py).
 
 Test code drives it directly (``add_mo``, ``release``, ``mo``) and injects faults
 (``go_down``/``come_up``, ``fail_next``). Only the standard library is used.
@@ -28,6 +29,8 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
+
+from .odoo_standin_reports import AreaReportsStandin
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +196,7 @@ def _payload_digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class OdooStandin:
+class OdooStandin(AreaReportsStandin):
     """Odoo 14 + mrp_plc_bridge as far as the agent can see it, in one thread-safe object."""
 
     def __init__(
@@ -223,6 +226,7 @@ class OdooStandin:
         self._record_instead: dict[int, str] = {}
         self.reports: list[dict[str, Any]] = []
         self.call_log: list[tuple[str, str, str]] = []
+        self._init_area_reports()
         # Odoo 14: uid 1 is __system__, 2 the admin; the agent's user comes later.
         self.add_user("admin", "admin", uid=2, plc_agent=False, admin=True)
         self.agent_uid = self.add_user(username, password, uid=6, plc_agent=True)
@@ -664,6 +668,8 @@ class OdooStandin:
             "plc_fetch_batches": self._plc_fetch_batches,
             "plc_report_batch": self._plc_report_batch,
             "plc_ping": self._plc_ping,
+            "plc_report_failure": self._plc_report_failure,
+            "plc_report_manual_weighing": self._plc_report_manual_weighing,
         }
         handler = handlers.get(method)
         if handler is None:
