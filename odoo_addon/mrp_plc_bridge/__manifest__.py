@@ -4,7 +4,7 @@
     "name": "MRP PLC Bridge",
     "summary": "Run manufacturing orders on PLC batching lines and close them "
     "with the line's actual consumption",
-    "version": "14.0.1.1.0",
+    "version": "14.0.1.2.0",
     "category": "Manufacturing",
     "website": "https://github.com/mrp-plc-bridge/mrp-plc-bridge",
     "author": "mrp-plc-bridge contributors",
@@ -13,6 +13,7 @@
     "data": [
         "security/mrp_plc_bridge_security.xml",
         "security/ir.model.access.csv",
+        "security/mrp_plc_station_security.xml",
         "views/mrp_plc_line_views.xml",
         "views/mrp_plc_line_agent_access_views.xml",
         "wizards/mrp_plc_agent_access_views.xml",
@@ -21,6 +22,10 @@
         "views/mrp_bom_views.xml",
         "views/mrp_production_views.xml",
         "views/mrp_plc_bridge_menus.xml",
+        "views/mrp_plc_failure_views.xml",
+        "views/mrp_plc_weighing_views.xml",
+        "views/mrp_plc_line_station_views.xml",
+        "views/mrp_production_station_views.xml",
         "views/assets.xml",
     ],
     "demo": [

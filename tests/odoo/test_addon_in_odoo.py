@@ -45,6 +45,19 @@ def test_addon_tests_pass_with_demo_data(odoo14, database, artifacts_dir):
     _assert_clean(run, f"odoo.addons.{MODULE}", minimum_tests=20)
 
 
+def test_maintenance_glue_installs_itself_and_its_tests_pass(odoo14, database, artifacts_dir):
+    """With maintenance installed, mrp_plc_bridge_maintenance comes with it (auto_install)."""
+    glue = "mrp_plc_bridge_maintenance"
+    run = run_odoo(
+        odoo14,
+        ["-i", f"{MODULE},maintenance", "--test-enable", f"--test-tags=/{glue}", "--log-level=test"],
+        database=database,
+        log_file=artifacts_dir / "odoo-maintenance-glue-tests.log",
+        timeout=1800,
+    )
+    _assert_clean(run, f"odoo.addons.{glue}", minimum_tests=2)
+
+
 def test_installs_without_demo_and_upgrades(odoo14, database, artifacts_dir):
     install = run_odoo(
         odoo14,
