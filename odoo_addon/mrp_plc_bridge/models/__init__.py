@@ -15,3 +15,13 @@ from . import mrp_production_plc_oee
 from . import mrp_production_plc_deviation
 from . import mrp_plc_silo_drift
 from . import res_users
+from . import mrp_plc_failure
+from . import mrp_plc_line_failures
+from . import mrp_production_plc_failure
+from . import mrp_production_plc_api_failure
+from . import mrp_plc_weighing
+from . import mrp_plc_line_weighings
+from . import mrp_production_plc_weighing
+from . import mrp_production_plc_api_weighing
+from . import stock_move
+from . import mrp_plc_failure_oee

@@ -10,3 +10,5 @@ from . import test_line_health
 from . import test_oee
 from . import test_deviation
 from . import test_agent_lines
+from . import test_failure
+from . import test_weighing
