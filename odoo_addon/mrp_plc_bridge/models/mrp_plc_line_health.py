@@ -202,7 +202,10 @@ class MrpPlcLine(models.Model):
             if line._plc_is_silent(now):
                 light = "red"
                 reasons.append(
-                    _("Agent silent since %s", line.plc_seen_at)
+                    _(
+                        "Agent silent for %s min",
+                        int((now - line.plc_seen_at).total_seconds() // 60),
+                    )
                     if line.plc_seen_at
                     else _("Agent never seen")
                 )
@@ -222,7 +225,7 @@ class MrpPlcLine(models.Model):
                     reasons.append(_("%s failures open", open_failures))
                 light = "amber" if reasons else "green"
             line.plc_light = light
-            line.plc_light_reason = "; ".join(reasons) or _("Running")
+            line.plc_light_reason = "; ".join(reasons) or _("Agent and PLC up")
             running = Production
             if line.plc_running_mo:
                 running = Production.search(

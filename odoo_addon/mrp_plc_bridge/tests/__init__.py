@@ -12,3 +12,4 @@ from . import test_deviation
 from . import test_agent_lines
 from . import test_failure
 from . import test_weighing
+from . import test_dashboard_ui
