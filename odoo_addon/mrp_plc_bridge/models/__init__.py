@@ -1,5 +1,6 @@
 from . import mrp_plc_line
 from . import mrp_plc_line_fetch
+from . import product_product
 from . import mrp_plc_silo
 from . import mrp_plc_consumption
 from . import mrp_bom

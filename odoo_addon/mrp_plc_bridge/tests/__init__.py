@@ -13,3 +13,6 @@ from . import test_agent_lines
 from . import test_failure
 from . import test_weighing
 from . import test_dashboard_ui
+from . import test_units
+from . import test_suspect
+from . import test_report_fuzz
