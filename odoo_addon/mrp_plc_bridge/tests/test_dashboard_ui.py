@@ -19,6 +19,8 @@ from .common import add_stock, build_plant, create_agent_user, create_mo
 
 DASHBOARD_SHOT = "mrp_plc_bridge_dashboard.png"
 PIVOT_SHOT = "mrp_plc_bridge_consumption_pivot.png"
+LINE_FORM_SHOT = "mrp_plc_bridge_line_form.png"
+MO_LIST_SHOT = "mrp_plc_bridge_mo_list.png"
 
 # True once both lines' cards show, each with its light.
 DASHBOARD_READY = """(function () {
@@ -39,6 +41,38 @@ PIVOT_READY = """(function () {
     var table = document.querySelector('.o_pivot table');
     return !!(table && table.textContent.indexOf('Ground maize UIG') !== -1
               && table.textContent.indexOf('612.50') !== -1);
+})()"""
+
+
+# Opens the line form's Health tab; true once its history table has a row.
+LINE_FORM_READY = """(function () {
+    var tabs = document.querySelectorAll('.o_form_view .o_notebook .nav-link');
+    var tab = Array.prototype.find.call(tabs, function (a) {
+        return a.textContent.trim() === 'Health';
+    });
+    if (!tab) { return false; }
+    if (!tab.classList.contains('active')) { tab.click(); }
+    return !!(document.querySelector('.alert-success[name=plc_light_green]:not(.o_invisible_modifier)')
+              && document.querySelector(
+                  '.tab-pane.active .o_field_widget[name=plc_ping_ids] tr.o_data_row'));
+})()"""
+
+# Drops the list's default filter (orders to do: the reported MO is done); true once the
+# list shows the reported MO's largest deviation (+2.08 % of silo 101).
+MO_LIST_READY = """(function () {
+    var remove = document.querySelector('.o_searchview_facet .o_facet_remove');
+    if (remove) { remove.click(); return false; }
+    var headers = Array.prototype.map.call(
+        document.querySelectorAll('.o_list_view thead th'),
+        function (th) { return th.textContent.trim(); });
+    var column = headers.indexOf('PLC Deviation (%)');
+    if (column === -1) { return false; }
+    return Array.prototype.some.call(
+        document.querySelectorAll('.o_list_view tbody tr.o_data_row'), function (tr) {
+            var cell = tr.children[column];
+            return !!cell && cell.textContent.trim() === '2.08'
+                && cell.classList.contains('text-danger');
+        });
 })()"""
 
 
@@ -92,6 +126,8 @@ class TestDashboardUi(HttpCase):
         api.plc_ping("UIG", status)
         api.plc_ping("UIR", status)
         silent["line"].plc_seen_at = fields.Datetime.now() - datetime.timedelta(hours=1)
+        self.running_line = running["line"]
+        self.assertAlmostEqual(production.plc_max_deviation_percent, 2.08, 2)
         self.assertEqual(running["line"].plc_light, "green")
         self.assertEqual(silent["line"].plc_light, "red")
         self.env["base"].flush()
@@ -136,4 +172,18 @@ class TestDashboardUi(HttpCase):
             "action=mrp_plc_bridge.mrp_plc_consumption_action&view_type=pivot",
             PIVOT_READY,
             PIVOT_SHOT,
+        )
+
+    def test_line_form_shows_its_health_and_history(self):
+        self._open_and_shoot(
+            "id=%d&model=mrp.plc.line&view_type=form" % self.running_line.id,
+            LINE_FORM_READY,
+            LINE_FORM_SHOT,
+        )
+
+    def test_mo_list_shows_the_largest_deviation(self):
+        self._open_and_shoot(
+            "action=mrp.mrp_production_action&view_type=list",
+            MO_LIST_READY,
+            MO_LIST_SHOT,
         )
