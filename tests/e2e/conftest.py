@@ -32,6 +32,8 @@ user = env["res.users"].create({
     "name": "PLC agent FM1",
     "login": "plc-agent-fm1",
     "groups_id": [(6, 0, [group.id])],
+    # An agent speaks only for the lines it is bound to.
+    "plc_agent_line_ids": [(6, 0, env["mrp.plc.line"].search([("code", "=", "FM1")]).ids)],
 })
 key = env["res.users.apikeys"].with_user(user)._generate(None, "plc-agent e2e")
 env.cr.commit()

@@ -8,6 +8,14 @@ from . import mrp_production
 from . import mrp_plc_line_agent_access
 from . import mrp_production_plc_api
 from . import mrp_production_plc_report
+from . import mrp_plc_line_ping
+from . import mrp_plc_line_health
+from . import mrp_plc_line_oee
+from . import mrp_production_plc_agent_lines
+from . import mrp_production_plc_oee
+from . import mrp_production_plc_deviation
+from . import mrp_plc_silo_drift
+from . import res_users
 from . import mrp_plc_failure
 from . import mrp_plc_line_failures
 from . import mrp_production_plc_failure
@@ -17,3 +25,4 @@ from . import mrp_plc_line_weighings
 from . import mrp_production_plc_weighing
 from . import mrp_production_plc_api_weighing
 from . import stock_move
+from . import mrp_plc_failure_oee

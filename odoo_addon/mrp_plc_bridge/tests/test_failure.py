@@ -53,6 +53,7 @@ class TestFailure(PlcBridgeCase):
 
     def test_same_key_on_another_line_is_another_failure(self):
         other = self.env["mrp.plc.line"].create({"code": "T2", "name": "Line T2"})
+        self.bind_agent(other)
         first = self.failure(failure_key="K")
         second = self.failure(line="T2", failure_key="K")
         self.assertNotEqual(first["failure_id"], second["failure_id"])

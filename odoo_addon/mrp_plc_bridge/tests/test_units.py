@@ -43,6 +43,8 @@ class TestUnits(PlcBridgeCase):
             env, "Layer feed 25 kg bag", "FEED-BAG", uom=cls.bag, weight=25.0
         )
         cls.unit_line = create_line(env, "U1")
+        # The test's agent speaks for this line too.
+        cls.unit_line.plc_agent_user_ids = [(4, cls.agent.id)]
         cls.unit_silos = {
             "201": create_silo(env, cls.unit_line, "201", cls.premix),
             "202": create_silo(env, cls.unit_line, "202", cls.lime),
