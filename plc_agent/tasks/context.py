@@ -1,4 +1,4 @@
-"""What the four tasks share: settings, sessions, the PLC link, the Odoo gateway, the clock.
+"""What the four tasks share: settings, sessions, the PLC link, the Odoo gateway, the clock, the metrics.
 
 Test hook: the environment variable ``PLC_AGENT_CRASH_AT`` set to ``after_store``,
 ``after_plc_write`` or ``after_push`` makes the process end at once with ``os._exit(137)``
@@ -18,6 +18,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
+from ..metrics import AgentMetrics
 from ..odoo_gateway import OdooGateway
 from ..plc import PlcLink
 from ..register_map import RegisterMap
@@ -53,3 +54,4 @@ class AgentContext:
     plc: PlcLink
     odoo: OdooGateway
     clock: Callable[[], datetime]
+    metrics: AgentMetrics

@@ -41,7 +41,7 @@ class PlcReadTask:
         readings = self._settle_split_slots(self.context.plc.read_read_area())
         now = self.context.clock()
         acks: list[int] = []
-        stored = held = 0
+        stored = held = newly_held = failed = 0
         with self.context.sessions.begin() as session:
             rows = session.scalars(select(MoBatch).where(MoBatch.plc_excluded.is_(False))).all()
             by_slot = {r.slot: r for r in rows}
@@ -64,12 +64,21 @@ class PlcReadTask:
                     continue
                 if reading.status_read_data == 1:
                     continue  # acknowledged data of an earlier run in this slot
+                was_held = row.state == BatchState.HELD
                 outcome = self._apply_reading(row, reading, now)
                 if outcome is BatchState.HELD:
                     held += 1
+                    newly_held += not was_held
                 elif outcome in PUSHABLE:
                     stored += 1
+                    failed += outcome is BatchState.FAILED
                     acks.append(reading.slot)
+        # Counted once committed: a rolled-back read stored nothing.
+        metrics = self.context.metrics
+        metrics.batches_stored.inc(stored)
+        metrics.batches_held.inc(newly_held)
+        if failed:
+            metrics.batches_failed.labels(cause="line").inc(failed)
         acknowledged = 0
         for slot in acks:
             try:
