@@ -147,7 +147,7 @@ class AgentMetrics:
         self.loop_last_pass.set(time.time())
 
     def value(self, name: str, labels: Mapping[str, str] | None = None) -> float | None:
-        """One sample's current value (for status output and tests)."""
+        """One sample's current value, or None when it has none (the tests read them so)."""
         return self.registry.get_sample_value(name, dict(labels or {}))
 
 
