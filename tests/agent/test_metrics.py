@@ -115,8 +115,7 @@ def test_the_endpoint_serves_the_counts_of_a_run(agent_settings, odoo_standin, p
 def test_no_port_is_opened_unless_one_is_set(agent_settings, odoo_standin, plc_simulator, tmp_path):
     agent = start_agent(agent_settings, tmp_path)
     try:
-        wait_until(lambda: (tmp_path / "data" / "status.json").exists()
-                   or (agent_settings.status_file).exists(), timeout=30, what="a first health check")
+        wait_until(agent_settings.status_file.exists, timeout=30, what="a first health check")
         assert listening(agent.pid) == []
     finally:
         output = stop_agent(agent)
