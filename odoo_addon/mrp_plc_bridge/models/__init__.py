@@ -7,3 +7,11 @@ from . import mrp_production
 from . import mrp_plc_line_agent_access
 from . import mrp_production_plc_api
 from . import mrp_production_plc_report
+from . import mrp_plc_line_ping
+from . import mrp_plc_line_health
+from . import mrp_plc_line_oee
+from . import mrp_production_plc_agent_lines
+from . import mrp_production_plc_oee
+from . import mrp_production_plc_deviation
+from . import mrp_plc_silo_drift
+from . import res_users

@@ -1,10 +1,13 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 import re
 from urllib.parse import urlsplit
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
 
 AGENT_GROUP = "mrp_plc_bridge.group_plc_agent"
 
@@ -22,6 +25,17 @@ class MrpPlcLine(models.Model):
         ondelete="set null",
         help="The Odoo user the line's agent logs in as (group 'PLC agent' only). "
         "Made with the 'Agent access' button.",
+    )
+    plc_agent_user_ids = fields.Many2many(
+        "res.users",
+        "mrp_plc_line_agent_user_rel",
+        "line_id",
+        "user_id",
+        string="Agent Users",
+        copy=False,
+        domain=lambda self: [("groups_id", "in", self.env.ref(AGENT_GROUP).ids)],
+        help="The users of the group 'PLC agent' that may fetch, report and ping for "
+        "this line, and for no other line. Administrators are not limited.",
     )
 
     def action_open_plc_agent_access(self):
@@ -102,7 +116,9 @@ class MrpPlcLine(models.Model):
                     "groups_id": [(6, 0, group.ids)],
                 }
             )
-        self.sudo().plc_agent_user_id = user
+        self.sudo().write(
+            {"plc_agent_user_id": user.id, "plc_agent_user_ids": [(4, user.id)]}
+        )
         self.env["res.users.apikeys"].sudo().search([("user_id", "=", user.id)])._remove()
         key = (
             self.env["res.users.apikeys"]
@@ -126,3 +142,39 @@ class MrpPlcLine(models.Model):
                 "ODOO_PASSWORD=%s" % key,
             ]
         )
+
+    @api.model
+    def _plc_bind_existing_agents(self):
+        """Bind the agent users made before lines had agent users (upgrade to 14.0.1.2.0).
+
+        A user the 'Agent access' button made is bound to its line: the line's
+        ``plc_agent_user_id``, or the line whose agent login (``plc-agent-<code>``) it
+        has. Any other agent user was made by hand, for lines nobody wrote down: it is
+        bound to every line of its companies, so that no running agent is refused after
+        the upgrade; the log names it, for an administrator to narrow. Users already bound
+        are left alone, so running this twice changes nothing.
+        """
+        group = self.env.ref(AGENT_GROUP)
+        lines = self.sudo().search([("active", "in", (True, False))])
+        by_login = {line._plc_agent_login(): line for line in lines}
+        agents = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("groups_id", "in", group.ids), ("plc_agent_line_ids", "=", False)])
+        )
+        bound = {}
+        for agent in agents.filtered(lambda user: not user._is_system()):
+            own = lines.filtered(lambda line: line.plc_agent_user_id == agent)
+            own = own or by_login.get(agent.login) or self.browse()
+            if not own:
+                own = lines.filtered(lambda line: line.company_id in agent.company_ids)
+                _logger.warning(
+                    "PLC agent user %s names no line: bound to all lines of its "
+                    "companies (%s); narrow it on the lines' Agent Users page.",
+                    agent.login,
+                    ", ".join(own.mapped("code")) or "none",
+                )
+            agent.plc_agent_line_ids = [(4, line.id) for line in own]
+            bound[agent.login] = own.mapped("code")
+        return bound

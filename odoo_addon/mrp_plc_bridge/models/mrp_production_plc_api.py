@@ -8,6 +8,7 @@ that does the work, the line for a fetch and the MO for a report.
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..ping_status import PingRejected, parse_status
 from ..report_payload import ReportRejected, parse_report
 
 API_VERSION = 1
@@ -19,9 +20,13 @@ class MrpProduction(models.Model):
     _inherit = "mrp.production"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
-    def plc_ping(self, line_code):
+    def plc_ping(self, line_code, status=None):
         self._plc_check_access()
         self._plc_check_line_code(line_code)
+        try:
+            status = parse_status(status)
+        except PingRejected as error:
+            raise UserError(error.reason)
         line = (
             self.env["mrp.plc.line"]
             .sudo()
@@ -37,6 +42,7 @@ class MrpProduction(models.Model):
         }
         if line:
             answer.update(line._plc_capacity())
+            line._plc_take_ping(status)
         return answer
 
     @api.model

@@ -6,3 +6,7 @@ from . import test_concurrency
 from . import test_ui
 from . import test_agent_access
 from . import test_line_rules
+from . import test_line_health
+from . import test_oee
+from . import test_deviation
+from . import test_agent_lines

@@ -119,7 +119,8 @@ def build_plant(env, code="T1", **line_values):
     return {"line": line, "silos": silos, "products": products, "bom": bom}
 
 
-def create_agent_user(env, login="plc_agent_test"):
+def create_agent_user(env, login="plc_agent_test", lines=None):
+    """A user of the group 'PLC agent' only, bound to ``lines`` (it may speak for no other)."""
     return (
         env["res.users"]
         .with_context(no_reset_password=True)
@@ -130,6 +131,7 @@ def create_agent_user(env, login="plc_agent_test"):
                 # Activity notifications go out in the agent's name.
                 "email": login + "@example.com",
                 "groups_id": [(6, 0, [env.ref("mrp_plc_bridge.group_plc_agent").id])],
+                "plc_agent_line_ids": [(6, 0, lines.ids if lines else [])],
             }
         )
     )
@@ -147,12 +149,16 @@ class PlcBridgeCase(SavepointCase):
         cls.bom = plant["bom"]
         for name in ("maize", "soy", "molasses"):
             add_stock(cls.env, cls.products[name], 100000.0)
-        cls.agent = create_agent_user(cls.env)
+        cls.agent = create_agent_user(cls.env, lines=cls.line)
         cls.Production = (
             cls.env["mrp.production"]
             .with_user(cls.agent)
             .with_context(tracking_disable=False)
         )
+
+    def bind_agent(self, line):
+        """Let the test's agent speak for another line too."""
+        line.plc_agent_user_ids = [(4, self.agent.id)]
 
     def fetch(self, line_code=None, limit=10):
         return self.Production.plc_fetch_batches(line_code or self.line.code, limit)

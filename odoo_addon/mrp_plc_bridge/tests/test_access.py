@@ -104,7 +104,7 @@ class TestAgentOverJsonRpc(HttpCase):
         for name in ("maize", "soy", "molasses"):
             add_stock(self.env, plant["products"][name], 10000.0)
         production = create_mo(self.env, plant["bom"], 1000.0)
-        agent = create_agent_user(self.env, "plc_agent_rpc")
+        agent = create_agent_user(self.env, "plc_agent_rpc", lines=plant["line"])
         key = self.env["res.users.apikeys"].with_user(agent)._generate("rpc", "test")
         db = get_db_name()
         uid = self._call("common", "login", db, "plc_agent_rpc", key)["result"]

@@ -43,7 +43,9 @@ class TestConcurrentFetch(BaseCase):
             self.mo_ids = [
                 create_mo(env, plant["bom"], 100.0).id for _i in range(MO_COUNT)
             ]
-            self.agent_id = create_agent_user(env, "plc_agent_" + self.code.lower()).id
+            self.agent_id = create_agent_user(
+                env, "plc_agent_" + self.code.lower(), lines=plant["line"]
+            ).id
             self.plant_ids = {
                 "line": plant["line"].id,
                 "bom": plant["bom"].id,

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import datetime, timedelta
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import (
@@ -140,6 +140,7 @@ class TestFetch(PlcBridgeCase):
 
     def test_line_isolation(self):
         other = build_plant(self.env, "T2")
+        self.bind_agent(other["line"])
         for name in ("maize", "soy", "molasses"):
             add_stock(self.env, other["products"][name], 10000.0)
         mine = create_mo(self.env, self.bom, 100.0)
@@ -156,6 +157,7 @@ class TestFetch(PlcBridgeCase):
 
     def test_line_change_before_sending(self):
         other = build_plant(self.env, "T2")
+        self.bind_agent(other["line"])
         production = create_mo(self.env, self.bom, 100.0)
         # T2's silos do not hold T1's products.
         production.plc_line_id = other["line"]
@@ -263,5 +265,10 @@ class TestFetch(PlcBridgeCase):
         self.line.active = False
         result = self.Production.plc_ping("T1")
         self.assertEqual((result["line_exists"], result["line_active"]), (True, False))
-        result = self.Production.plc_ping("NOPE")
+        # An agent user may ping only its own lines: another code, existing or not, is
+        # refused; an administrator learns that no line has it.
+        with self.assertRaisesRegex(AccessError, "'NOPE'"):
+            self.Production.plc_ping("NOPE")
+        admin = self.env.ref("base.user_admin")
+        result = self.env["mrp.production"].with_user(admin).plc_ping("NOPE")
         self.assertEqual((result["line_exists"], result["line_active"]), (False, False))

@@ -32,7 +32,8 @@ class TestLineCapacity(PlcBridgeCase):
         self.assertEqual(result["components_per_batch"], 15)
         self.assertEqual(result["text_width"], 16)
         self.assertEqual(result["api_version"], 1)
-        self.assertNotIn("components_per_batch", self.Production.plc_ping("NOPE"))
+        admin = self.env["mrp.production"].with_user(self.env.ref("base.user_admin"))
+        self.assertNotIn("components_per_batch", admin.plc_ping("NOPE"))
         with self.assertRaisesRegex(ValidationError, "at least 1"):
             self.line.components_per_batch = 0
 

@@ -30,6 +30,7 @@ class TestQueryCount(PlcBridgeCase):
         plants = {}
         for code, count in (("Q0", 1), ("Q10", 10), ("Q50", 50)):
             plants[code] = build_plant(self.env, code)
+            self.bind_agent(plants[code]["line"])
             for name in ("maize", "soy", "molasses"):
                 add_stock(self.env, plants[code]["products"][name], 100000.0)
             for _i in range(count):

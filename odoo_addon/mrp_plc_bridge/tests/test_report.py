@@ -4,6 +4,7 @@ import copy
 import logging
 import time
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import float_compare
 
@@ -353,7 +354,6 @@ class TestReport(PlcBridgeCase):
             ("unknown MO", change(mo_id=999999999), "mo_id"),
             ("MO id a string", change(mo_id=str(production.id)), "mo_id"),
             ("MO id a bool", change(mo_id=True), "mo_id"),
-            ("unknown line", change(line="NOPE"), "line"),
             ("line empty", change(line=""), "line"),
             ("another MO's key", change(mo_id=other_line_plant_mo.id), "batch_key"),
             (
@@ -422,7 +422,6 @@ class TestReport(PlcBridgeCase):
                 "consumption[0].silo",
             ),
             ("NUL in message", change(message="motor\x00"), "message"),
-            ("unicode line", change(line="T1\u00e9"), "line"),
             (
                 "date out of range",
                 change(started_at="0001-01-01T00:00:00+01:00"),
@@ -438,6 +437,18 @@ class TestReport(PlcBridgeCase):
                 self.assertEqual(result["status"], "rejected", label)
                 self.assertIn(needle, result["reason"], label)
                 self.assertFalse(result["duplicate"])
+        # A line the agent is not bound to (here no line at all) is refused outright;
+        # an administrator is told that the line is unknown.
+        for unknown in ("NOPE", "T1\u00e9"):
+            with self.assertRaises(AccessError):
+                self.report(change(line=unknown))
+        result = (
+            self.env["mrp.production"]
+            .with_user(self.env.ref("base.user_admin"))
+            .plc_report_batch(change(line="NOPE"))
+        )
+        self.assertEqual(result["status"], "rejected")
+        self.assertIn("line", result["reason"])
         # Nothing was written by any of them.
         self.assertEqual(production.plc_state, "sent")
         self.assertFalse(production.plc_report_digest)
@@ -460,6 +471,7 @@ class TestReport(PlcBridgeCase):
         from .common import build_plant
 
         other = build_plant(self.env, "T2")
+        self.bind_agent(other["line"])
         production = create_mo(self.env, self.bom, 1000.0)
         batch = self.send(production)
         result = self.report(dict(self.payload(batch), line="T2"))

@@ -1,0 +1,145 @@
+# Copyright 2026 mrp-plc-bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The status an agent sends with ``plc_ping``, checked in plain Python.
+
+No Odoo import on purpose, like report_payload.py: the shape is the agent's contract.
+Every key is optional and unknown keys are ignored, so that an older or newer agent keeps
+pinging; a key of a known name with a wrong type is refused, naming the key.
+
+Runs on the Python of the official Odoo 14 image (3.7).
+"""
+
+import datetime
+from dataclasses import dataclass
+from typing import Optional
+
+# Texts an agent sends are short; longer ones are cut, never refused (a long PLC error
+# text must not stop the health report).
+MAX_TEXT = 500
+QUEUE_KEYS = ("queued", "written", "running", "finished", "held", "suspect")
+UNSENT_KEYS = ("batches", "failures", "weighings")
+
+
+class PingRejected(Exception):
+    """A status with a known key of a wrong type; the message names the key."""
+
+    @property
+    def reason(self):
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class PingStatus:
+    """What the line's agent says about itself; None where it said nothing."""
+
+    agent_version: Optional[str] = None
+    queue: Optional[dict] = None
+    plc_up: Optional[bool] = None
+    plc_last_error: Optional[str] = None
+    plc_last_good_read_at: Optional[datetime.datetime] = None
+    stuck: Optional[int] = None
+    running_mo: Optional[str] = None
+    unsent: Optional[dict] = None
+
+    @property
+    def held(self):
+        return (self.queue or {}).get("held")
+
+
+def parse_status(status):
+    """Check a ping's status; return a ``PingStatus`` (all None for no status)."""
+    if status is None:
+        return PingStatus()
+    if not isinstance(status, dict):
+        raise PingRejected(
+            "status: must be an object or null, got %r." % type(status).__name__
+        )
+    values = {}
+    if "agent_version" in status:
+        values["agent_version"] = _text(status["agent_version"], "status.agent_version")
+    if "queue" in status:
+        values["queue"] = _counts(status["queue"], "status.queue", QUEUE_KEYS)
+    if "plc" in status:
+        plc = status["plc"]
+        if plc is not None and not isinstance(plc, dict):
+            raise PingRejected(
+                "status.plc: must be an object or null, got %r." % type(plc).__name__
+            )
+        plc = plc or {}
+        if plc.get("up") is not None:
+            if not isinstance(plc["up"], bool):
+                raise PingRejected(
+                    "status.plc.up: must be true, false or null, got %r." % (plc["up"],)
+                )
+            values["plc_up"] = plc["up"]
+        if "last_error" in plc:
+            values["plc_last_error"] = _text(plc["last_error"], "status.plc.last_error")
+        if "last_good_read_at" in plc:
+            values["plc_last_good_read_at"] = _datetime(
+                plc["last_good_read_at"], "status.plc.last_good_read_at"
+            )
+    if "stuck" in status:
+        values["stuck"] = _count(status["stuck"], "status.stuck")
+    if "running_mo" in status:
+        values["running_mo"] = _text(status["running_mo"], "status.running_mo")
+    if "unsent" in status:
+        values["unsent"] = _counts(status["unsent"], "status.unsent", UNSENT_KEYS)
+    return PingStatus(**values)
+
+
+def _text(value, key):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PingRejected(
+            "%s: must be a string or null, got %r." % (key, type(value).__name__)
+        )
+    # PostgreSQL cannot store a NUL.
+    return value.replace("\x00", "")[:MAX_TEXT] or None
+
+
+def _count(value, key):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PingRejected(
+            "%s: must be a whole number from 0 or null, got %r." % (key, value)
+        )
+    return value
+
+
+def _counts(value, key, names):
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise PingRejected(
+            "%s: must be an object or null, got %r." % (key, type(value).__name__)
+        )
+    return {
+        name: _count(value[name], "%s.%s" % (key, name))
+        for name in names
+        if value.get(name) is not None
+    }
+
+
+def _datetime(value, key):
+    """An ISO 8601 time with its offset, as naive UTC (Odoo's way)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise PingRejected(
+            "%s: must be an ISO 8601 time or null, got %r."
+            % (key, type(value).__name__)
+        )
+    text = value[:-1] + "+00:00" if value.endswith("Z") else value
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            raise PingRejected(
+                "%s: must carry its UTC offset, got %r." % (key, value[:60])
+            )
+        # Overflows for the first and last hours of the datetime range.
+        moment = moment.astimezone(datetime.timezone.utc)
+    except (ValueError, OverflowError):
+        raise PingRejected("%s: not an ISO 8601 time: %r." % (key, value[:60]))
+    return moment.replace(tzinfo=None, microsecond=0)
