@@ -57,8 +57,14 @@ def test_metrics_endpoint_answers_with_the_runs_counts(odoo_site, line_simulator
     wait_until(lambda: scrape(port).get(("plc_agent_queue_batches", (("state", "finished"),))) == 0,
                30, what="the agent's queue to drain")
     status_file = tmp_path / "status.json"
-    wait_until(lambda: status_file.exists() and json.loads(status_file.read_text())["odoo"].get("ok"),
-               30, what="a health check that reached Odoo")
+
+    def drained_and_pinged() -> bool:
+        if not status_file.exists():
+            return False
+        health = json.loads(status_file.read_text())
+        return health["queue"]["total"] == 0 and bool(health["odoo"].get("ok"))
+
+    wait_until(drained_and_pinged, 30, what="a health check of the drained queue that reached Odoo")
     samples = scrape(port)
     assert agent.stop() == 0
     assert_each_mo_once(odoo_site, line_simulator, ready, tmp_path)
@@ -89,6 +95,19 @@ def test_metrics_endpoint_answers_with_the_runs_counts(odoo_site, line_simulator
     if addon_version() >= (14, 0, 1, 2, 0):
         assert health["odoo"]["status_sent"] is True, health
         assert "does not take the line's status" not in log
+        # What the line in Odoo shows from the agent's last ping: the drained queue after the run.
+        line = client.execute("mrp.plc.line", "search_read", [("code", "=", LINE)],
+                              ["plc_seen_at", "plc_agent_version", "plc_link", "plc_last_error",
+                               "plc_last_good_read_at", "plc_queue_queued", "plc_queue_running",
+                               "plc_held", "plc_stuck", "plc_running_mo", "plc_unsent_batches"])[0]
+        assert line["plc_agent_version"] == __import__("plc_agent").__version__
+        assert line["plc_link"] == "up" and not line["plc_last_error"]
+        assert line["plc_last_good_read_at"] and line["plc_seen_at"]
+        assert (line["plc_queue_queued"], line["plc_queue_running"], line["plc_held"], line["plc_stuck"],
+                line["plc_unsent_batches"]) == (0, 0, 0, 0, 0), line
+        assert not line["plc_running_mo"]
+        pings = client.execute("mrp.plc.line.ping", "search_count", [("line_id.code", "=", LINE)])
+        assert pings >= 1
     else:
         assert health["odoo"]["status_sent"] is False, health
         assert log.count("does not take the line's status") == 1
