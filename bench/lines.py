@@ -79,6 +79,7 @@ out = {"key": key, "lines": []}
 for n in range(1, LINES + 1):
     code = "L%%02d" %% n
     line = template_line.copy({"name": "Bench line " + code, "code": code})
+    line.plc_agent_user_ids = [(4, user.id)]
     for silo in template_line.silo_ids:
         silo.copy({"line_id": line.id})
     feed = template_feed.copy({"name": "Layer feed " + code, "default_code": "FEED-" + code})

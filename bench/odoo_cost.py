@@ -49,7 +49,8 @@ bom = env["mrp.bom"].search([("plc_line_id", "=", line.id)], limit=1)
 assert bom, "no BoM for line %(line)s"
 env["mrp.production"].search([("plc_line_id", "=", line.id), ("plc_state", "in", ("ready", "blocked"))]).write({"plc_hold": True})
 group = env.ref("mrp_plc_bridge.group_plc_agent")
-user = env["res.users"].create({"name": "PLC agent (bench)", "login": %(login)r, "groups_id": [(6, 0, [group.id])]})
+user = env["res.users"].create({"name": "PLC agent (bench)", "login": %(login)r, "groups_id": [(6, 0, [group.id])],
+                                "plc_agent_line_ids": [(6, 0, line.ids)]})
 key = env["res.users.apikeys"].with_user(user)._generate(None, "bench")
 def make_mo():
     form = Form(env["mrp.production"])

@@ -14,6 +14,7 @@
         "security/mrp_plc_bridge_security.xml",
         "security/ir.model.access.csv",
         "security/mrp_plc_line_health_security.xml",
+        "security/mrp_plc_station_security.xml",
         "views/mrp_plc_line_views.xml",
         "data/mrp_plc_bridge_data.xml",
         "views/mrp_plc_line_agent_access_views.xml",
@@ -26,6 +27,10 @@
         "views/mrp_production_views.xml",
         "views/mrp_production_plc_deviation_views.xml",
         "views/mrp_plc_bridge_menus.xml",
+        "views/mrp_plc_failure_views.xml",
+        "views/mrp_plc_weighing_views.xml",
+        "views/mrp_plc_line_station_views.xml",
+        "views/mrp_production_station_views.xml",
         "views/assets.xml",
     ],
     "demo": [

@@ -21,7 +21,22 @@ from typing import Optional, Tuple
 MAX_QUANTITY = 1e12
 STATUSES = ("done", "failed")
 REQUIRED_FIELDS = ("mo_id", "line", "batch_key", "consumption", "status")
-OPTIONAL_FIELDS = ("finished_quantity", "started_at", "finished_at", "message")
+OPTIONAL_FIELDS = (
+    "finished_quantity",
+    "started_at",
+    "finished_at",
+    "message",
+    "suspect",
+)
+SUSPECT_FIELDS = ("silo", "raw_words", "reason")
+# A value spans a few words; more than this is not one value read from the PLC.
+MAX_RAW_WORDS = 64
+MAX_SUSPECT_REASON = 500
+MAX_WORD = 0xFFFF
+# PostgreSQL's integer: a larger id can name no MO, and would fail in SQL instead.
+MAX_ID = 2 ** 31 - 1
+# Rejection messages quote what they refuse, but never a whole megabyte of it.
+SHOW_LIMIT = 200
 # Odoo's server datetime format: the digest of reports stored before this module existed
 # was computed with it, so it must not change.
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -44,6 +59,19 @@ class SiloActual:
 
 
 @dataclass(frozen=True)
+class SuspectValue:
+    """A value the line read but does not vouch for; ``silo`` None is the finished weight."""
+
+    silo: Optional[str]
+    raw_words: Tuple[int, ...]
+    reason: str
+
+    @property
+    def canonical(self):
+        return [self.silo, list(self.raw_words), self.reason]
+
+
+@dataclass(frozen=True)
 class BatchReport:
     """A report whose shape is valid; ``digest`` identifies its content."""
 
@@ -57,6 +85,7 @@ class BatchReport:
     finished_at: Optional[datetime.datetime]
     message: Optional[str]
     digest: str
+    suspect: Tuple[SuspectValue, ...] = ()
 
     @property
     def done(self):
@@ -81,26 +110,33 @@ def parse_report(payload):
     """
     if not isinstance(payload, dict):
         raise ReportRejected(
-            "payload: must be an object, got %r." % type(payload).__name__
+            "payload: must be an object, got %s." % _show(type(payload).__name__)
         )
     missing = [name for name in REQUIRED_FIELDS if name not in payload]
     if missing:
         raise ReportRejected("missing field(s): %s." % ", ".join(missing))
-    unknown = sorted(set(payload) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    # Keys sorted as text: a payload built in Python may mix key types.
+    unknown = sorted(
+        map(str, set(payload) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
+    )
     if unknown:
-        raise ReportRejected("unknown field(s): %s." % ", ".join(map(str, unknown)))
+        raise ReportRejected("unknown field(s): %s." % ", ".join(unknown))
     mo_id = payload["mo_id"]
     if isinstance(mo_id, bool) or not isinstance(mo_id, int) or mo_id <= 0:
-        raise ReportRejected("mo_id: must be a positive integer, got %r." % (mo_id,))
+        raise ReportRejected("mo_id: must be a positive integer, got %s." % _show(mo_id))
+    if mo_id > MAX_ID:
+        raise ReportRejected(
+            "mo_id: manufacturing order %s does not exist." % _show(mo_id)
+        )
     for name in ("line", "batch_key"):
         _check_name(payload[name], name)
     status = payload["status"]
     if status not in STATUSES:
-        raise ReportRejected("status: must be 'done' or 'failed', got %r." % (status,))
+        raise ReportRejected("status: must be 'done' or 'failed', got %s." % (_show(status),))
     consumption = _parse_consumption(payload["consumption"])
     message = payload.get("message")
     if message is not None and not isinstance(message, str):
-        raise ReportRejected("message: must be a string or null, got %r." % (message,))
+        raise ReportRejected("message: must be a string or null, got %s." % (_show(message),))
     if message is not None:
         _check_text(message, "message")
     finished_quantity = None
@@ -110,6 +146,7 @@ def parse_report(payload):
         )
     started_at = parse_datetime(payload.get("started_at"), "started_at")
     finished_at = parse_datetime(payload.get("finished_at"), "finished_at")
+    suspect = _parse_suspect(payload.get("suspect"))
     canonical = {
         "mo_id": mo_id,
         "line": payload["line"],
@@ -121,6 +158,13 @@ def parse_report(payload):
         "finished_at": _datetime_text(finished_at),
         "message": message,
     }
+    if suspect:
+        # Only when present: reports without suspect values keep the digest they were
+        # stored with before the field existed.
+        canonical["suspect"] = sorted(
+            (value.canonical for value in suspect),
+            key=lambda item: json.dumps(item, sort_keys=True),
+        )
     digest = hashlib.sha256(
         json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()
@@ -135,13 +179,14 @@ def parse_report(payload):
         finished_at=finished_at,
         message=message,
         digest=digest,
+        suspect=suspect,
     )
 
 
 def parse_quantity(value, field):
     """A quantity as a float: finite, >= 0 and below ``MAX_QUANTITY``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ReportRejected("%s: must be a number, got %r." % (field, value))
+        raise ReportRejected("%s: must be a number, got %s." % (field, _show(value)))
     try:
         value = float(value)
     except OverflowError:
@@ -149,12 +194,12 @@ def parse_quantity(value, field):
             "%s: must be below %g, got a larger number." % (field, MAX_QUANTITY)
         )
     if math.isnan(value) or math.isinf(value):
-        raise ReportRejected("%s: must be a finite number, got %r." % (field, value))
+        raise ReportRejected("%s: must be a finite number, got %s." % (field, _show(value)))
     if value < 0:
-        raise ReportRejected("%s: must not be negative, got %r." % (field, value))
+        raise ReportRejected("%s: must not be negative, got %s." % (field, _show(value)))
     if value >= MAX_QUANTITY:
         raise ReportRejected(
-            "%s: must be below %g, got %r." % (field, MAX_QUANTITY, value)
+            "%s: must be below %g, got %s." % (field, MAX_QUANTITY, _show(value))
         )
     # -0.0 is 0.0: the digest must not depend on how the agent wrote zero.
     return value + 0.0
@@ -166,7 +211,7 @@ def parse_datetime(value, field):
         return None
     if not isinstance(value, str):
         raise ReportRejected(
-            "%s: must be an ISO 8601 string or null, got %r." % (field, value)
+            "%s: must be an ISO 8601 string or null, got %s." % (field, _show(value))
         )
     text = value.strip()
     if text.endswith("Z"):
@@ -178,14 +223,14 @@ def parse_datetime(value, field):
             moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     except (ValueError, OverflowError):
         raise ReportRejected(
-            "%s: not an ISO 8601 date and time: %r." % (field, value)
+            "%s: not an ISO 8601 date and time: %s." % (field, _show(value))
         )
     return moment.replace(microsecond=0)
 
 
 def _parse_consumption(lines):
     if not isinstance(lines, list):
-        raise ReportRejected("consumption: must be a list, got %r." % (lines,))
+        raise ReportRejected("consumption: must be a list, got %s." % (_show(lines),))
     actuals = []
     seen = set()
     for index, item in enumerate(lines):
@@ -194,15 +239,13 @@ def _parse_consumption(lines):
             raise ReportRejected("%s: must be an object." % where)
         if "silo" not in item or "quantity" not in item:
             raise ReportRejected("%s: needs both 'silo' and 'quantity'." % where)
-        extra = sorted(set(item) - {"silo", "quantity"})
+        extra = sorted(map(str, set(item) - {"silo", "quantity"}))
         if extra:
-            raise ReportRejected(
-                "%s: unknown field(s): %s." % (where, ", ".join(map(str, extra)))
-            )
+            raise ReportRejected("%s: unknown field(s): %s." % (where, ", ".join(extra)))
         silo = item["silo"]
         if not isinstance(silo, str) or not silo.strip():
             raise ReportRejected(
-                "%s.silo: must be a non-empty string, got %r." % (where, silo)
+                "%s.silo: must be a non-empty string, got %s." % (where, _show(silo))
             )
         _check_text(silo, where + ".silo")
         if silo in seen:
@@ -215,10 +258,72 @@ def _parse_consumption(lines):
     return tuple(actuals)
 
 
+def _parse_suspect(values):
+    if values is None:
+        return ()
+    if not isinstance(values, list):
+        raise ReportRejected("suspect: must be a list or null, got %s." % (_show(values),))
+    parsed = []
+    for index, item in enumerate(values):
+        where = "suspect[%d]" % index
+        if not isinstance(item, dict):
+            raise ReportRejected("%s: must be an object." % where)
+        missing = [name for name in SUSPECT_FIELDS if name not in item]
+        if missing:
+            raise ReportRejected(
+                "%s: missing field(s): %s." % (where, ", ".join(missing))
+            )
+        extra = sorted(map(str, set(item) - set(SUSPECT_FIELDS)))
+        if extra:
+            raise ReportRejected("%s: unknown field(s): %s." % (where, ", ".join(extra)))
+        silo = item["silo"]
+        if silo is not None:
+            if not isinstance(silo, str) or not silo.strip():
+                raise ReportRejected(
+                    "%s.silo: must be a non-empty string or null, got %s."
+                    % (where, _show(silo))
+                )
+            _check_text(silo, where + ".silo")
+        parsed.append(
+            SuspectValue(
+                silo=silo,
+                raw_words=_parse_raw_words(item["raw_words"], where + ".raw_words"),
+                reason=_parse_suspect_reason(item["reason"], where + ".reason"),
+            )
+        )
+    return tuple(parsed)
+
+
+def _parse_raw_words(words, field):
+    if not isinstance(words, list) or not 1 <= len(words) <= MAX_RAW_WORDS:
+        raise ReportRejected(
+            "%s: must be a list of 1 to %d words, got %s." % (field, MAX_RAW_WORDS, _show(words))
+        )
+    for word in words:
+        if isinstance(word, bool) or not isinstance(word, int) or not 0 <= word <= MAX_WORD:
+            raise ReportRejected(
+                "%s: each word must be an integer from 0 to %d, got %s."
+                % (field, MAX_WORD, _show(word))
+            )
+    return tuple(words)
+
+
+def _parse_suspect_reason(reason, field):
+    if not isinstance(reason, str) or not reason.strip():
+        raise ReportRejected("%s: must be a non-empty string, got %s." % (field, _show(reason)))
+    if len(reason) >= MAX_SUSPECT_REASON:
+        raise ReportRejected(
+            "%s: must be shorter than %d characters, got %d."
+            % (field, MAX_SUSPECT_REASON, len(reason))
+        )
+    _check_text(reason, field)
+    return reason
+
+
 def _check_name(value, field):
     if not isinstance(value, str) or not value.strip():
         raise ReportRejected(
-            "%s: must be a non-empty string, got %r." % (field, value)
+            "%s: must be a non-empty string, got %s." % (field, _show(value))
         )
     _check_text(value, field)
 
@@ -228,6 +333,18 @@ def _check_text(value, field):
     # agent takes for a passing error and retries forever.
     if "\x00" in value:
         raise ReportRejected("%s: must not contain NUL characters." % field)
+
+
+def _show(value):
+    """A value for a rejection message: its repr, shortened; never raises."""
+    try:
+        text = repr(value)
+    except ValueError:
+        # Python refuses to print an integer of more than a few thousand digits.
+        return "a %s too large to show" % type(value).__name__
+    if len(text) > SHOW_LIMIT:
+        return text[: SHOW_LIMIT - 3] + "..."
+    return text
 
 
 def _datetime_text(moment):

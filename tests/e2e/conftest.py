@@ -28,12 +28,12 @@ ADMIN_PASSWORD = "admin"
 
 CREATE_AGENT_USER = """
 group = env.ref("mrp_plc_bridge.group_plc_agent")
-line = env["mrp.plc.line"].search([("code", "=", "FM1")])
 user = env["res.users"].create({
     "name": "PLC agent FM1",
     "login": "plc-agent-fm1",
     "groups_id": [(6, 0, [group.id])],
-    "plc_agent_line_ids": [(6, 0, line.ids)],
+    # An agent speaks only for the lines it is bound to.
+    "plc_agent_line_ids": [(6, 0, env["mrp.plc.line"].search([("code", "=", "FM1")]).ids)],
 })
 key = env["res.users.apikeys"].with_user(user)._generate(None, "plc-agent e2e")
 env.cr.commit()

@@ -1,9 +1,10 @@
-"""An installed database upgrades in place from the previous release of the addon.
+"""An installed database upgrades in place from the released addon.
 
-The previous release is taken from git (the last commit before the addon was split by
-concern, 14.0.1.0.0): installed with demo data, two MOs sent to the line, then upgraded
-with the addon of this checkout. The new fields get their defaults and nothing the line
-was given changes.
+The released addon is taken from git (14.0.1.1.0, commit 227f985): installed with demo
+data, MOs sent to the line and reported (one done, one recorded, two still sent), then
+upgraded with the addon of this checkout. Nothing the line was given or reported changes,
+the new fields get their defaults, and the line's failures and manual weighings then work
+on the upgraded database, on the MOs the old release sent and closed.
 """
 
 from __future__ import annotations
@@ -22,12 +23,25 @@ from support.odoo14 import REPO_ROOT, Odoo14, run_odoo, unique_database
 pytestmark = pytest.mark.odoo
 
 MODULE = "mrp_plc_bridge"
-PREVIOUS_RELEASE = "12dea31"
+PREVIOUS_RELEASE = "227f985"
 
-SEND_TWO = """
-result = env["mrp.production"].plc_fetch_batches("FM1", 2)
+SEND_AND_REPORT = """
+batches = env["mrp.production"].plc_fetch_batches("FM1", 4)["batches"]
+def report(batch, start, end):
+    return env["mrp.production"].plc_report_batch({
+        "mo_id": batch["mo_id"], "line": "FM1", "batch_key": batch["batch_key"],
+        "consumption": [{"silo": c["silo"], "quantity": c["quantity"] * 1.1}
+                        for c in batch["components"]],
+        "finished_quantity": None, "status": "done",
+        "started_at": "2026-11-28T%s:00+00:00" % start, "finished_at": "2026-11-28T%s:00+00:00" % end,
+        "message": None})
+done = report(batches[0], "06:00", "06:04")
+# A strict BoM refuses the 10 % overdose: the actuals are recorded, the MO stays open.
+env["mrp.production"].browse(batches[1]["mo_id"]).consumption = "strict"
+recorded = report(batches[1], "06:05", "06:09")
 env.cr.commit()
-print("SENT=" + ",".join(b["batch_key"] for b in result["batches"]))
+print("SENT=" + ",".join(b["batch_key"] for b in batches))
+print("RESULTS=" + done["status"] + "," + recorded["status"])
 """
 
 STATE = """
@@ -35,13 +49,49 @@ import json
 mos = env["mrp.production"].search([("plc_line_id", "!=", False)], order="id")
 line = env["mrp.plc.line"].search([("code", "=", "FM1")])
 state = {
-    "mos": [[m.name, m.plc_state, m.plc_batch_key or "", m.plc_line_id.code] for m in mos],
-    "consumption": [[c.production_id.name, c.run, c.silo_code, c.planned_qty, c.move_ids.ids]
+    "mos": [[m.name, m.state, m.plc_state, m.plc_batch_key or "", m.plc_line_id.code,
+             m.plc_reason or "", m.plc_report_result or "", str(m.plc_started_at or "")]
+            for m in mos],
+    "consumption": [[c.production_id.name, c.run, c.silo_code, c.planned_qty, c.actual_qty,
+                     c.reported, c.move_ids.ids]
                     for c in env["mrp.plc.consumption"].search([], order="id")],
+    "moves": [[m.id, m.product_id.id, m.state, m.quantity_done]
+              for m in env["stock.move"].search([("raw_material_production_id", "in", mos.ids)],
+                                                order="id")],
     "silos": sorted(line.silo_ids.mapped("code")),
 }
 print("STATE=" + json.dumps(state))
 print("CAPACITY=" + json.dumps(line._plc_capacity() if hasattr(line, "_plc_capacity") else None))
+"""
+
+# On the upgraded database: a failure during the done MO's batch, weighings on the done,
+# the recorded and a sent MO, and a weighing Odoo keeps.
+STATION = """
+import json
+P = env["mrp.production"]
+mos = P.search([("plc_line_id", "!=", False)], order="id")
+done = mos.filtered(lambda m: m.plc_state == "done")[0]
+recorded = mos.filtered(lambda m: m.plc_state == "recorded")[0]
+sent = mos.filtered(lambda m: m.plc_state == "sent")[0]
+component = done.move_raw_ids[0].product_id
+line = env["mrp.plc.line"].search([("code", "=", "FM1")])
+failure = P.plc_report_failure({"line": "FM1", "failure_key": "FM1/silo101/START_FAILURE/20261128T060200Z",
+    "equipment": "silo101", "info": "START_FAILURE", "occurred_at": "2026-11-28T06:02:00+00:00"})
+def weigh(mo, key, quantity=2.5):
+    return P.plc_report_manual_weighing({"line": "FM1", "weighing_key": key, "mo_name": mo.name,
+        "batch_number": 1, "product_template_id": component.product_tmpl_id.id,
+        "quantity": quantity, "weighed_at": "2026-11-28T06:03:00+00:00"})
+results = [weigh(done, "W1")["status"], weigh(recorded, "W2")["status"], weigh(sent, "W3")["status"],
+           weigh(sent, "W4", -1)["status"], weigh(done, "W1")["duplicate"]]
+env.cr.commit()
+weighings = env["mrp.plc.weighing"].search([], order="weighing_key")
+print("STATION=" + json.dumps({
+    "failure": [failure["status"], env["mrp.plc.failure"].browse(failure["failure_id"]).production_id.name],
+    "done_mo": done.name,
+    "weighings": results,
+    "posted": [[w.weighing_key, w.state, w.posted] for w in weighings],
+    "line_defaults": [line.weighing_max_qty, line.responsible_id.id, line.failure_open_count],
+}))
 """
 
 
@@ -82,24 +132,26 @@ def _shell(odoo: Odoo14, database: str, script: str, log_file: Path) -> str:
 def _value(output: str, key: str):
     for line in output.splitlines():
         if line.startswith(key + "="):
-            return json.loads(line[len(key) + 1 :]) if key != "SENT" else line[len(key) + 1 :]
+            return line[len(key) + 1 :] if key in ("SENT", "RESULTS") else json.loads(line[len(key) + 1 :])
     raise AssertionError(f"no {key}= line in {output[-1000:]}")
 
 
-def test_upgrades_in_place_from_the_previous_release(odoo14, artifacts_dir, tmp_path):
+def test_upgrades_in_place_from_the_released_addon(odoo14, artifacts_dir, tmp_path):
     previous = _OdooWithAddons(**dataclasses.asdict(odoo14), addons_dir=_previous_addon(tmp_path))
     current = _OdooWithAddons(**dataclasses.asdict(odoo14))
     database = unique_database("plc_bridge_upgrade")
     log_dir = artifacts_dir
+    shell_log = log_dir / "odoo-upgrade-shell.log"
     try:
         install = run_odoo(
             previous, ["-i", MODULE, "--log-level=warn"], database=database,
             log_file=log_dir / "odoo-upgrade-previous-install.log", timeout=900,
         )
         assert install.returncode == 0 and not install.error_lines, "\n".join(install.error_lines[-20:])
-        sent = _value(_shell(previous, database, SEND_TWO, log_dir / "odoo-upgrade-shell.log"), "SENT")
-        assert len(sent.split(",")) == 2, sent
-        before = _value(_shell(previous, database, STATE, log_dir / "odoo-upgrade-shell.log"), "STATE")
+        output = _shell(previous, database, SEND_AND_REPORT, shell_log)
+        assert len(_value(output, "SENT").split(",")) == 4, output
+        assert _value(output, "RESULTS") == "done,recorded"
+        before = _value(_shell(previous, database, STATE, shell_log), "STATE")
 
         upgrade = run_odoo(
             current, ["-u", MODULE, "--log-level=warn"], database=database,
@@ -108,9 +160,21 @@ def test_upgrades_in_place_from_the_previous_release(odoo14, artifacts_dir, tmp_
         assert upgrade.returncode == 0, "\n".join(upgrade.error_lines[-20:])
         assert not upgrade.error_lines, "\n".join(upgrade.error_lines[-20:])
 
-        output = _shell(current, database, STATE, log_dir / "odoo-upgrade-shell.log")
+        output = _shell(current, database, STATE, shell_log)
         assert _value(output, "STATE") == before
-        assert [m[1] for m in before["mos"]].count("sent") == 2 and len(before["consumption"]) > 0
+        assert sorted(m[2] for m in before["mos"] if m[2] in ("sent", "done", "recorded")) == [
+            "done", "recorded", "sent", "sent"
+        ]
         assert _value(output, "CAPACITY") == {"components_per_batch": 15, "text_width": 16}
+
+        station = _value(_shell(current, database, STATION, shell_log), "STATION")
+        assert station["failure"] == ["stored", station["done_mo"]]
+        assert station["weighings"] == ["consumed", "consumed", "consumed", "kept", True]
+        # Posted at once on the done MO; waiting for the closing on the open ones.
+        assert station["posted"] == [
+            ["W1", "consumed", True], ["W2", "consumed", False],
+            ["W3", "consumed", False], ["W4", "kept", False],
+        ]
+        assert station["line_defaults"] == [1000.0, False, 1]
     finally:
         odoo14.drop_database(database)

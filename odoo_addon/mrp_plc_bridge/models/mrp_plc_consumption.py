@@ -38,7 +38,31 @@ class MrpPlcConsumption(models.Model):
         string="Planned", digits="Product Unit of Measure", readonly=True
     )
     actual_qty = fields.Float(string="Actual", digits="Product Unit of Measure")
+    plc_uom_id = fields.Many2one(
+        "uom.uom",
+        string="PLC Unit",
+        readonly=True,
+        help="The unit the silo was dosed in when the MO was sent.",
+    )
+    plc_planned_qty = fields.Float(
+        string="Planned (PLC)",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="The planned quantity as sent to the PLC, in the PLC unit.",
+    )
+    plc_actual_qty = fields.Float(
+        string="Actual (PLC)",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="The actual quantity as the line reported it, in the PLC unit.",
+    )
     reported = fields.Boolean(help="The line reported the actual quantity.")
+    suspect = fields.Boolean(
+        readonly=True, help="The line marked this actual as suspect."
+    )
+    suspect_reason = fields.Char(
+        readonly=True, help="Why the line took the value for suspect, and its raw words."
+    )
     deviation_qty = fields.Float(
         string="Deviation",
         digits="Product Unit of Measure",
@@ -53,6 +77,16 @@ class MrpPlcConsumption(models.Model):
         group_operator="avg",
     )
     tolerance_exceeded = fields.Boolean(compute="_compute_deviation", store=True)
+
+    def _plc_qty_from_plc(self, qty):
+        """A quantity in the PLC unit the line was sent in, in the line's UoM.
+
+        Lines frozen before PLC units existed were sent in their own UoM.
+        """
+        self.ensure_one()
+        return self.product_id._plc_qty_from_plc(
+            qty, self.plc_uom_id or self.product_uom_id, self.product_uom_id
+        )
 
     @api.depends(
         "planned_qty", "actual_qty", "reported", "line_id.consumption_tolerance"

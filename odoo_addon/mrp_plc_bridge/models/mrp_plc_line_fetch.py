@@ -152,7 +152,28 @@ class MrpPlcLine(models.Model):
             return reason
         if missing == moves.mapped("product_id"):
             return _("No component of the MO is held by a silo of line %s.", self.code)
-        return self._plc_capacity_problem(production, silo_groups)
+        return self._plc_capacity_problem(
+            production, silo_groups
+        ) or self._plc_unit_problem(production, silo_groups)
+
+    def _plc_unit_problem(self, production, silo_groups):
+        """Why a quantity of the MO cannot be put in the PLC's units, or None."""
+        problems = []
+        for silo, moves in silo_groups.items():
+            uom, planned = self._plc_planned(moves)
+            problem = silo._plc_dose_problem(moves[0].product_id, uom, planned)
+            if problem:
+                problems.append(problem)
+        problem = production.product_id._plc_conversion_problem(
+            production.product_uom_id, self._plc_weight_uom()
+        )
+        if problem:
+            problems.append(_("Finished product: %s", problem))
+        return " ".join(problems) or None
+
+    def _plc_weight_uom(self):
+        """The unit of the finished weight the PLC plans and reports."""
+        return self.env.ref("uom.product_uom_kgm")
 
     def _plc_capacity_problem(self, production, silo_groups):
         """Why the MO does not fit the line's PLC slot, or None."""
@@ -201,6 +222,11 @@ class MrpPlcLine(models.Model):
                     "plc_run": run,
                     "plc_batch_key": "%s-%s-%s" % (self.code, production.id, run),
                     "plc_finished_qty_planned": production.product_qty,
+                    "plc_finished_weight_planned": production.product_id._plc_qty_to_plc(
+                        production.product_qty,
+                        production.product_uom_id,
+                        self._plc_weight_uom(),
+                    ),
                 }
             )
             silo_groups = groups[production.id].items()
@@ -214,18 +240,19 @@ class MrpPlcLine(models.Model):
                 "plc_reason": False,
                 "plc_sent_at": fields.Datetime.now(),
                 "plc_finished_qty_actual": 0.0,
+                "plc_finished_weight_actual": 0.0,
+                "plc_suspect": False,
             }
         )
         self.env["mrp.plc.consumption"].create(consumption_values)
 
     def _plc_consumption_values(self, production, run, sequence, silo, moves):
-        """One silo's planned dose of an MO, in the UoM of its first move."""
-        uom = moves[0].product_uom
-        planned = sum(
-            move.product_uom._compute_quantity(move.product_uom_qty, uom, round=False)
-            for move in moves
-        )
+        """One silo's planned dose of an MO, in the UoM of its first move and in the
+        silo's PLC unit."""
+        uom, planned = self._plc_planned(moves)
         return {
+            "plc_uom_id": silo.plc_uom_id.id,
+            "plc_planned_qty": silo._plc_qty(moves[0].product_id, uom, planned),
             "production_id": production.id,
             "run": run,
             "sequence": sequence,
@@ -237,6 +264,15 @@ class MrpPlcLine(models.Model):
             "move_ids": [(6, 0, moves.ids)],
         }
 
+    def _plc_planned(self, moves):
+        """A silo's moves' planned quantity in the UoM of the first, and that UoM."""
+        uom = moves[0].product_uom
+        planned = sum(
+            move.product_uom._compute_quantity(move.product_uom_qty, uom, round=False)
+            for move in moves
+        )
+        return uom, planned
+
     def _plc_batch_values(self, productions, redelivered):
         """The batches as the agent receives them, from what was frozen at sending."""
         self.ensure_one()
@@ -247,14 +283,19 @@ class MrpPlcLine(models.Model):
         for consumption in consumptions:
             if consumption.run == consumption.production_id.plc_run:
                 by_production[consumption.production_id.id].append(consumption)
+        # Looked up once: env.ref checks the record exists with a query each time.
+        weight_uom = self._plc_weight_uom()
         return [
             self._plc_batch_value(
-                production, by_production[production.id], production in redelivered
+                production,
+                by_production[production.id],
+                production in redelivered,
+                weight_uom,
             )
             for production in productions
         ]
 
-    def _plc_batch_value(self, production, consumptions, redelivered):
+    def _plc_batch_value(self, production, consumptions, redelivered, weight_uom):
         return {
             "mo_id": production.id,
             "mo_name": production.name,
@@ -263,8 +304,8 @@ class MrpPlcLine(models.Model):
             "redelivered": redelivered,
             "product_code": production.product_id.default_code or "",
             "product_name": production.product_id.name,
-            "quantity": production.plc_finished_qty_planned,
-            "uom": production.product_uom_id.name,
+            "quantity": production.plc_finished_weight_planned,
+            "uom": weight_uom.name,
             "bom_code": production.bom_id.code or "",
             "line": self.code,
             "date_planned_start": fields.Datetime.to_string(
@@ -276,8 +317,8 @@ class MrpPlcLine(models.Model):
                     "silo": consumption.silo_code,
                     "product_code": consumption.product_id.default_code or "",
                     "product_name": consumption.product_id.name,
-                    "quantity": consumption.planned_qty,
-                    "uom": consumption.product_uom_id.name,
+                    "quantity": consumption.plc_planned_qty,
+                    "uom": consumption.plc_uom_id.name,
                 }
                 for consumption in consumptions
             ],

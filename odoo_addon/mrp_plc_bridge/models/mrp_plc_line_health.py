@@ -23,13 +23,6 @@ class MrpPlcLine(models.Model):
     # The silence alert is an activity of the line; its chatter says when the agent came back.
     _inherit = ["mrp.plc.line", "mail.thread", "mail.activity.mixin"]
 
-    user_id = fields.Many2one(
-        "res.users",
-        string="Responsible",
-        default=lambda self: self.env.user,
-        domain=[("share", "=", False)],
-        help="Gets an activity when the line's agent goes silent.",
-    )
     plc_health_interval = fields.Integer(
         string="Agent Health Interval (s)",
         default=60,
@@ -152,25 +145,44 @@ class MrpPlcLine(models.Model):
         )
         return now - self.plc_seen_at > limit
 
-    def _plc_open_failures(self):
-        """Failures still waiting for someone: failed MOs not yet released again."""
+    def _plc_open_failure_count(self):
+        """Failures waiting for someone: equipment failures not resolved, and failed
+        batches whose MO was not released to the line again."""
         self.ensure_one()
-        return self.env["mrp.production"].search(
+        failed_mos = self.env["mrp.production"].search_count(
             [
                 ("plc_line_id", "=", self.id),
                 ("plc_state", "=", "failed"),
                 ("state", "not in", ("done", "cancel")),
-            ],
-            order="plc_reported_at desc, id desc",
+            ]
         )
+        return self.failure_open_count + failed_mos
 
-    def _plc_last_failed_production(self):
+    def _plc_last_failure(self):
+        """The latest failure, as a text and its time: the equipment's or a batch's."""
         self.ensure_one()
-        return self.env["mrp.production"].search(
+        failure = self.env["mrp.plc.failure"].search(
+            [("line_id", "=", self.id)], order="occurred_at desc, id desc", limit=1
+        )
+        failed = self.env["mrp.production"].search(
             [("plc_line_id", "=", self.id), ("plc_state", "=", "failed")],
             order="plc_reported_at desc, id desc",
             limit=1,
         )
+        candidates = []
+        if failure:
+            candidates.append((failure.occurred_at, failure.name))
+        if failed:
+            candidates.append(
+                (
+                    failed.plc_finished_at or failed.plc_reported_at,
+                    "%s: %s" % (failed.name, failed.plc_reason or ""),
+                )
+            )
+        if not candidates:
+            return False, False
+        moment, text = max(candidates, key=lambda pair: pair[0])
+        return text, moment
 
     # The light also depends on the clock: a form read later computes it afresh.
     @api.depends(
@@ -190,7 +202,10 @@ class MrpPlcLine(models.Model):
             if line._plc_is_silent(now):
                 light = "red"
                 reasons.append(
-                    _("Agent silent since %s", line.plc_seen_at)
+                    _(
+                        "Agent silent for %s min",
+                        int((now - line.plc_seen_at).total_seconds() // 60),
+                    )
                     if line.plc_seen_at
                     else _("Agent never seen")
                 )
@@ -205,12 +220,12 @@ class MrpPlcLine(models.Model):
                     reasons.append(_("%s batches held", line.plc_held))
                 if line.plc_stuck:
                     reasons.append(_("%s batches stuck", line.plc_stuck))
-                open_failures = len(line._plc_open_failures())
+                open_failures = line._plc_open_failure_count()
                 if open_failures:
                     reasons.append(_("%s failures open", open_failures))
                 light = "amber" if reasons else "green"
             line.plc_light = light
-            line.plc_light_reason = "; ".join(reasons) or _("Running")
+            line.plc_light_reason = "; ".join(reasons) or _("Agent and PLC up")
             running = Production
             if line.plc_running_mo:
                 running = Production.search(
@@ -218,11 +233,7 @@ class MrpPlcLine(models.Model):
                     limit=1,
                 )
             line.plc_running_production_id = running
-            failed = line._plc_last_failed_production()
-            line.plc_last_failure = (
-                "%s: %s" % (failed.name, failed.plc_reason or "") if failed else False
-            )
-            line.plc_last_failure_at = failed.plc_reported_at if failed else False
+            line.plc_last_failure, line.plc_last_failure_at = line._plc_last_failure()
 
     def _plc_start_of_today(self):
         """Midnight of the user's today, in UTC as Odoo stores it."""
@@ -269,13 +280,6 @@ class MrpPlcLine(models.Model):
     # The silence alert
     # ------------------------------------------------------------------
 
-    def _plc_alert_user(self):
-        self.ensure_one()
-        user = self.user_id
-        if not user or not user.active or user.share:
-            user = self.env.ref("base.user_admin", raise_if_not_found=False)
-        return user or self.env.user
-
     def _plc_silent_activities(self):
         activity_type = self.env.ref(SILENT_ACTIVITY)
         return (
@@ -307,7 +311,7 @@ class MrpPlcLine(models.Model):
                     seen=line.plc_seen_at,
                     minutes=line.plc_silence_alert_minutes,
                 ),
-                user_id=line._plc_alert_user().id,
+                user_id=line._plc_responsible_user().id,
             )
 
     def _plc_agent_back(self):

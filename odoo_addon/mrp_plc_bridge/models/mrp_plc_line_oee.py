@@ -57,12 +57,23 @@ class MrpPlcLine(models.Model):
         workcenter = self.workcenter_id
         if not workcenter or not occurred_at:
             return self._plc_time_log()
+        # A failure reported late may already have a batch after it: that start ends it.
+        next_batch = self._plc_time_log().search(
+            [
+                ("workcenter_id", "=", workcenter.id),
+                ("loss_id", "=", self.env.ref(BATCH_LOSS).id),
+                ("date_start", ">=", occurred_at),
+            ],
+            order="date_start",
+            limit=1,
+        )
         return self._plc_time_log().create(
             {
                 "workcenter_id": workcenter.id,
                 "company_id": workcenter.company_id.id or self.company_id.id,
                 "loss_id": self.env.ref(FAILURE_LOSS).id,
                 "date_start": occurred_at,
+                "date_end": next_batch.date_start or False,
                 "description": description,
             }
         )

@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import float_compare, float_is_zero, float_round
 
 # The PLC stores a silo number in one 16-bit word; 0 means "no silo".
 MAX_SILO_CODE = 65535
@@ -33,6 +34,15 @@ class MrpPlcSilo(models.Model):
         "stock.production.lot",
         domain="[('product_id', '=', product_id)]",
         help="The lot the silo holds now; needed for lot-tracked products.",
+    )
+    plc_uom_id = fields.Many2one(
+        "uom.uom",
+        string="PLC Unit",
+        required=True,
+        default=lambda self: self.env.ref("uom.product_uom_kgm"),
+        help="The unit the PLC doses this silo or tank in: kg on a scale, litres on a "
+        "flow meter. Quantities go to the PLC and come back in it, whatever unit the "
+        "product is counted in.",
     )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
@@ -69,6 +79,56 @@ class MrpPlcSilo(models.Model):
                         max=MAX_SILO_CODE,
                     )
                 )
+
+    @api.constrains("plc_uom_id")
+    def _check_plc_uom_id(self):
+        # A PLC weighs or meters; the agent writes the number as it is, so a count
+        # (bags) or a length would be dosed as if it were kg.
+        allowed = self._plc_uom_categories()
+        for silo in self:
+            if silo.plc_uom_id.category_id not in allowed:
+                raise ValidationError(
+                    _(
+                        "Silo %(silo)s: the PLC doses by weight or by volume, not in "
+                        "%(uom)s.",
+                        silo=silo.code,
+                        uom=silo.plc_uom_id.name,
+                    )
+                )
+
+    def _plc_uom_categories(self):
+        return self.env.ref("uom.product_uom_categ_kgm") | self.env.ref(
+            "uom.product_uom_categ_vol"
+        )
+
+    def _plc_dose_problem(self, product, uom, qty):
+        """Why this silo cannot dose ``qty`` of ``product`` counted in ``uom``, or None."""
+        self.ensure_one()
+        problem = product._plc_conversion_problem(uom, self.plc_uom_id)
+        if problem:
+            return _("Silo %(silo)s: %(problem)s", silo=self.code, problem=problem)
+        if float_compare(qty, 0.0, precision_rounding=uom.rounding) > 0 and float_is_zero(
+            self._plc_qty(product, uom, qty), precision_rounding=self.plc_uom_id.rounding
+        ):
+            # The PLC would dose nothing of a component the BoM asks for.
+            return _(
+                "Silo %(silo)s: %(qty)s %(uom)s of %(product)s is below what the PLC "
+                "can dose in %(plc_uom)s.",
+                silo=self.code,
+                qty=qty,
+                uom=uom.name,
+                product=product.display_name,
+                plc_uom=self.plc_uom_id.name,
+            )
+        return None
+
+    def _plc_qty(self, product, uom, qty):
+        """``qty`` of ``product`` in ``uom`` as this silo's PLC doses it."""
+        self.ensure_one()
+        return float_round(
+            product._plc_qty_to_plc(qty, uom, self.plc_uom_id),
+            precision_rounding=self.plc_uom_id.rounding,
+        )
 
     def name_get(self):
         return [(silo.id, "%s - %s" % (silo.code, silo.name)) for silo in self]

@@ -90,6 +90,29 @@ class MrpProduction(models.Model):
         copy=False,
         readonly=True,
     )
+    plc_finished_weight_planned = fields.Float(
+        string="Finished Weight Planned (kg)",
+        digits="Stock Weight",
+        copy=False,
+        readonly=True,
+        help="The planned finished quantity as the PLC weighs it, sent to the line.",
+    )
+    plc_finished_weight_actual = fields.Float(
+        string="Finished Weight Actual (kg)",
+        digits="Stock Weight",
+        copy=False,
+        readonly=True,
+        help="The finished weight the line reported.",
+    )
+    plc_suspect = fields.Boolean(
+        string="PLC Suspect",
+        copy=False,
+        readonly=True,
+        index=True,
+        tracking=True,
+        help="The line marked values of this batch as suspect: the actuals are stored "
+        "but the MO waits for a person to accept or correct them.",
+    )
     # The MO's UoM for the PLC page: showing product_uom_id itself a second time
     # would make the form's own UoM field read-only (the last occurrence's modifiers
     # win), which breaks editing draft MOs and Odoo's mrp tests.

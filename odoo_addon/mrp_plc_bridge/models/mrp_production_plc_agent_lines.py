@@ -51,6 +51,27 @@ class MrpProduction(models.Model):
         return super().plc_report_batch(payload)
 
     @api.model
+    def plc_report_failure(self, payload):
+        self._plc_check_payload_line(payload)
+        return super().plc_report_failure(payload)
+
+    @api.model
+    def plc_report_manual_weighing(self, payload):
+        self._plc_check_payload_line(payload)
+        return super().plc_report_manual_weighing(payload)
+
+    @api.model
+    def _plc_check_payload_line(self, payload):
+        """The line a payload names must be the agent's; a malformed one is left to the
+        entry, which rejects it naming the field."""
+        self._plc_check_access()
+        if not self._plc_agent_is_limited() or not isinstance(payload, dict):
+            return
+        line_code = payload.get("line")
+        if isinstance(line_code, str) and line_code.strip() and "\x00" not in line_code:
+            self._plc_check_agent_line(line_code)
+
+    @api.model
     def _plc_agent_is_limited(self):
         return not (self.env.su or self.env.user._is_system())
 

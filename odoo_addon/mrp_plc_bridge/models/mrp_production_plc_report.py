@@ -9,7 +9,7 @@ import json
 from collections import OrderedDict, defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from ..report_payload import ReportRejected
@@ -166,6 +166,17 @@ class MrpProduction(models.Model):
                     line=line.code,
                 )
             )
+        for index, value in enumerate(report.suspect):
+            if value.silo is not None and value.silo not in by_code:
+                raise ReportRejected(
+                    _(
+                        "suspect[%(index)s].silo: silo %(silo)s was not sent with "
+                        "%(mo)s.",
+                        index=index,
+                        silo=value.silo,
+                        mo=self.name,
+                    )
+                )
         return by_code
 
     # ------------------------------------------------------------------
@@ -174,38 +185,148 @@ class MrpProduction(models.Model):
 
     def _plc_apply_report(self, report, by_code):
         self.ensure_one()
-        line = self.plc_line_id
+        suspect_by_silo = {v.silo: v for v in report.suspect if v.silo is not None}
         for silo_code, consumption in by_code.items():
-            consumption.write({"actual_qty": report.actual(silo_code), "reported": True})
+            suspect = suspect_by_silo.get(silo_code)
+            consumption.write(
+                {
+                    "plc_actual_qty": report.actual(silo_code),
+                    "reported": True,
+                    "suspect": bool(suspect),
+                    "suspect_reason": suspect and self._plc_suspect_text(suspect),
+                }
+            )
         done = report.done
         digest = report.digest
-        finished = report.finished_quantity
-        if finished is None:
-            finished = self.plc_finished_qty_planned if done else 0.0
+        weight = report.finished_quantity
+        if weight is None and done:
+            weight = self.plc_finished_weight_planned
         self.write(
             {
                 "plc_reported_at": fields.Datetime.now(),
                 "plc_started_at": report.started_at,
                 "plc_finished_at": report.finished_at,
                 "plc_message": report.message,
-                "plc_finished_qty_actual": finished,
+                # Null means "as planned" for done: the plan in the MO's own unit,
+                # which also needs no conversion.
+                "plc_finished_qty_actual": self.plc_finished_qty_planned
+                if report.finished_quantity is None and done
+                else 0.0,
+                "plc_finished_weight_actual": weight or 0.0,
+                "plc_suspect": bool(report.suspect),
             }
         )
-        if done:
-            self.qty_producing = float_round(
-                finished, precision_rounding=self.product_uom_id.rounding
-            )
-        self._plc_set_consumed_quantities(line, finished)
+        unconverted = self._plc_apply_actuals(
+            convert_finished=report.finished_quantity is not None, done=done
+        )
+        suspect_reason = self._plc_suspect_reason(report)
         if not done:
             reason = report.message or _("The line reported a failure.")
+            reason = " ".join(filter(None, [reason, suspect_reason, unconverted]))
             return self._plc_finish_report("failed", reason, digest)
-        reason = self._plc_closing_issue()
+        reason = (
+            " ".join(filter(None, [suspect_reason, unconverted]))
+            or self._plc_closing_issue()
+        )
         if not reason:
-            reason = self._plc_close(line)
+            reason = self._plc_close(self.plc_line_id)
         if reason:
             self._plc_schedule_activity(reason)
             return self._plc_finish_report("recorded", reason, digest)
         return self._plc_finish_report("done", None, digest)
+
+    def _plc_apply_actuals(self, convert_finished=True, done=True):
+        """The run's reported PLC actuals, in Odoo's units, onto the moves.
+
+        Returns why a quantity could not be converted (the product's weight was taken
+        away since the MO was sent), or None; such a quantity counts as 0 until then.
+        """
+        self.ensure_one()
+        problems = []
+        for consumption in self.plc_consumption_ids.filtered(
+            lambda c: c.run == self.plc_run and c.reported
+        ):
+            try:
+                actual = consumption._plc_qty_from_plc(consumption.plc_actual_qty)
+            except UserError as error:
+                problems.append(error.args[0])
+                actual = 0.0
+            # The consumption lines are the line's record, read-only to people; a
+            # planner accepting the actuals converts them as the report does.
+            consumption.sudo().actual_qty = actual
+        if convert_finished:
+            try:
+                self.plc_finished_qty_actual = self.product_id._plc_qty_from_plc(
+                    self.plc_finished_weight_actual,
+                    self.plc_line_id._plc_weight_uom(),
+                    self.product_uom_id,
+                )
+            except UserError as error:
+                problems.append(error.args[0])
+                self.plc_finished_qty_actual = 0.0
+        finished = self.plc_finished_qty_actual
+        if done:
+            self.qty_producing = float_round(
+                finished, precision_rounding=self.product_uom_id.rounding
+            )
+        self._plc_set_consumed_quantities(self.plc_line_id, finished)
+        if problems:
+            return _("The actuals could not be converted: %s", " ".join(problems))
+        return None
+
+    @api.model
+    def _plc_suspect_reason(self, report):
+        """The reason a report with suspect values leaves the MO open, or None."""
+        if not report.suspect:
+            return None
+        return _(
+            "The line marked values as suspect: %s. Check them, then accept the PLC "
+            "actuals or correct the moves and close the order.",
+            "; ".join(self._plc_suspect_text(value) for value in report.suspect),
+        )
+
+    @api.model
+    def _plc_suspect_text(self, value):
+        """One suspect value as a person reads it: where, the raw words, why."""
+        where = _("silo %s", value.silo) if value.silo else _("finished weight")
+        return _(
+            "%(where)s, raw words %(words)s: %(reason)s",
+            where=where,
+            words=list(value.raw_words),
+            reason=value.reason,
+        )
+
+    def action_plc_accept_actuals(self):
+        """Close recorded MOs with the actuals the line reported, as a done report does.
+
+        For the batches a person checked: suspect values, a strict BoM's deviation,
+        or an MO Odoo refused to close before the cause was fixed.
+        """
+        if not self.env.user.has_group("mrp.group_mrp_user"):
+            raise AccessError(_("Only manufacturing users may accept PLC actuals."))
+        for production in self:
+            if production.plc_state != "recorded" or production.state in (
+                "done",
+                "cancel",
+            ):
+                raise UserError(
+                    _(
+                        "Only open MOs whose PLC actuals are recorded can be closed "
+                        "with them (%(mo)s is %(state)s).",
+                        mo=production.name,
+                        state=production.plc_state or _("not on a line"),
+                    )
+                )
+        for production in self:
+            unconverted = production._plc_apply_actuals(
+                convert_finished=bool(production.plc_finished_weight_actual)
+            )
+            reason = unconverted or production._plc_close(production.plc_line_id)
+            if reason:
+                raise UserError(reason)
+            production.write({"plc_state": "done", "plc_reason": False})
+            production._plc_activities().action_feedback(_("PLC actuals accepted."))
+        return True
 
     def _plc_set_consumed_quantities(self, line, finished):
         """quantity_done of every move from the actuals of all runs of the MO."""
@@ -422,6 +543,16 @@ class MrpProduction(models.Model):
             summary=_("PLC batch recorded but not closed"),
             note=reason,
             user_id=user.id,
+        )
+
+    def _plc_activities(self):
+        """The to-dos reports scheduled on the MO (in whichever language)."""
+        self.ensure_one()
+        summaries = {"PLC batch recorded but not closed"}
+        summaries.add(_("PLC batch recorded but not closed"))
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        return self.activity_ids.filtered(
+            lambda a: a.activity_type_id == todo and a.summary in summaries
         )
 
     def _plc_finish_report(self, status, reason, digest):

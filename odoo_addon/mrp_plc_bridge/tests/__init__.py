@@ -10,3 +10,9 @@ from . import test_line_health
 from . import test_oee
 from . import test_deviation
 from . import test_agent_lines
+from . import test_failure
+from . import test_weighing
+from . import test_dashboard_ui
+from . import test_units
+from . import test_suspect
+from . import test_report_fuzz

@@ -14,16 +14,18 @@ from odoo.tests.common import SavepointCase
 BOM_LINES = [("maize", 500.0), ("soy", 380.0), ("molasses", 20.0), ("maize", 100.0)]
 
 
-def create_product(env, name, code, tracking="none"):
-    kg = env.ref("uom.product_uom_kgm")
+def create_product(env, name, code, tracking="none", uom=None, weight=0.0):
+    """A stocked product counted in ``uom`` (default kg); ``weight`` in kg per unit."""
+    uom = uom or env.ref("uom.product_uom_kgm")
     return env["product.product"].create(
         {
             "name": name,
             "default_code": code,
             "type": "product",
-            "uom_id": kg.id,
-            "uom_po_id": kg.id,
+            "uom_id": uom.id,
+            "uom_po_id": uom.id,
             "tracking": tracking,
+            "weight": weight,
         }
     )
 
@@ -40,17 +42,18 @@ def create_line(env, code, **values):
     )
 
 
-def create_silo(env, line, code, product, kind="silo", lot=None):
-    return env["mrp.plc.silo"].create(
-        {
-            "code": code,
-            "name": "Silo " + code,
-            "line_id": line.id,
-            "kind": kind,
-            "product_id": product.id if product else False,
-            "lot_id": lot.id if lot else False,
-        }
-    )
+def create_silo(env, line, code, product, kind="silo", lot=None, plc_uom=None):
+    values = {
+        "code": code,
+        "name": "Silo " + code,
+        "line_id": line.id,
+        "kind": kind,
+        "product_id": product.id if product else False,
+        "lot_id": lot.id if lot else False,
+    }
+    if plc_uom:
+        values["plc_uom_id"] = plc_uom.id
+    return env["mrp.plc.silo"].create(values)
 
 
 def create_bom(env, product, lines, line=None, consumption="warning", quantity=1000.0):

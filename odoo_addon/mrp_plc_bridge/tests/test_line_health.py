@@ -121,7 +121,7 @@ class TestLineHealth(PlcBridgeCase):
     def test_silence_raises_an_activity_for_the_responsible_and_return_clears_it(self):
         responsible = self.env.ref("base.user_demo", raise_if_not_found=False)
         responsible = responsible or self.env.ref("base.user_admin")
-        self.line.write({"user_id": responsible.id, "plc_silence_alert_minutes": 5})
+        self.line.write({"responsible_id": responsible.id, "plc_silence_alert_minutes": 5})
         Line = self.env["mrp.plc.line"]
         self.ping(STATUS)
         self.age(4 * 60)

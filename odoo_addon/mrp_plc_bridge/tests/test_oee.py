@@ -57,6 +57,23 @@ class TestOee(PlcBridgeCase):
         self.assertEqual(result["status"], status, result)
         return production, payload
 
+    def report_failure(self, moment):
+        """An equipment failure at ``moment``, reported as the agent reports it."""
+        result = self.Production.plc_report_failure(
+            {
+                "line": self.line.code,
+                "failure_key": "T1/silo101/START_FAILURE/"
+                + moment.strftime("%Y%m%dT%H%M%SZ"),
+                "equipment": "silo101",
+                "info": "START_FAILURE",
+                "occurred_at": iso(moment),
+            }
+        )
+        self.assertEqual(result["status"], "stored", result)
+        return self.time_log("mrp_plc_bridge.loss_plc_equipment_failure").filtered(
+            lambda entry: entry.date_start == moment
+        )
+
     def time_log(self, loss_xmlid):
         return self.env["mrp.workcenter.productivity"].search(
             [
@@ -92,7 +109,9 @@ class TestOee(PlcBridgeCase):
         first = self.now - datetime.timedelta(hours=3)
         self.run_batch(first, 15)
         failed_at = first + datetime.timedelta(minutes=20)
-        loss = self.line._plc_log_failure_time(failed_at, "silo101 START_FAILURE")
+        loss = self.report_failure(failed_at)
+        self.assertEqual(len(loss), 1)
+        self.assertEqual(loss.loss_type, "availability")
         self.assertFalse(loss.date_end, "open while the failure lasts")
         self.workcenter.invalidate_cache()
         self.assertEqual(self.workcenter.working_state, "blocked")
@@ -109,6 +128,15 @@ class TestOee(PlcBridgeCase):
         )
         self.assertEqual(self.workcenter.oee, 66.67)
         self.assertEqual(self.line.plc_oee, 66.67)
+
+    def test_a_failure_reported_after_the_next_batch_is_closed_by_it(self):
+        failed_at = self.now - datetime.timedelta(hours=2)
+        restart = failed_at + datetime.timedelta(minutes=12)
+        self.run_batch(restart, 5)
+        loss = self.report_failure(failed_at)
+        self.assertEqual(loss.date_end, restart)
+        self.workcenter.invalidate_cache()
+        self.assertEqual(self.workcenter.working_state, "normal")
 
     def test_a_line_without_work_center_logs_nothing(self):
         self.line.workcenter_id = False

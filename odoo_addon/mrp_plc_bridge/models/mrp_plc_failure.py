@@ -1,0 +1,157 @@
+# Copyright 2026 mrp-plc-bridge contributors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""An equipment failure the line reported: what failed, when, during which MO.
+
+The line's agent reports it through plc_report_failure (mrp_production_plc_api_failure.py);
+a person acknowledges it, then marks it resolved.
+"""
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .mrp_production_plc_api import API_VERSION
+
+
+class MrpPlcFailure(models.Model):
+    _name = "mrp.plc.failure"
+    _description = "PLC Equipment Failure"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "occurred_at desc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    line_id = fields.Many2one(
+        "mrp.plc.line",
+        string="PLC Line",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        readonly=True,
+    )
+    company_id = fields.Many2one(related="line_id.company_id", store=True)
+    failure_key = fields.Char(
+        required=True,
+        readonly=True,
+        help="The line's key of this failure: line, equipment, info and time.",
+    )
+    equipment = fields.Char(
+        string="Equipment Code",
+        required=True,
+        readonly=True,
+        index=True,
+        help="The PLC's code of the equipment, e.g. silo101 or motor_pump_01.",
+    )
+    info = fields.Char(
+        string="Failure",
+        required=True,
+        readonly=True,
+        help="What the PLC says failed, e.g. START_FAILURE.",
+    )
+    occurred_at = fields.Datetime(required=True, readonly=True, index=True)
+    production_id = fields.Many2one(
+        "mrp.production",
+        string="Manufacturing Order",
+        readonly=True,
+        index=True,
+        ondelete="set null",
+        help="The MO whose batch was running on the line when the failure occurred. "
+        "Known once the line has reported that batch's start and end.",
+    )
+    state = fields.Selection(
+        [("new", "New"), ("acknowledged", "Acknowledged"), ("resolved", "Resolved")],
+        default="new",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+
+    _sql_constraints = [
+        (
+            "failure_key_unique",
+            "unique(line_id, failure_key)",
+            "A line reports each failure once.",
+        ),
+    ]
+
+    @api.depends("equipment", "info")
+    def _compute_name(self):
+        for failure in self:
+            failure.name = "%s: %s" % (failure.equipment, failure.info)
+
+    # ------------------------------------------------------------------
+    # A person's actions
+    # ------------------------------------------------------------------
+
+    def action_acknowledge(self):
+        for failure in self:
+            if failure.state != "new":
+                raise UserError(
+                    _("%s is already acknowledged.", failure.name)
+                )
+        self.write({"state": "acknowledged"})
+        self.activity_feedback(["mail.mail_activity_data_todo"])
+        return True
+
+    def action_resolve(self):
+        for failure in self:
+            if failure.state == "resolved":
+                raise UserError(_("%s is already resolved.", failure.name))
+        self.write({"state": "resolved"})
+        self.activity_feedback(["mail.mail_activity_data_todo"])
+        return True
+
+    # ------------------------------------------------------------------
+    # From the line
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _plc_take_failure(self, line, report):
+        """Store a reported failure once; the answer for the agent."""
+        failure = self.search(
+            [("line_id", "=", line.id), ("failure_key", "=", report.failure_key)],
+            limit=1,
+        )
+        if failure:
+            return failure._plc_result(duplicate=True)
+        failure = self.create(
+            {
+                "line_id": line.id,
+                "failure_key": report.failure_key,
+                "equipment": report.equipment,
+                "info": report.info,
+                "occurred_at": report.occurred_at,
+                "production_id": line._plc_production_running_at(
+                    report.occurred_at
+                ).id,
+            }
+        )
+        failure._plc_new_failure_reported()
+        return failure._plc_result(duplicate=False)
+
+    def _plc_new_failure_reported(self):
+        """What a newly stored failure sets off; modules add to it."""
+        self._plc_notify_line()
+
+    def _plc_notify_line(self):
+        """The line's responsible is told of each failure."""
+        for failure in self:
+            failure.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=_("Failure on PLC line %s", failure.line_id.code),
+                note=_(
+                    "%(equipment)s reported %(info)s at %(at)s (UTC).",
+                    equipment=failure.equipment,
+                    info=failure.info,
+                    at=fields.Datetime.to_string(failure.occurred_at),
+                ),
+                user_id=failure.line_id._plc_responsible_user().id,
+            )
+
+    def _plc_result(self, duplicate):
+        self.ensure_one()
+        return {
+            "status": "stored",
+            "duplicate": duplicate,
+            "reason": None,
+            "failure_id": self.id,
+            "api_version": API_VERSION,
+        }
