@@ -238,12 +238,17 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _run(settings: Any, _args: argparse.Namespace) -> int:
+    from .metrics import MetricsEndpointError
     from .service import AgentService
 
     def body(tasks: Any) -> int:
         service = AgentService(settings, tasks)
         service.install_signal_handlers()
-        service.run()
+        try:
+            service.run()
+        except MetricsEndpointError as exc:
+            logger.error("%s", exc)
+            return EXIT_FAILURE
         return EXIT_OK
 
     return _locked_run(settings, body)

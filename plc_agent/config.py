@@ -12,6 +12,7 @@ Passwords never appear in a message: URLs are shown through :func:`mask_url`.
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import math
 import os
 import re
@@ -93,6 +94,8 @@ class Settings:
     retention_interval_minutes: int = 60
     retention_chunk_rows: int = 500
     log_level: str = "INFO"
+    metrics_port: int | None = None  # None: no metrics endpoint
+    metrics_bind: str = "127.0.0.1"
 
     @property
     def masked_database_url(self) -> str:
@@ -323,6 +326,17 @@ def load_settings(
     if any(ch.isspace() for ch in plc_host):
         r.problems.append(f"PLC_HOST: a host name or address, got {plc_host!r}")
 
+    metrics_port = r.integer("METRICS_PORT", 0, 1, 65535) if r.raw("METRICS_PORT") is not None else None
+    metrics_bind = r.text("METRICS_BIND", "127.0.0.1")
+    try:
+        # An address, not a name: the endpoint must open exactly where the operator said.
+        metrics_bind = str(ipaddress.ip_address(metrics_bind))
+    except ValueError:
+        r.problems.append(
+            f"METRICS_BIND: an IP address to serve metrics on, such as 127.0.0.1 or 0.0.0.0, got {metrics_bind!r}"
+        )
+        metrics_bind = "127.0.0.1"
+
     settings = Settings(
         line_code=line_code,
         odoo_url=odoo_url,
@@ -359,6 +373,8 @@ def load_settings(
         retention_interval_minutes=r.integer("RETENTION_INTERVAL_MINUTES", 60, 1, 7 * 24 * 60),
         retention_chunk_rows=r.integer("RETENTION_CHUNK_ROWS", 500, 1, 100_000),
         log_level=log_level,
+        metrics_port=metrics_port,
+        metrics_bind=metrics_bind,
     )
     if r.problems:
         raise ConfigError(r.problems)

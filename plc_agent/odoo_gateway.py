@@ -33,6 +33,7 @@ import http.client
 import logging
 import math
 import socket
+import time
 import urllib.error
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,7 @@ import odoorpc.error
 
 from .batch import FetchedBatch, FetchedComponent, ReportResult
 from .database import Outcome
+from .metrics import AgentMetrics
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +195,7 @@ class OdooGateway:
     """Client of the ``mrp_plc_bridge`` API for one agent."""
 
     def __init__(self, url: str, database: str, username: str, password: str,
-                 timeout: float = 30.0):
+                 timeout: float = 30.0, *, metrics: AgentMetrics | None = None):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("Odoo URL must be http(s)://host[:port]")
@@ -208,6 +210,10 @@ class OdooGateway:
         self._odoo: odoorpc.ODOO | None = None
         self._uid: int | None = None
         self.rpc_count = 0
+        # The agent that owns this gateway may rebind it to its own registry.
+        self.metrics = metrics or AgentMetrics()
+        # None until known; False once Odoo said its plc_ping takes no status (an older addon).
+        self._ping_takes_status: bool | None = None
         if password:
             _secret_filter.secrets.add(password)
 
@@ -230,6 +236,21 @@ class OdooGateway:
         return self._odoo
 
     def _round_trip(self, service: str, method: str, args: list[Any]) -> Any:
+        """One POST to /jsonrpc, timed and counted; returns ``result`` or raises a gateway error."""
+        name = method if service == "common" else str(args[4])
+        started = time.monotonic()
+        try:
+            result = self._post(service, method, args)
+        except OdooUnavailable:
+            self.metrics.odoo_unavailable(name)
+            raise
+        except OdooError:
+            self.metrics.odoo_refused(name)
+            raise
+        self.metrics.odoo_answer(name, time.monotonic() - started)
+        return result
+
+    def _post(self, service: str, method: str, args: list[Any]) -> Any:
         """One POST to /jsonrpc; returns ``result`` or raises a gateway error."""
         client = self._client()
         self.rpc_count += 1
@@ -338,9 +359,29 @@ class OdooGateway:
         return AreaReportResult(status=status, duplicate=duplicate, reason=reason or None,
                                 answer=result)
 
-    def ping(self, line_code: str) -> PingResult:
-        """``plc_ping``: server time and whether the line exists and is active."""
-        result = self._execute("plc_ping", line_code)
+    def ping(self, line_code: str, status: dict[str, Any] | None = None) -> PingResult:
+        """``plc_ping``: server time and whether the line exists and is active.
+
+        ``status`` (the line's health, docs/api.md) is sent when given and Odoo's addon takes
+        it; an older addon's ``plc_ping(line_code)`` refuses the extra argument, and from then
+        on this gateway pings without it (said once in the log).
+        """
+        if status is None or self._ping_takes_status is False:
+            result = self._execute("plc_ping", line_code)
+        else:
+            try:
+                result = self._execute("plc_ping", line_code, status)
+            except OdooError as exc:
+                if not _refuses_status_argument(exc):
+                    raise
+                self._ping_takes_status = False
+                logger.warning(
+                    "Odoo's mrp_plc_bridge does not take the line's status in plc_ping (an older "
+                    "version of the addon): the agent pings without it until it is restarted. "
+                    "Upgrade the addon to see the line's health in Odoo. (%s)", exc)
+                result = self._execute("plc_ping", line_code)
+            else:
+                self._ping_takes_status = True
         c = _Checker("plc_ping")
         result = c.dict_(result, "result")
         exists = c.boolean(result, "line_exists", "result")
@@ -350,6 +391,11 @@ class OdooGateway:
                     for name in ("components_per_batch", "text_width") if name in result}
         return PingResult(server_time=server_time if isinstance(server_time, str) else None,
                           line_exists=exists, line_active=active, **capacity)
+
+    @property
+    def ping_takes_status(self) -> bool | None:
+        """Whether Odoo's plc_ping took the status (None before the first ping with one)."""
+        return self._ping_takes_status
 
     @staticmethod
     def _check_batches(result: Any, line_code: str, limit: int) -> list[FetchedBatch]:
@@ -370,6 +416,17 @@ class OdooGateway:
             keys.add(batch.batch_key)
             out.append(batch)
         return out
+
+
+def _refuses_status_argument(exc: OdooError) -> bool:
+    """Odoo raised TypeError because its ``plc_ping`` has no ``status`` parameter.
+
+    Odoo 14 calls the model method with the RPC's arguments and serialises the TypeError
+    ("plc_ping() takes 2 positional arguments but 3 were given") as ``builtins.TypeError``.
+    """
+    message = str(exc)
+    return exc.name == "builtins.TypeError" and "plc_ping()" in message and (
+        "positional argument" in message or "unexpected keyword" in message)
 
 
 def _check_batch(c: _Checker, raw: Any, p: str, line_code: str, keys: set[str]) -> FetchedBatch:

@@ -6,12 +6,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from pymodbus.client import ModbusTcpClient
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
+from .metrics import AgentMetrics
 from .register_map import RegisterMap, SlotBatch, SlotReading
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class PlcLink:
         timeout: float = 3.0,
         reconnect_backoff_max: float = 30.0,
         reconnect_backoff_initial: float = 0.5,
+        metrics: AgentMetrics | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -50,6 +53,11 @@ class PlcLink:
         self.reconnect_backoff_initial = reconnect_backoff_initial
         self.request_count = 0
         self.consecutive_failures = 0
+        # The agent that owns this link may rebind it to its own registry.
+        self.metrics = metrics or AgentMetrics()
+        # For the line's status in Odoo: the last failure's message and the last answered read.
+        self.last_error: str | None = None
+        self.last_good_read_at: datetime | None = None
         self._next_attempt = 0.0  # time.monotonic() before which no connect is tried
         self._lock = threading.RLock()
         # retries=0: a retry after a timeout would read the late answer of the first try.
@@ -110,7 +118,24 @@ class PlcLink:
 
     # ------------------------------------------------------------------ requests
 
-    def _execute(self, what: str, call: Callable[[], Any]) -> Any:
+    def _execute(self, what: str, call: Callable[[], Any], operation: str,
+                 check: Callable[[Any], None] | None = None) -> Any:
+        """Run one Modbus request and ``check`` its answer, timed and counted as ``operation``."""
+        started = time.monotonic()
+        try:
+            response = self._request(what, call)
+            if check is not None:
+                check(response)
+        except PlcError as exc:
+            self.last_error = str(exc)
+            self.metrics.plc_error(operation)
+            raise
+        self.metrics.plc_request(operation, time.monotonic() - started)
+        if operation == "read":
+            self.last_good_read_at = datetime.now(timezone.utc)
+        return response
+
+    def _request(self, what: str, call: Callable[[], Any]) -> Any:
         """Run one Modbus request; every failure becomes PlcError naming `what`."""
         with self._lock:
             fresh = self._connect()
@@ -148,13 +173,17 @@ class PlcLink:
 
     def read_registers(self, address: int, count: int) -> list[int]:
         what = f"read {count} register(s) at {address}"
+
+        def check(response: Any) -> None:
+            registers = getattr(response, "registers", None) or []
+            if len(registers) != count:
+                raise self._failed(f"{self.endpoint} {what}: short answer, {len(registers)} register(s)")
+
         response = self._execute(
-            what, lambda: self._client.read_holding_registers(address, count=count, device_id=self.unit_id)
+            what, lambda: self._client.read_holding_registers(address, count=count, device_id=self.unit_id),
+            "read", check,
         )
-        registers = list(getattr(response, "registers", None) or [])
-        if len(registers) != count:
-            raise self._failed(f"{self.endpoint} {what}: short answer, {len(registers)} register(s)")
-        return registers
+        return list(response.registers)
 
     def write_registers(self, address: int, values: list[int]) -> None:
         what = f"write {len(values)} register(s) at {address}"
@@ -164,19 +193,26 @@ class PlcLink:
         if bad:
             raise ValueError(f"{what}: {bad[:3]!r} are not 16-bit register values")
         if len(values) == 1:
-            response = self._execute(
-                what, lambda: self._client.write_register(address, values[0], device_id=self.unit_id)
+            def check_one(response: Any) -> None:
+                echoed = (getattr(response, "address", None), list(getattr(response, "registers", []) or []))
+                if echoed != (address, list(values)):
+                    raise self._failed(f"{self.endpoint} {what}: answer echoes {echoed}, not ({address}, {values})")
+
+            self._execute(
+                what, lambda: self._client.write_register(address, values[0], device_id=self.unit_id),
+                "write", check_one,
             )
-            echoed = (getattr(response, "address", None), list(getattr(response, "registers", []) or []))
-            if echoed != (address, list(values)):
-                raise self._failed(f"{self.endpoint} {what}: answer echoes {echoed}, not ({address}, {values})")
             return
-        response = self._execute(
-            what, lambda: self._client.write_registers(address, values, device_id=self.unit_id)
+
+        def check_many(response: Any) -> None:
+            echoed = (getattr(response, "address", None), getattr(response, "count", None))
+            if echoed != (address, len(values)):
+                raise self._failed(f"{self.endpoint} {what}: answer confirms address/count {echoed}")
+
+        self._execute(
+            what, lambda: self._client.write_registers(address, values, device_id=self.unit_id),
+            "write", check_many,
         )
-        echoed = (getattr(response, "address", None), getattr(response, "count", None))
-        if echoed != (address, len(values)):
-            raise self._failed(f"{self.endpoint} {what}: answer confirms address/count {echoed}")
 
     def _read_plan(self, plan: list[tuple[int, int]]) -> dict[int, int]:
         memory: dict[int, int] = {}

@@ -22,6 +22,10 @@ interval rather than an hour later.
 
 Signals only set a flag; the loop ends after the job that is running.
 
+With ``METRICS_PORT`` set, the agent's metrics are served for Prometheus while the loop runs
+(:mod:`.metrics`); a port that cannot be opened stops the start with
+:class:`~plc_agent.metrics.MetricsEndpointError`.
+
 :func:`build_tasks` wires one agent: the register map, the PLC link, the Odoo gateway and
 the queue's sessions go into one :class:`~plc_agent.tasks.AgentContext` that all four
 tasks share; :class:`AgentService` puts the tasks on its scheduler.
@@ -41,6 +45,7 @@ from sqlalchemy.engine import Engine
 from .config import Settings
 from .database import make_session_factory, read_only_session_factory
 from .liveness import Heartbeat, heartbeat_path, stale_after_seconds
+from .metrics import MetricsEndpoint
 from .odoo_gateway import OdooError, OdooGateway, OdooGatewayError
 from .plc import PlcError, PlcLink
 from .register_map import load_register_map
@@ -73,6 +78,10 @@ class AgentService:
         self._sync_failed = False
         self.job_runs: dict[str, int] = {"sync": 0, "plc": 0, "push": 0, "health": 0, "reports": 0,
                                          "retention": 0}
+        self.metrics_endpoint: MetricsEndpoint | None = None
+        if settings.metrics_port is not None:
+            self.metrics_endpoint = MetricsEndpoint(tasks.metrics, settings.metrics_bind,
+                                                    settings.metrics_port)
         self.heartbeat = Heartbeat(
             heartbeat_path(settings.status_file),
             stale_after_seconds(settings.plc_poll_interval_seconds, settings.odoo_timeout_seconds,
@@ -117,6 +126,15 @@ class AgentService:
 
     def run(self, *, max_seconds: float | None = None) -> None:
         """Run until a stop is requested (or ``max_seconds`` passed, for tests)."""
+        if self.metrics_endpoint is not None:
+            self.metrics_endpoint.start()
+        try:
+            self._loop(max_seconds)
+        finally:
+            if self.metrics_endpoint is not None:
+                self.metrics_endpoint.stop()
+
+    def _loop(self, max_seconds: float | None) -> None:
         self.schedule_jobs()
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         logger.info("plc-agent running for line %s", self.settings.line_code)
@@ -148,6 +166,7 @@ class AgentService:
 
     def _beat(self) -> None:
         """Tell `plc-agent health` that the loop completed a pass; a full disk must not stop it."""
+        self.tasks.metrics.loop_pass()
         try:
             self.heartbeat.beat()
         except OSError as exc:

@@ -24,8 +24,10 @@ from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import __version__
 from ..config import Settings
-from ..database import utcnow
+from ..database import queue_figures, utcnow
+from ..metrics import AgentMetrics
 from ..odoo_gateway import OdooGateway
 from ..plc import PlcLink
 from ..register_map import RegisterMap
@@ -60,11 +62,22 @@ class AgentTasks:
         *,
         read_session_factory: sessionmaker[Session] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        metrics: AgentMetrics | None = None,
     ):
+        metrics = metrics or AgentMetrics(settings.line_code, __version__)
+        # One agent, one registry: its link and gateway count into it too.
+        plc.metrics = metrics
+        odoo.metrics = metrics
+        read_sessions = read_session_factory or session_factory
+
+        def queue_depth() -> dict[str, int]:
+            with read_sessions() as session:
+                return queue_figures(session).by_state
+
+        metrics.watch_queue(queue_depth)
         self.context = AgentContext(
-            settings=settings, sessions=session_factory,
-            read_sessions=read_session_factory or session_factory,
-            register_map=register_map, plc=plc, odoo=odoo, clock=clock,
+            settings=settings, sessions=session_factory, read_sessions=read_sessions,
+            register_map=register_map, plc=plc, odoo=odoo, clock=clock, metrics=metrics,
         )
         self.sync_task = SyncTask(self.context)
         self.plc_read_task = PlcReadTask(self.context)
@@ -87,6 +100,10 @@ class AgentTasks:
     @property
     def register_map(self) -> RegisterMap:
         return self.context.register_map
+
+    @property
+    def metrics(self) -> AgentMetrics:
+        return self.context.metrics
 
     @property
     def plc(self) -> PlcLink:

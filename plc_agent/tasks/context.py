@@ -1,4 +1,4 @@
-"""What the four tasks share: settings, sessions, the PLC link, the Odoo gateway, the clock.
+"""What the four tasks share: settings, sessions, the PLC link, the Odoo gateway, the clock, the metrics.
 
 Test hook: the environment variable ``PLC_AGENT_CRASH_AT`` set to ``after_store``,
 ``after_plc_write``, ``after_push`` or ``after_area_store`` makes the process end at once
@@ -19,6 +19,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
+from ..metrics import AgentMetrics
 from ..odoo_gateway import OdooGateway
 from ..plc import PlcLink
 from ..register_map import RegisterMap
@@ -54,3 +55,4 @@ class AgentContext:
     plc: PlcLink
     odoo: OdooGateway
     clock: Callable[[], datetime]
+    metrics: AgentMetrics

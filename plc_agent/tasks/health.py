@@ -23,6 +23,7 @@ from ..database import BatchState, MoBatch, MoHistory, queue_figures
 from ..odoo_gateway import OdooGatewayError
 from ..plc import PlcError
 from .context import AgentContext
+from .line_status import line_status, stuck_batch_count
 
 logger = logging.getLogger(__name__)
 
@@ -105,19 +106,23 @@ class HealthTask:
                    "suspect": figures.suspect},
             stuck=stuck,
         )
-        try:
-            ping = self.context.odoo.ping(self.context.settings.line_code)
-            report.odoo = {"ok": ping.ok, "server_time": ping.server_time,
-                           "line_exists": ping.line_exists, "line_active": ping.line_active}
-            if not ping.ok:
-                report.odoo["error"] = f"line {self.context.settings.line_code} is unknown or archived in Odoo"
-        except OdooGatewayError as exc:
-            report.odoo = {"ok": False, "error": str(exc)}
+        # The PLC first: its state goes to Odoo with the ping.
         try:
             self.context.plc.ping()
             report.plc = {"ok": True, "endpoint": self.context.plc.endpoint}
         except PlcError as exc:
             report.plc = {"ok": False, "endpoint": self.context.plc.endpoint, "error": str(exc)}
+        self.context.metrics.batches_stuck.set(stuck_batch_count(stuck))
+        status = line_status(figures.by_state, rows, stuck, self.context.plc, bool(report.plc["ok"]))
+        try:
+            ping = self.context.odoo.ping(self.context.settings.line_code, status)
+            report.odoo = {"ok": ping.ok, "server_time": ping.server_time,
+                           "line_exists": ping.line_exists, "line_active": ping.line_active,
+                           "status_sent": bool(self.context.odoo.ping_takes_status)}
+            if not ping.ok:
+                report.odoo["error"] = f"line {self.context.settings.line_code} is unknown or archived in Odoo"
+        except OdooGatewayError as exc:
+            report.odoo = {"ok": False, "error": str(exc)}
 
         logger.info(
             "[TASK 4] Queue: %d total, %d in progress, %d finished; Odoo %s; PLC %s; %d stuck",

@@ -41,7 +41,7 @@ class PlcReadTask:
         readings = self._settle_split_slots(self.context.plc.read_read_area())
         now = self.context.clock()
         acks: list[int] = []
-        stored = suspect = 0
+        stored = suspect = failed = 0
         with self.context.sessions.begin() as session:
             rows = session.scalars(select(MoBatch).where(MoBatch.plc_excluded.is_(False))).all()
             by_slot = {r.slot: r for r in rows}
@@ -71,7 +71,14 @@ class PlcReadTask:
                 if outcome in PUSHABLE:
                     stored += 1
                     suspect += bool(row.suspect)
+                    failed += outcome is BatchState.FAILED
                     acks.append(reading.slot)
+        # Counted once committed: a rolled-back read stored nothing.
+        metrics = self.context.metrics
+        metrics.batches_stored.inc(stored)
+        metrics.batches_suspect.inc(suspect)
+        if failed:
+            metrics.batches_failed.labels(cause="line").inc(failed)
         acknowledged = 0
         for slot in acks:
             try:

@@ -100,6 +100,7 @@ class PushTask:
             session.add(MoHistory.of(row, outcome, odoo_result=result.answer, reason=reason,
                                      payload=payload))
             session.delete(row)
+        self.context.metrics.batches_reported.labels(outcome=outcome.value).inc()
         again = " (already reported earlier; Odoo gave its first answer)" if result.duplicate else ""
         if outcome is Outcome.DONE:
             logger.info("[TASK 3] %s reported: done, MO state %s%s", label, result.mo_state, again)

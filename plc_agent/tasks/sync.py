@@ -81,6 +81,9 @@ class SyncTask:
             logger.info("[TASK 1] No batch ready in Odoo for line %s.", self.context.settings.line_code)
             return SyncResult(0, 0, 0, None)
         logger.info("[TASK 1] ✓ Auto-sync completed: %d MO batches synced", result.inserted)
+        self.context.metrics.batches_fetched.inc(result.inserted)
+        if refused:
+            self.context.metrics.batches_failed.labels(cause="refused_before_plc").inc(len(refused))
         crash_point("after_store")
         write: WriteResult | None = None
         try:

@@ -225,6 +225,10 @@ class OdooStandin(AreaReportsStandin):
         self._faults: list[_Fault] = []
         self._record_instead: dict[int, str] = {}
         self.reports: list[dict[str, Any]] = []
+        # Every plc_ping received: line, status (None without one), time.
+        self.pings: list[dict[str, Any]] = []
+        # False: plc_ping(line_code) only, as the addon before the line's status (14.0.1.1.0).
+        self.ping_takes_status = True
         self.call_log: list[tuple[str, str, str]] = []
         self._init_area_reports()
         # Odoo 14: uid 1 is __system__, 2 the admin; the agent's user comes later.
@@ -668,7 +672,7 @@ class OdooStandin(AreaReportsStandin):
         handlers: dict[str, Callable[..., Any]] = {
             "plc_fetch_batches": self._plc_fetch_batches,
             "plc_report_batch": self._plc_report_batch,
-            "plc_ping": self._plc_ping,
+            "plc_ping": self._plc_ping if self.ping_takes_status else self._plc_ping_without_status,
             "plc_report_failure": self._plc_report_failure,
             "plc_report_manual_weighing": self._plc_report_manual_weighing,
         }
@@ -746,8 +750,27 @@ class OdooStandin(AreaReportsStandin):
                 batches.append(self._batch(mo, redelivered=False))
             return {"api_version": API_VERSION, "line": line_code, "batches": batches}
 
-    def _plc_ping(self, line_code: Any) -> dict[str, Any]:
+    def _plc_ping(self, line_code: Any, status: Any = None) -> dict[str, Any]:
+        if status is not None:
+            problem = _status_problem(status)
+            if problem:
+                raise user_error("plc_ping: status %s" % problem)
+        return self._ping(line_code, status)
+
+    def _plc_ping_without_status(self, line_code: Any) -> dict[str, Any]:
+        return self._ping(line_code, None)
+
+    def line_status(self, code: str) -> dict[str, Any] | None:
+        """The last status the line's agent sent with plc_ping, and when (None: never)."""
         with self._lock:
+            for ping in reversed(self.pings):
+                if ping["line"] == code and ping["status"] is not None:
+                    return copy.deepcopy(ping)
+        return None
+
+    def _ping(self, line_code: Any, status: Any) -> dict[str, Any]:
+        with self._lock:
+            self.pings.append({"line": line_code, "status": copy.deepcopy(status), "at": _now_str()})
             line = self._lines.get(line_code) if isinstance(line_code, str) else None
             answer = {
                 "api_version": API_VERSION,
@@ -932,6 +955,47 @@ def _suspect_problem(suspect: Any) -> str | None:
         reason = entry["reason"]
         if not isinstance(reason, str) or not reason or len(reason) >= 500:
             return "%s.reason: must be a non-empty string under 500 characters" % where
+    return None
+
+
+_STATUS_COUNTS = ("queue", "unsent")
+
+
+def _status_problem(status: Any) -> str | None:
+    """What is wrong with a plc_ping status, naming the key; None when it is acceptable.
+
+    As the addon: every key optional, unknown keys ignored, a known key of the wrong type
+    refused.
+    """
+    if not isinstance(status, dict):
+        return "must be an object, got %r" % (status,)
+
+    def count(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    def text_or_none(value: Any) -> bool:
+        return value is None or isinstance(value, str)
+
+    if "agent_version" in status and not isinstance(status["agent_version"], str):
+        return "agent_version: expected a string"
+    for key in _STATUS_COUNTS:
+        if key in status:
+            value = status[key]
+            if not isinstance(value, dict) or not all(count(v) for v in value.values()):
+                return "%s: expected an object of whole numbers >= 0" % key
+    if "plc" in status:
+        plc = status["plc"]
+        if not isinstance(plc, dict):
+            return "plc: expected an object"
+        if "up" in plc and not isinstance(plc["up"], bool):
+            return "plc.up: expected true or false"
+        for key in ("last_error", "last_good_read_at"):
+            if key in plc and not text_or_none(plc[key]):
+                return "plc.%s: expected a string or null" % key
+    if "stuck" in status and not count(status["stuck"]):
+        return "stuck: expected a whole number >= 0"
+    if "running_mo" in status and not text_or_none(status["running_mo"]):
+        return "running_mo: expected a string or null"
     return None
 
 
