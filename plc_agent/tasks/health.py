@@ -19,7 +19,9 @@ from typing import Any, Callable
 
 from sqlalchemy import select
 
-from ..database import BatchState, MoBatch, MoHistory, queue_figures
+from ..database import BatchState, DeliveryState, MoBatch, MoHistory, delivery_figures, queue_figures
+from ..failure import PlcFailure
+from ..weighing import ManualWeighing
 from ..odoo_gateway import OdooGatewayError
 from ..plc import PlcError
 from .context import AgentContext
@@ -82,6 +84,10 @@ class HealthTask:
         threshold = timedelta(minutes=self.context.settings.batch_stuck_threshold_minutes)
         with self.context.read_sessions() as session:
             figures = queue_figures(session)
+            unsent_reports = {
+                "failures": delivery_figures(session, PlcFailure).get(DeliveryState.UNSENT.value, 0),
+                "weighings": delivery_figures(session, ManualWeighing).get(DeliveryState.UNSENT.value, 0),
+            }
             rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
             waiting = self._set_not_started(session, list(rows), now)
         stuck: list[dict[str, Any]] = []
@@ -113,7 +119,8 @@ class HealthTask:
         except PlcError as exc:
             report.plc = {"ok": False, "endpoint": self.context.plc.endpoint, "error": str(exc)}
         self.context.metrics.batches_stuck.set(stuck_batch_count(stuck))
-        status = line_status(figures.by_state, rows, stuck, self.context.plc, bool(report.plc["ok"]))
+        status = line_status(figures.by_state, rows, stuck, self.context.plc, bool(report.plc["ok"]),
+                             unsent_reports)
         try:
             ping = self.context.odoo.ping(self.context.settings.line_code, status)
             report.odoo = {"ok": ping.ok, "server_time": ping.server_time,

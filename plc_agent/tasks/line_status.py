@@ -25,13 +25,18 @@ def line_status(
     stuck: Iterable[Mapping[str, Any]],
     plc: PlcLink,
     plc_up: bool,
+    unsent_reports: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """The status for ``plc_ping``: version, queue, PLC link, stuck, running MO, unsent."""
+    """The status for ``plc_ping``: version, queue, PLC link, stuck, running MO, unsent.
+
+    ``unsent_reports``: failures and weighings stored but not yet answered by Odoo, by area.
+    """
     running = [row.mo_name for row in sorted(rows, key=lambda r: r.slot) if row.state == BatchState.RUNNING]
     last_read = plc.last_good_read_at
     return {
         "agent_version": __version__,
-        "queue": {state.value: int(by_state.get(state.value, 0)) for state in BatchState},
+        "queue": {**{state.value: int(by_state.get(state.value, 0)) for state in BatchState},
+                  "suspect": sum(1 for row in rows if row.suspect)},
         "plc": {
             "up": plc_up,
             # Only a current problem: an old error on a link that answers would mislead.
@@ -40,5 +45,6 @@ def line_status(
         },
         "stuck": stuck_batch_count(stuck),
         "running_mo": running[0] if running else None,
-        "unsent": {"batches": sum(1 for row in rows if row.state in PUSHABLE)},
+        "unsent": {"batches": sum(1 for row in rows if row.state in PUSHABLE),
+                   **{area: int(count) for area, count in (unsent_reports or {}).items()}},
     }

@@ -28,9 +28,10 @@ def test_health_sends_the_line_status_odoo_stores(tasks, engine, odoo_standin, p
     assert sent is not None
     status = sent["status"]
     assert status["agent_version"] == __version__
-    assert status["queue"] == {"queued": 0, "written": 0, "running": 1, "finished": 2, "failed": 0, "held": 0}
+    assert status["queue"] == {"queued": 0, "written": 0, "running": 1, "finished": 2, "failed": 0, "held": 0,
+                               "suspect": 0}
     assert status["running_mo"] == odoo_standin.mo(mo_ids[2])["name"]
-    assert status["unsent"] == {"batches": 2}
+    assert status["unsent"] == {"batches": 2, "failures": 0, "weighings": 0}
     assert status["stuck"] == 0
     assert status["plc"]["up"] is True and status["plc"]["last_error"] is None
     last_read = datetime.fromisoformat(status["plc"]["last_good_read_at"])
@@ -42,15 +43,15 @@ def test_health_sends_the_line_status_odoo_stores(tasks, engine, odoo_standin, p
     tasks.health()
     status = odoo_standin.line_status("FM1")["status"]
     assert status["queue"] == dict.fromkeys(status["queue"], 0)
-    assert status["running_mo"] is None and status["unsent"] == {"batches": 0}
+    assert status["running_mo"] is None and status["unsent"] == {"batches": 0, "failures": 0, "weighings": 0}
 
 
-def test_status_says_the_plc_is_down_with_its_error_and_counts_held_and_stuck(
+def test_status_says_the_plc_is_down_with_its_error_and_counts_suspect(
         tasks, engine, odoo_standin, plc_simulator):
     odoo_standin.add_mo()
-    plc_simulator.set_garbage(True)  # 0xFFFF actuals: the finished batch is held
+    plc_simulator.set_garbage(True)  # 0xFFFF actuals: stored, acknowledged, marked suspect
     tasks.sync()
-    wait_until(lambda: tasks.read_plc().held, timeout=20, what="the batch to be held")
+    wait_until(lambda: tasks.read_plc().suspect, timeout=20, what="the batch to be stored as suspect")
     plc_simulator.stop()
 
     report = tasks.health()
@@ -59,9 +60,12 @@ def test_status_says_the_plc_is_down_with_its_error_and_counts_held_and_stuck(
     assert status["plc"]["up"] is False
     assert "127.0.0.1" in status["plc"]["last_error"]
     assert status["plc"]["last_good_read_at"] is not None  # the reads before it went away
-    assert status["queue"]["held"] == 1
-    assert status["stuck"] == 1  # held: one batch, however many problems it has
-    assert tasks.metrics.value("plc_agent_batches_stuck") == 1
+    assert status["queue"]["suspect"] == 1 and status["queue"]["finished"] == 1
+    assert status["unsent"]["batches"] == 1
+    # A suspect batch is stored and acknowledged: the line goes on, nothing is stuck.
+    assert status["stuck"] == 0
+    assert tasks.metrics.value("plc_agent_batches_stuck") == 0
+    assert tasks.metrics.value("plc_agent_batches_suspect_total") == 1
 
 
 def test_an_addon_without_the_status_argument_still_gets_its_ping(tasks, odoo_standin, caplog):
