@@ -40,6 +40,7 @@ class MrpPlcSilo(models.Model):
         string="PLC Unit",
         required=True,
         default=lambda self: self.env.ref("uom.product_uom_kgm"),
+        domain=lambda self: [("category_id", "in", self._plc_uom_categories().ids)],
         help="The unit the PLC doses this silo or tank in: kg on a scale, litres on a "
         "flow meter. Quantities go to the PLC and come back in it, whatever unit the "
         "product is counted in.",

@@ -8,11 +8,14 @@ with hypothesis in the agent's suite (tests/agent/test_report_payload_properties
 """
 import copy
 import json
+import logging
 import random
 
 from odoo.tests import tagged
 
 from .common import PlcBridgeCase, create_mo
+
+_logger = logging.getLogger(__name__)
 
 SEED = 20261129
 PAYLOADS = 300
@@ -98,6 +101,9 @@ class TestReportFuzz(PlcBridgeCase):
                 self.assertTrue(result["reason"], label)
                 self.assertFalse(result["duplicate"], label)
             self.assertEqual(self.snapshot(production | other), before, label)
+        _logger.info(
+            "RANDOM REPORTS seed %s: %s payloads, answers %s", SEED, PAYLOADS, answers
+        )
         # Mostly rejections, and some accepted ones, or the generator lost its aim.
         self.assertGreater(answers.get("rejected", 0), PAYLOADS // 2, answers)
         self.assertGreater(PAYLOADS - answers.get("rejected", 0), 5, answers)
