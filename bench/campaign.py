@@ -292,7 +292,7 @@ def _suspects_accounted(standin: Any, mos: list[dict[str, Any]], garbled: dict[s
 
 def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KINDS,
                  database_url: str | None = None, fault_every: tuple[float, float] = (0.5, 3.0),
-                 timeout: float = 3600.0, stall_seconds: float = 120.0,
+                 timeout: float = 3600.0, stall_seconds: float = 120.0, quiet_seconds: float = QUIET_SECONDS,
                  keep_work: bool = False) -> CampaignRun:
     """One campaign; returns what happened (raises only when the setup itself fails)."""
     unknown = sorted(set(kinds) - set(FAULT_KINDS))
@@ -338,7 +338,7 @@ def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KIND
                 next_fault = time.monotonic() + rng.uniform(*fault_every)
             time.sleep(0.05)
         faults.settle()
-        quiet_until = time.monotonic() + QUIET_SECONDS
+        quiet_until = time.monotonic() + quiet_seconds
         while time.monotonic() < quiet_until:
             agent.ensure_running()
             if all(mo["plc_state"] in ("done", "recorded") for mo in standin.mos()) and _queue_empty(database_url):
@@ -375,13 +375,14 @@ def _queue_empty(database_url: str) -> bool:
 
 
 def run(*, seed: int | None = None, batches: int = 1000, kinds: tuple[str, ...] = FAULT_KINDS,
-        database_url: str | None = None) -> BenchResult:
+        database_url: str | None = None, fault_every: tuple[float, float] = (0.5, 3.0)) -> BenchResult:
     """``python -m bench campaign``: one campaign, printed as a table of faults and invariants."""
     seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
     # The simulator drops connections on purpose; pymodbus reports each with a frame dump.
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     print(f"campaign seed {seed} (repeat with --seed {seed})", flush=True)
-    result = run_campaign(seed=seed, batches=batches, kinds=kinds, database_url=database_url)
+    result = run_campaign(seed=seed, batches=batches, kinds=kinds, database_url=database_url,
+                          fault_every=fault_every)
     rows = [[f"fault: {kind}", str(count)] for kind, count in sorted(result.faults.items())]
     rows += [[f"invariant: {name}", verdict] for name, verdict in result.invariants.items()]
     notes = [
@@ -389,7 +390,8 @@ def run(*, seed: int | None = None, batches: int = 1000, kinds: tuple[str, ...] 
         f"{result.reported} report calls reached Odoo (duplicates after lost replies included); "
         f"{result.suspect} batches carried garbage from the PLC.",
         "`plc-agent run` subprocess, PLC simulator batches of 0.05 s +-100 %, answers delayed 0-2 ms "
-        "at random, stand-in Odoo; faults every 0.5-3 s, then a quiet minute to drain.",
+        f"at random, stand-in Odoo; faults every {fault_every[0]:g}-{fault_every[1]:g} s, then a quiet "
+        "minute to drain.",
     ]
     if result.stalled:
         notes.append(f"STALLED during the faults: {result.stalled}")
