@@ -135,7 +135,7 @@ def report_payload(row: MoBatch) -> dict[str, Any]:
         finished = round(row.finished_weight, 3) if row.finished_weight is not None else None
     else:
         finished = round(row.finished_weight or 0.0, 3)
-    return {
+    payload = {
         "mo_id": row.odoo_mo_id,
         "line": row.line_code,
         "batch_key": row.batch_key,
@@ -146,6 +146,11 @@ def report_payload(row: MoBatch) -> dict[str, Any]:
         "finished_at": row.finished_at.isoformat() if row.finished_at else None,
         "message": row.message,
     }
+    if row.suspect:
+        # Absent when nothing is suspect: a report stored before suspect values existed is
+        # sent again with exactly its first payload.
+        payload["suspect"] = [dict(entry) for entry in row.suspect]
+    return payload
 
 
 @dataclass(frozen=True)

@@ -294,7 +294,7 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
 
     print(f"Line {settings.line_code}   database {settings.masked_database_url}")
     print(f"Queue: {figures.total} total, {figures.in_progress} in progress, "
-          f"{figures.finished} finished")
+          f"{figures.finished} finished, {figures.suspect} with suspect values")
     if rows:
         print(f"{'slot':>4}  {'MO':<16} {'state':<9} {'planned':>9} {'actual':>9}  "
               f"{'last PLC read':<25} note")
@@ -302,6 +302,8 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
             actual = "-" if r.finished_weight is None else f"{r.finished_weight:.2f}"
             last = r.last_read_from_plc.strftime("%Y-%m-%d %H:%M:%S") if r.last_read_from_plc else "-"
             note = r.hold_reason or r.last_error or r.message or ""
+            if r.suspect:
+                note = "SUSPECT " + "; ".join(f"raw {s['raw_words']}: {s['reason']}" for s in r.suspect)
             print(f"{r.slot:>4}  {r.mo_name:<16} {r.state.value:<9} {r.planned_quantity:>9.2f} {actual:>9}  "
                   f"{last:<25} {note[:80]}")
     path = settings.status_file

@@ -152,6 +152,10 @@ class BatchFields:
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     push_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The read slot's words as the batch ended (offset 0 onwards), kept for a person to check.
+    raw_words: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    # Values that looked wrong, as reported to Odoo: [{"silo", "raw_words", "reason"}].
+    suspect: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class MoBatch(BatchFields, Base):
@@ -174,6 +178,8 @@ class MoBatch(BatchFields, Base):
     message: Mapped[str | None] = mapped_column(Text, nullable=True, sort_order=OWN)  # sent to Odoo
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True, sort_order=OWN)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, sort_order=OWN)
+    # When the batch's read slot last changed while it ran: a slot that stops changing is stuck.
+    plc_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, sort_order=OWN)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, sort_order=OWN)
 
     components: Mapped[list["MoBatchComponent"]] = relationship(
@@ -183,6 +189,16 @@ class MoBatch(BatchFields, Base):
         order_by="MoBatchComponent.position",
         lazy="selectin",
     )
+
+    def shown_in(self, slot: int, plc_number: int, mo_reference: str) -> bool:
+        """A PLC slot (its position, its batch number, its MO reference) shows this batch."""
+        return (not self.plc_excluded and slot == self.slot and plc_number == self.plc_number
+                and mo_reference == self.mo_name)
+
+    @property
+    def plc_number(self) -> int:
+        """The number the PLC knows the batch by."""
+        return self.slot
 
     def refuse_before_plc(self, problem: str, now: datetime) -> None:
         """The batch cannot go to the PLC: its slot stays zeros and Odoo hears it failed."""
@@ -551,12 +567,13 @@ class InstanceLock:
 
 @dataclass(frozen=True)
 class QueueFigures:
-    """The old monitoring query: total, in progress, finished."""
+    """The old monitoring query: total, in progress, finished; and batches with suspect values."""
 
     total: int
     in_progress: int
     finished: int
     by_state: dict[str, int]
+    suspect: int = 0
 
 
 def queue_figures(session: Session) -> QueueFigures:
@@ -566,6 +583,10 @@ def queue_figures(session: Session) -> QueueFigures:
     finished = session.scalar(
         select(func.count()).select_from(MoBatch).where(MoBatch.status_manufacturing.is_(True))
     ) or 0
+    suspect = session.scalar(
+        select(func.count()).select_from(MoBatch).where(MoBatch.suspect.is_not(None))
+    ) or 0
     return QueueFigures(
-        total=total, in_progress=total - int(finished), finished=int(finished), by_state=by_state
+        total=total, in_progress=total - int(finished), finished=int(finished), by_state=by_state,
+        suspect=int(suspect),
     )

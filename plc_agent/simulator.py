@@ -66,9 +66,11 @@ class PlcSimulator:
         self.state = "stopped"  # ready / running / waiting_ack
         self._random = random.Random(seed)
         self._fail_slots: set[int] = set()
+        self._weights: dict[int, float] = {}
         self._hold: tuple[int, str] | None = None
         self._drop_next: tuple[str, str] | None = None
         self._drop_skip = 0  # requests of the kind served before the drop
+        self._drops_left = 0
         self.dropped_requests: list[tuple[str, str, int]] = []  # (request, effect, address)
         self.held_at: tuple[int, str] | None = None  # where the line waits for `release()`
         self._garbage = False
@@ -145,6 +147,13 @@ class PlcSimulator:
         with self._settings_lock:
             self._fail_slots.add(slot)
 
+    def report_weight(self, slot: int, weight: float) -> None:
+        """The next batch finished in `slot` reports exactly `weight` (kg) as its finished
+        weight: a real value whose words look like a sentinel (2621.43 = 0x0003 0xFFFF)."""
+        self.register_map.read_slot_address(slot)  # refuses a slot that does not exist
+        with self._settings_lock:
+            self._weights[slot] = weight
+
     def hold_before(self, slot: int, step: str) -> None:
         """Stop the line just before its next batch in `slot` starts ("start") or ends ("end").
 
@@ -202,14 +211,16 @@ class PlcSimulator:
         with self._settings_lock:
             self._jitter = max(0.0, seconds)
 
-    def drop_at_next(self, request: str, effect: str, skip: int = 0) -> None:
-        """Drop the connection at the next request of one kind, once (after `skip` more
-        requests of that kind are served: any request of a sequence, not only its first).
+    def drop_at_next(self, request: str, effect: str, skip: int = 0, times: int = 1) -> None:
+        """Drop the connection at the next request of one kind, `times` times in a row, after
+        `skip` more requests of that kind are served (any request of a sequence, not only
+        its first).
 
         `request`: "read", "write" (a slot of the write area), "handshake" (word 7076) or
         "ack" (a read slot's status_read_data). `effect`: "before" (the request is not
         served) or "after" (a write takes effect, then the answer is lost with the
-        connection) -- the two cases an agent cannot tell apart.
+        connection) -- the two cases an agent cannot tell apart. `times` = 2 drops the agent's
+        one retry on a fresh connection too, so the request fails for the agent.
         """
         if request not in ("read", "write", "handshake", "ack"):
             raise ValueError(f"request must be read, write, handshake or ack, got {request!r}")
@@ -217,9 +228,12 @@ class PlcSimulator:
             raise ValueError(f"effect must be 'before' or 'after', got {effect!r}")
         if skip < 0:
             raise ValueError(f"skip must be >= 0, got {skip}")
+        if times < 1:
+            raise ValueError(f"times must be >= 1, got {times}")
         with self._settings_lock:
             self._drop_next = (request, effect)
             self._drop_skip = skip
+            self._drops_left = times
 
     def _request_kind(self, address: int, count: int, set_values: list | None) -> str:
         rmap = self.register_map
@@ -362,7 +376,9 @@ class PlcSimulator:
                 self._drop_skip -= 1
                 drop = None
             elif drop is not None and drop[0] == kind:
-                self._drop_next = None
+                self._drops_left -= 1
+                if self._drops_left <= 0:
+                    self._drop_next = None
             else:
                 drop = None
         if delay:
@@ -456,6 +472,7 @@ class PlcSimulator:
             self._fail_slots.discard(slot)
             garbage = self._garbage
             mixed_garbage = self._mixed_garbage
+            weight = None if fail else self._weights.pop(slot, None)
         comps = rmap.components
         # A failed batch stops part-way: each silo has dosed only a share of its target.
         share = self._random.uniform(0.2, 0.8) if fail else 1.0
@@ -472,6 +489,8 @@ class PlcSimulator:
             self._poke(self._field(slot, "finished_weight"), [0xFFFF] * weight_spec.type.words)
         elif fail:
             self._put(slot, "finished_weight", 0.0)
+        elif weight is not None:
+            self._put(slot, "finished_weight", weight)
         else:
             weight = batch.planned_quantity * (1 + self._random.uniform(-self.noise, self.noise))
             self._put(slot, "finished_weight", max(0.0, weight))

@@ -81,6 +81,7 @@ class SlotReading:
     finished_weight: float | None
     status_read_data: int
     problems: tuple[str, ...]
+    words: tuple[int, ...] = ()  # the slot's raw words, offset 0 .. read_extent - 1
 
     @property
     def is_empty(self) -> bool:
@@ -414,4 +415,5 @@ class RegisterMap:
             finished_weight=values["finished_weight"],
             status_read_data=values["status_read_data"],
             problems=tuple(problems),
+            words=tuple(words[: self.read_extent]),
         )

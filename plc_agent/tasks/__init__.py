@@ -61,7 +61,7 @@ class AgentTasks:
         self.sync_task = SyncTask(self.context)
         self.plc_read_task = PlcReadTask(self.context)
         self.push_task = PushTask(self.context)
-        self.health_task = HealthTask(self.context)
+        self.health_task = HealthTask(self.context, self.sync_task.start_waiting_set)
 
     @property
     def register_map(self) -> RegisterMap:

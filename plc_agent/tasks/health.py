@@ -1,4 +1,10 @@
-"""Task 4, health: queue figures, stuck batches, Odoo and PLC reachability, the status file."""
+"""Task 4, health: queue figures, stuck batches, Odoo and PLC reachability, the status file.
+
+A line that makes no progress is stuck: a written set the PLC has not started within
+:data:`SET_START_POLLS` poll intervals (re-driven where the PLC says it waits for the start
+signal, :meth:`~.sync.SyncTask.start_waiting_set`), a running batch whose read slot has not
+changed for the stuck threshold, a batch written and never seen, a failure, a refused report.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,18 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 
-from ..database import BatchState, MoBatch, queue_figures
+from ..database import BatchState, MoBatch, MoHistory, queue_figures
 from ..odoo_gateway import OdooGatewayError
 from ..plc import PlcError
 from .context import AgentContext
 
 logger = logging.getLogger(__name__)
+
+SET_START_POLLS = 3  # PLC poll intervals a written set may wait before it counts as not started
 
 
 @dataclass
@@ -37,6 +45,7 @@ class HealthReport:
             "pid": os.getpid(),
             "queue": self.queue,
             "stuck": self.stuck,
+            "stuck_count": len(self.stuck),
             "odoo": self.odoo,
             "plc": self.plc,
         }
@@ -62,8 +71,9 @@ def write_status_file(path: Path, data: dict[str, Any]) -> None:
 class HealthTask:
     """Logs the line's health and writes it to the status file."""
 
-    def __init__(self, context: AgentContext):
+    def __init__(self, context: AgentContext, start_waiting_set: Callable[[], bool]):
         self.context = context
+        self.start_waiting_set = start_waiting_set  # the sync task's safe re-drive
 
     def run(self) -> HealthReport:
         """Queue figures, stuck batches, Odoo and PLC reachability; logged and written to the status file."""
@@ -72,7 +82,17 @@ class HealthTask:
         with self.context.read_sessions() as session:
             figures = queue_figures(session)
             rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
+            waiting = self._set_not_started(session, list(rows), now)
         stuck: list[dict[str, Any]] = []
+        if waiting is not None:
+            first, problem = waiting
+            try:
+                if self.start_waiting_set():
+                    problem += "; the PLC waited for the write handshake: lowered to 0"
+            except PlcError as exc:
+                problem += f"; could not look at the PLC: {exc}"
+            stuck.append({"slot": first.slot, "mo": first.mo_name, "batch_key": first.batch_key,
+                          "state": first.state.value, "problem": problem})
         for row in rows:
             for problem in self._stuck_reasons(row, now, threshold):
                 stuck.append({"slot": row.slot, "mo": row.mo_name, "batch_key": row.batch_key,
@@ -81,7 +101,8 @@ class HealthTask:
             checked_at=now.isoformat(),
             line=self.context.settings.line_code,
             queue={"total": figures.total, "in_progress": figures.in_progress,
-                   "finished": figures.finished, "by_state": figures.by_state},
+                   "finished": figures.finished, "by_state": figures.by_state,
+                   "suspect": figures.suspect},
             stuck=stuck,
         )
         try:
@@ -113,6 +134,28 @@ class HealthTask:
             logger.error("[TASK 4] Cannot write the status file %s: %s", self.context.settings.status_file, exc)
         return report
 
+    def _set_not_started(self, session: Any, rows: list[MoBatch],
+                         now: datetime) -> tuple[MoBatch, str] | None:
+        """The first batch of a written set none of whose batches the PLC has shown yet."""
+        in_plc = [r for r in rows if not r.plc_excluded]
+        if not in_plc or any(r.state != BatchState.WRITTEN or r.last_read_from_plc for r in in_plc):
+            return None
+        stamps = [r.plc_written_at for r in in_plc if r.plc_written_at is not None]
+        if not stamps:
+            return None
+        written_at = min(stamps)
+        wait = timedelta(seconds=SET_START_POLLS * self.context.settings.plc_poll_interval_seconds)
+        if now - written_at <= wait:
+            return None
+        # Batches of this set already reported and archived: the set did start.
+        started = session.scalar(select(MoHistory.id).where(
+            MoHistory.plc_written_at == written_at).limit(1))
+        if started is not None:
+            return None
+        seconds = int((now - written_at).total_seconds())
+        return in_plc[0], (f"set written to the PLC {seconds} s ago, the PLC has started none of "
+                           f"its {len(in_plc)} batch(es)")
+
     @staticmethod
     def _stuck_reasons(row: MoBatch, now: datetime, threshold: timedelta) -> list[str]:
         out: list[str] = []
@@ -125,10 +168,13 @@ class HealthTask:
         if (row.state in (BatchState.WRITTEN, BatchState.RUNNING)
                 and row.last_read_from_plc is not None and now - row.last_read_from_plc > threshold):
             out.append(f"last read from the PLC {_minutes(now - row.last_read_from_plc)} min ago")
+        changed = row.plc_changed_at or row.started_at
+        if row.state == BatchState.RUNNING and changed is not None and now - changed > threshold:
+            out.append(f"running, its read slot unchanged for {_minutes(now - changed)} min")
         if row.status_operation:
             out.append("status_operation = 1: failure on the line")
         if row.state == BatchState.HELD:
-            out.append(f"held, implausible PLC values: {row.hold_reason}")
+            out.append(f"held by an earlier release: {row.hold_reason}; judged again at the next read")
         if row.push_attempts:
             out.append(f"report to Odoo failed {row.push_attempts} time(s): {row.last_error}")
         return out

@@ -1,15 +1,13 @@
 """Task 2, PLC read: actuals and states from the read area, checked before they are stored.
 
-A finished batch is acknowledged to the PLC only after its values are committed. Values
-that cannot be real (sentinels, more than ``ACTUAL_MAX_FACTOR`` x plan, a planned silo
-missing) hold the batch: it is never pushed as it is, and it is looked at again at every
-read, so a corrected value releases it.
+A batch that ended (finished or failed) is always stored, with the read slot's raw words,
+and acknowledged to the PLC once committed, so the line goes on. Values that look wrong
+(:mod:`plc_agent.suspect`) are stored as they are and reported to Odoo marked suspect.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..database import PUSHABLE, BatchState, MoBatch, MoHistory
 from ..plc import PlcError
 from ..register_map import SlotReading
+from ..suspect import judge_ended_reading
 from .context import AgentContext
 
 logger = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ logger = logging.getLogger(__name__)
 class ReadResult:
     slots_seen: int
     stored: int  # batches newly finished or failed: ready for the push
-    held: int
+    suspect: int  # of those, batches stored with values that look wrong
     acknowledged: int
 
 
@@ -41,7 +40,7 @@ class PlcReadTask:
         readings = self._settle_split_slots(self.context.plc.read_read_area())
         now = self.context.clock()
         acks: list[int] = []
-        stored = held = 0
+        stored = suspect = 0
         with self.context.sessions.begin() as session:
             rows = session.scalars(select(MoBatch).where(MoBatch.plc_excluded.is_(False))).all()
             by_slot = {r.slot: r for r in rows}
@@ -65,10 +64,9 @@ class PlcReadTask:
                 if reading.status_read_data == 1:
                     continue  # acknowledged data of an earlier run in this slot
                 outcome = self._apply_reading(row, reading, now)
-                if outcome is BatchState.HELD:
-                    held += 1
-                elif outcome in PUSHABLE:
+                if outcome in PUSHABLE:
                     stored += 1
+                    suspect += bool(row.suspect)
                     acks.append(reading.slot)
         acknowledged = 0
         for slot in acks:
@@ -77,7 +75,7 @@ class PlcReadTask:
                 acknowledged += 1
             except PlcError as exc:
                 logger.warning("[TASK 2] Could not acknowledge slot %d (done at the next read): %s", slot, exc)
-        return ReadResult(len(readings), stored, held, acknowledged)
+        return ReadResult(len(readings), stored, suspect, acknowledged)
 
     @staticmethod
     def _archived_unacknowledged(session: Session, reading: SlotReading) -> bool:
@@ -114,87 +112,47 @@ class PlcReadTask:
             out.append(reading)
         return out
 
-    def _implausible(self, row: MoBatch, reading: SlotReading) -> list[str]:
-        problems = list(reading.problems)
-        factor = self.context.settings.actual_max_factor
-        planned = {c.silo_id: c for c in row.components}
-        seen: set[int] = set()
-        for dose in reading.components:
-            comp = planned.get(dose.silo_id)
-            if comp is None:
-                problems.append(f"silo {dose.silo_id} is reported but not in the batch")
-                continue
-            seen.add(dose.silo_id)
-            q = dose.quantity
-            if math.isnan(q) or math.isinf(q):
-                if not reading.problems:
-                    problems.append(f"silo {comp.silo_code}: quantity is not a number")
-            elif q < 0:
-                problems.append(f"silo {comp.silo_code}: negative quantity {q:g}")
-            elif q > factor * comp.planned_quantity + 1e-9:
-                problems.append(
-                    f"silo {comp.silo_code}: {q:g} {comp.uom} is more than {factor:g} x the "
-                    f"planned {comp.planned_quantity:g}"
-                )
-        finished = reading.status_manufacturing == 1 and reading.status_operation != 1
-        if finished:
-            missing = [c.silo_code for c in row.components if c.silo_id not in seen]
-            if missing:
-                problems.append(f"silo(s) {', '.join(missing)} planned but not reported")
-        weight = reading.finished_weight
-        if weight is not None:
-            if math.isnan(weight) or weight < 0:
-                problems.append(f"finished weight {weight!r} is not a quantity")
-            elif weight > factor * row.planned_quantity + 1e-9:
-                problems.append(
-                    f"finished weight {weight:g} is more than {factor:g} x the planned "
-                    f"{row.planned_quantity:g}"
-                )
-        elif finished and not reading.problems:
-            problems.append("finished weight missing")
-        return problems
-
     def _apply_reading(self, row: MoBatch, reading: SlotReading, now: datetime) -> BatchState:
+        """Note a running batch; store an ended one whatever its values, suspect ones named."""
         row.last_read_from_plc = now
-        problems = self._implausible(row, reading)
-        if problems:
-            reason = "; ".join(problems)
-            if row.state != BatchState.HELD or row.hold_reason != reason:
-                logger.warning(
-                    "[TASK 2] Slot %d %s: implausible values from the PLC, batch held (not "
-                    "pushed): %s", row.slot, row.mo_name, reason,
-                )
-            row.state = BatchState.HELD
-            row.hold_reason = reason
-            return BatchState.HELD
-        if row.state == BatchState.HELD:
-            logger.info("[TASK 2] Slot %d %s: values plausible again, hold released",
-                        row.slot, row.mo_name)
-        row.hold_reason = None
-        actual = {d.silo_id: d.quantity for d in reading.components}
-        for comp in row.components:
-            if comp.silo_id in actual:
-                comp.actual_quantity = round(actual[comp.silo_id], 6)
-        row.finished_weight = (
-            round(reading.finished_weight, 6) if reading.finished_weight is not None else None
-        )
-        row.status_manufacturing = bool(reading.status_manufacturing)
-        row.status_operation = bool(reading.status_operation)
         if row.started_at is None:
             row.started_at = now
-        if reading.status_operation == 1:
+        if not _ended_unacknowledged(reading):
+            # A queue of 0.1.0 may hold a batch as "held"; it is judged again like this one.
+            row.state = BatchState.RUNNING
+            if row.raw_words != list(reading.words):
+                row.raw_words = list(reading.words)
+                row.plc_changed_at = now
+            return row.state
+        judged = judge_ended_reading(row, reading, self.context.register_map,
+                                     self.context.settings.actual_max_factor)
+        for comp in row.components:
+            if comp.position in judged.consumption:
+                comp.actual_quantity = round(judged.consumption[comp.position], 6)
+        row.finished_weight = (
+            round(judged.finished_weight, 6) if judged.finished_weight is not None else None
+        )
+        row.raw_words = list(reading.words)
+        row.suspect = [s.as_report() for s in judged.suspect] or None
+        row.hold_reason = None
+        row.status_manufacturing = reading.status_manufacturing == 1
+        row.status_operation = reading.status_operation == 1
+        row.finished_at = now
+        if row.status_operation:
             row.state = BatchState.FAILED
-            row.finished_at = now
             row.message = f"The line reported a failure (status_operation = 1) in slot {row.slot}."
             logger.warning("[TASK 2] Slot %d %s failed on the line (status_operation = 1)",
                            row.slot, row.mo_name)
-        elif reading.status_manufacturing == 1:
+        else:
             row.state = BatchState.FINISHED
-            row.finished_at = now
             logger.info("[TASK 2] Slot %d %s finished: %s %s of %s planned", row.slot,
                         row.mo_name, row.finished_weight, row.uom, row.planned_quantity)
-        else:
-            row.state = BatchState.RUNNING
+        if judged.suspect:
+            logger.warning(
+                "[TASK 2] Slot %d %s: suspect values, stored and acknowledged, reported to Odoo "
+                "for a person to accept or correct: %s", row.slot, row.mo_name,
+                "; ".join(f"raw {s.raw_words}: {s.reason}" for s in judged.suspect),
+            )
         return row.state
 
 

@@ -1,10 +1,17 @@
 """Task 1, sync: Odoo -> queue -> PLC, with the restart rule.
 
-A batch is stored in ``mo_batch`` before anything reaches the PLC. A stored batch that the
-PLC has not confirmed is written again, identically, before anything else: if the write
-area already holds exactly the stored set, or the read area shows one of its batches
-running or done, it is only marked written; otherwise it is written only while the PLC's
-write handshake is 1 (never over a set the PLC runs).
+A batch is stored in ``mo_batch`` before anything reaches the PLC. A stored set that the
+PLC has not confirmed is brought into it exactly once, before anything else, by what the
+PLC shows (the table "After a reconnect or a restart" in docs/register-map.md):
+
+* the read area shows one of its batches (slot, number and MO reference): the PLC has it;
+  marked written, never written again;
+* the write area holds exactly the set and the handshake is 0: the PLC took it; marked written;
+* the write area holds exactly the set and the handshake is still 1: the agent's write of 0
+  was lost; the PLC waits for it, so the agent writes it (the read-back just compared is the
+  verification) and marks the set written;
+* anything else in the write area: written, read back and started while the handshake is 1;
+  while it is 0 the PLC runs another set and the stored one waits.
 """
 
 from __future__ import annotations
@@ -143,35 +150,41 @@ class SyncTask:
     def write_stored_batches(self) -> WriteResult:
         """The restart rule: bring the stored, unconfirmed set into the PLC exactly once."""
         with self.context.read_sessions() as session:
-            rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
+            rows = list(session.scalars(select(MoBatch).order_by(MoBatch.slot)).all())
         pending = [r for r in rows if r.state == BatchState.QUEUED and not r.plc_excluded]
         if not pending:
             return WriteResult(0, False, False)
-        expected: list[SlotBatch | None] = [None] * self.context.register_map.slot_count
-        for row in rows:
-            if not row.plc_excluded and 1 <= row.slot <= self.context.register_map.slot_count:
-                expected[row.slot - 1] = slot_batch(row)
+        expected = self._expected_area(rows)
         ids = [r.id for r in pending]
         names = ", ".join(f"{r.slot}:{r.mo_name}" for r in pending)
 
-        if self._same_set(self.context.plc.read_write_area(), expected):
-            self._mark_written(ids)
-            logger.info("[TASK 1] The PLC already holds the stored set (%s); marked as written.", names)
-            return WriteResult(len(pending), False, True)
-        by_slot = {r.slot: r.mo_name for r in pending}
-        running = [
+        in_write_area = self._same_set(self.context.plc.read_write_area(), expected)
+        shown = [
             reading.slot for reading in self.context.plc.read_read_area()
-            if not reading.is_empty and reading.status_read_data == 0
-            and by_slot.get(reading.batch_no) == reading.mo_reference
+            if any(r.shown_in(reading.slot, reading.batch_no, reading.mo_reference) for r in pending)
         ]
-        if running:
+        if shown:
             self._mark_written(ids)
             logger.warning(
-                "[TASK 1] The PLC already runs stored batches in slot(s) %s; the set is marked "
-                "as written and not written again.", ", ".join(map(str, running)),
+                "[TASK 1] The PLC already shows stored batches in read slot(s) %s; the set is "
+                "marked as written and not written again.", ", ".join(map(str, shown)),
             )
             return WriteResult(len(pending), False, True)
         handshake = self.context.plc.read_write_handshake()
+        if in_write_area and handshake == 0:
+            self._mark_written(ids)
+            logger.info("[TASK 1] The PLC holds the stored set (%s) and has taken it (write "
+                        "handshake 0); marked as written.", names)
+            return WriteResult(len(pending), False, True)
+        if in_write_area and handshake == 1:
+            # The write of 0 that ends step 4 was lost (the connection dropped before it took
+            # effect): the PLC still waits for it, and nobody else will write it.
+            self.context.plc.set_write_handshake(0)
+            crash_point("after_plc_write")
+            self._mark_written(ids)
+            logger.warning("[TASK 1] The PLC holds the stored set (%s) and still waits for the "
+                           "write handshake: lowered it to 0, the line starts the set.", names)
+            return WriteResult(len(pending), False, True)
         if handshake != 1:
             logger.info(
                 "[TASK 1] PLC not ready for new batches (write handshake %d): %d stored batch(es) "
@@ -197,6 +210,41 @@ class SyncTask:
         logger.info("[TASK 1] Wrote %d batch(es) to the PLC and started the line: %s",
                     len(pending), names)
         return WriteResult(len(pending), True, True)
+
+    def _expected_area(self, rows: list[MoBatch]) -> list[SlotBatch | None]:
+        """The write area as it holds the stored set: each batch in its slot, zeros elsewhere."""
+        expected: list[SlotBatch | None] = [None] * self.context.register_map.slot_count
+        for row in rows:
+            if not row.plc_excluded and 1 <= row.slot <= self.context.register_map.slot_count:
+                expected[row.slot - 1] = slot_batch(row)
+        return expected
+
+    def start_waiting_set(self) -> bool:
+        """Health's re-drive of a written set the PLC has not started; True if it wrote 7076 = 0.
+
+        Safe only where the PLC itself says it waits for the start signal: 7076 reads 1, the
+        write area holds exactly the stored set and the read area shows none of its batches
+        (the first row of the restart table). Anything else is only reported.
+        """
+        with self.context.read_sessions() as session:
+            rows = list(session.scalars(select(MoBatch).order_by(MoBatch.slot)).all())
+        written = [r for r in rows if r.state == BatchState.WRITTEN and not r.plc_excluded]
+        if not written:
+            return False
+        if not self._same_set(self.context.plc.read_write_area(), self._expected_area(rows)):
+            return False
+        for reading in self.context.plc.read_read_area():
+            if any(r.shown_in(reading.slot, reading.batch_no, reading.mo_reference) for r in rows):
+                return False
+        if self.context.plc.read_write_handshake() != 1:
+            return False
+        self.context.plc.set_write_handshake(0)
+        logger.warning(
+            "[TASK 4] The PLC holds the written set (%s) and waits for the write handshake; "
+            "lowered it to 0, the line starts the set.",
+            ", ".join(f"{r.slot}:{r.mo_name}" for r in written),
+        )
+        return True
 
     def _mark_written(self, ids: list[int]) -> None:
         with self.context.sessions.begin() as session:

@@ -48,10 +48,26 @@ def _load_dump(engine: Any) -> None:
     engine.dispose()  # the PostgreSQL dump empties search_path on its connection
 
 
+# Columns of revision 0003_batch_number_suspect. Until the queue's Alembic upgrade runs here
+# (revision 0001 stamps such a database, the upgrade adds them), they are added by hand.
+COLUMNS_0003 = (
+    ("mo_batch", "raw_words", "JSON"), ("mo_batch", "suspect", "JSON"),
+    ("mo_batch", "plc_changed_at", "TIMESTAMP"),
+    ("mo_histories", "raw_words", "JSON"), ("mo_histories", "suspect", "JSON"),
+)
+
+
+def _add_columns_0003(engine: Any) -> None:
+    with engine.begin() as conn:
+        for table, name, sql_type in COLUMNS_0003:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+
+
 @pytest.fixture
 def previous_queue(database_url: str) -> Iterator[Any]:
     engine = make_engine(database_url)
     _load_dump(engine)
+    _add_columns_0003(engine)
     try:
         yield engine
     finally:

@@ -69,37 +69,45 @@ def test_redelivered_mo_already_in_history_is_not_queued_again(tasks, engine, od
     assert len(plc_simulator.received_sets) == 1
 
 
-def test_implausible_values_hold_the_batch_until_they_are_plausible(tasks, engine, odoo_standin,
-                                                                    plc_simulator, caplog):
-    odoo_standin.add_mo(components=(("101", "RM-A", "A", 100.0, "kg"),))
+def test_garbage_values_are_stored_acknowledged_and_reported_suspect(tasks, engine, odoo_standin,
+                                                                     plc_simulator, caplog):
+    mo_id = odoo_standin.add_mo(components=(("101", "RM-A", "A", 100.0, "kg"),))
     plc_simulator.set_garbage(True)
     tasks.sync()
     caplog.set_level(logging.WARNING, logger="plc_agent")
-    run_line_until_finished(tasks, engine, accept=("held",))
+    run_line_until_finished(tasks, engine)
     (row,) = batches(engine)
-    assert row.state == "held" and row.hold_reason
-    assert any("held" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
-    assert tasks.push().attempted == 0  # never pushed as it is
+    assert row.state == "finished"
+    assert [(s["silo"], s["raw_words"]) for s in row.suspect] == [
+        ("101", [0xFFFF, 0xFFFF]), (None, [0xFFFF, 0xFFFF])]
+    assert all("0xFFFF" in s["reason"] for s in row.suspect)
+    # scaled_int32 0xFFFFFFFF is -0.01: not a quantity, so reported as 0 / no weight
+    assert row.components[0].actual_quantity == 0.0 and row.finished_weight is None
+    assert any("suspect" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     rmap = tasks.register_map
-    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]  # not acknowledged
+    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [1]  # the line goes on
+    wait_until(lambda: plc_simulator.state == "ready", what="PLC ready")
 
-    # More than ACTUAL_MAX_FACTOR x plan is refused too.
-    comps = rmap.components
-    base = rmap.read_slot_address(1)
-    plc_simulator.set_registers(base + comps.quantity_at(0), comps.quantity_type.encode(100.5, "q"))
-    weight = rmap.read_fields["finished_weight"]
-    plc_simulator.set_registers(base + weight.offset, weight.type.encode(5000.0, "w"))
-    tasks.read_plc()
-    (row,) = batches(engine)
-    assert row.state == "held" and "finished weight 5000" in row.hold_reason
-
-    # The PLC corrects the value: re-evaluated at the next read, then finished and pushed.
-    plc_simulator.set_registers(base + weight.offset, weight.type.encode(99.0, "w"))
-    tasks.read_plc()
-    (row,) = batches(engine)
-    assert row.state == "finished" and row.hold_reason is None
-    assert row.components[0].actual_quantity == pytest.approx(100.5)
     assert tasks.push().archived == 1
+    (h,) = history(engine)
+    assert h.outcome == "recorded" and h.report_payload["suspect"] == row.suspect
+    assert h.report_payload["finished_quantity"] is None
+    assert h.report_payload["consumption"] == [{"silo": "101", "quantity": 0.0}]
+    mo = odoo_standin.mo(mo_id)
+    assert mo["plc_state"] == "recorded" and mo["plc_suspect"] and mo["times_closed"] == 0
+
+
+def test_more_than_the_factor_of_the_plan_is_suspect(tasks, engine, odoo_standin, plc_simulator):
+    odoo_standin.add_mo(quantity=1000.0, components=(("101", "RM-A", "A", 100.0, "kg"),))
+    plc_simulator.report_weight(1, 5000.0)
+    tasks.sync()
+    run_line_until_finished(tasks, engine)
+    (row,) = batches(engine)
+    assert row.state == "finished" and row.finished_weight == pytest.approx(5000.0)
+    (entry,) = row.suspect
+    assert entry["silo"] is None and "5000 is more than 1.5 x the planned 1000" in entry["reason"]
+    assert tasks.push().archived == 1
+    assert history(engine)[0].report_payload["finished_quantity"] == pytest.approx(5000.0)
 
 
 def test_failed_batch_is_reported_failed_with_what_it_used(tasks, engine, odoo_standin, plc_simulator):
@@ -147,12 +155,14 @@ def test_health_reports_queue_stuck_batches_and_both_ends(tasks, engine, odoo_st
     odoo_standin.go_down()
     plc_simulator.stop()
     report = tasks.health()
-    assert len(report.stuck) == 2
-    assert all("never seen in the read area" in s["problem"] for s in report.stuck)
+    problems = [s["problem"] for s in report.stuck]
+    assert sum("never seen in the read area" in p for p in problems) == 2
+    assert any("the PLC has started none of its 2 batch(es)" in p for p in problems)
+    assert len(report.stuck) == 3
     assert report.odoo["ok"] is False and report.plc["ok"] is False
     assert any("[TASK 4] Stuck batch slot 1" in m for m in caplog.messages)
     data = json.loads(agent_settings.status_file.read_text())
-    assert len(data["stuck"]) == 2 and data["plc"]["ok"] is False
+    assert len(data["stuck"]) == 3 and data["plc"]["ok"] is False
 
 
 def test_only_cut_slots_that_show_an_end_are_read_again(tasks, engine, odoo_standin, plc_simulator):

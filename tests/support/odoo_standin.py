@@ -55,7 +55,7 @@ DEFAULT_SILOS = tuple(str(code) for code in range(101, 116))
 
 REPORT_FIELDS = {
     "mo_id", "line", "batch_key", "consumption", "finished_quantity", "status",
-    "started_at", "finished_at", "message",
+    "started_at", "finished_at", "message", "suspect",
 }
 REQUIRED_REPORT_FIELDS = ("mo_id", "line", "batch_key", "consumption", "status")
 
@@ -360,6 +360,7 @@ class OdooStandin:
                 "state": state,
                 "plc_state": "ready",
                 "plc_reason": None,
+                "plc_suspect": False,
                 "run": 1,
                 "batch_key": None,
                 "hold": hold,
@@ -803,6 +804,11 @@ class OdooStandin:
             return self._rejected("batch_key: expected %r for the MO's current run, got %r" % (mo["batch_key"], key), mo)
         line_silos = self._lines[mo["line"]]["silos"]
         sent_silos = {c["silo"] for c in mo["components"]}
+        suspect = payload.get("suspect") or []
+        for index, entry in enumerate(suspect):
+            if entry["silo"] is not None and entry["silo"] not in sent_silos:
+                return self._rejected("suspect[%d].silo: silo %r is not one MO %s was sent with"
+                                      % (index, entry["silo"], mo["name"]), mo)
         for index, entry in enumerate(payload["consumption"]):
             silo = entry["silo"]
             if silo not in line_silos:
@@ -826,7 +832,16 @@ class OdooStandin:
             finished = payload.get("finished_quantity")
             produced = mo["quantity"] if finished is None else float(finished)
             mo["finished_quantity"] = (mo["finished_quantity"] or 0.0) + produced
-            if mo["id"] in self._record_instead:
+            if suspect:
+                # As the addon: the actuals stay on the MO, a person accepts or corrects them.
+                mo["plc_state"] = "recorded"
+                mo["plc_suspect"] = True
+                mo["plc_reason"] = "Suspect PLC values: " + "; ".join(
+                    "%s raw %s: %s" % ("finished weight" if e["silo"] is None else "silo " + e["silo"],
+                                      e["raw_words"], e["reason"]) for e in suspect)
+                mo["state"] = "to_close"
+                result = self._result("recorded", mo["state"], mo["plc_reason"])
+            elif mo["id"] in self._record_instead:
                 mo["plc_state"] = "recorded"
                 mo["plc_reason"] = self._record_instead[mo["id"]]
                 mo["state"] = "to_close"
@@ -882,11 +897,36 @@ class OdooStandin:
             problem = _quantity_problem(finished)
             if problem:
                 return "finished_quantity: %s" % problem
+        problem = _suspect_problem(payload.get("suspect"))
+        if problem:
+            return problem
         for name in ("started_at", "finished_at", "message"):
             value = payload.get(name)
             if value is not None and not isinstance(value, str):
                 return "%s: must be a string or null, got %r" % (name, value)
         return None
+
+
+def _suspect_problem(suspect: Any) -> str | None:
+    """The contract's ``suspect`` list: silo (or null), raw words 0..65535, a reason."""
+    if suspect is None:
+        return None
+    if not isinstance(suspect, list):
+        return "suspect: must be a list, got %s" % type(suspect).__name__
+    for index, entry in enumerate(suspect):
+        where = "suspect[%d]" % index
+        if not isinstance(entry, dict) or set(entry) != {"silo", "raw_words", "reason"}:
+            return "%s: must be an object with silo, raw_words and reason" % where
+        if entry["silo"] is not None and (not isinstance(entry["silo"], str) or not entry["silo"]):
+            return "%s.silo: must be a silo code or null, got %r" % (where, entry["silo"])
+        words = entry["raw_words"]
+        if not isinstance(words, list) or any(
+                not isinstance(w, int) or isinstance(w, bool) or not 0 <= w <= 0xFFFF for w in words):
+            return "%s.raw_words: must be a list of integers 0..65535, got %r" % (where, words)
+        reason = entry["reason"]
+        if not isinstance(reason, str) or not reason or len(reason) >= 500:
+            return "%s.reason: must be a non-empty string under 500 characters" % where
+    return None
 
 
 def _quantity_problem(value: Any) -> str | None:
