@@ -115,3 +115,19 @@ def test_campaign_faults_the_agent_survives_today():
                        stall_seconds=90)
     assert run.passed, run.summary()
     assert sum(run.faults.values()) >= 5, run.summary()
+
+
+# Seeds that broke an invariant, each with the fewest batches and fault kinds that still
+# broke it, kept so that the defect stays fixed.
+REGRESSION_SEEDS = [
+    # 0.1.0: a batch with garbage was held and never acknowledged; the PLC waited for ever
+    # (MO 11 stayed `sent`, "no MO closed for 30 s after 19 of 20").
+    pytest.param(1, 20, ("garbage", "plc_drop"), id="seed1-garbage-held-stalls-the-line"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed, batches, kinds", REGRESSION_SEEDS)
+def test_campaign_regression_seed(seed, batches, kinds):
+    run = run_campaign(seed=seed, batches=batches, kinds=kinds, stall_seconds=30, quiet_seconds=30)
+    assert run.passed, run.summary()
