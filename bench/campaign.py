@@ -179,7 +179,8 @@ class _Faults:
             self._later(rng.uniform(1.0, 4.0), lambda: self.simulator.set_response_delay(0.0))
         elif kind == "garbage":
             self.simulator.set_mixed_garbage(GARBAGE_FORMS)
-            self._later(rng.uniform(0.05, 0.3), lambda: self.simulator.set_mixed_garbage(()))
+            # Long enough to catch a batch ending: the line often waits for the agent.
+            self._later(rng.uniform(0.3, 1.5), lambda: self.simulator.set_mixed_garbage(()))
         elif kind == "odoo_down":
             if self.standin.is_up:
                 self.standin.go_down()
