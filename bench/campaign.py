@@ -73,6 +73,7 @@ class CampaignRun:
     agent_log: Path | None = None
     stalled: str | None = None  # the line made no progress for too long (then the faults stop)
     suspect: int = 0  # batches the line garbled, each to be recorded in Odoo as suspect
+    drops: Counter = field(default_factory=Counter)  # (request, before/after) -> drops that struck
 
     @property
     def passed(self) -> bool:
@@ -348,6 +349,7 @@ def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KIND
         agent.stop(signal.SIGTERM)
         run.seconds = time.monotonic() - started
         run.faults = faults.counts
+        run.drops = Counter((request, effect) for request, effect, _address in simulator.dropped_requests)
         run.reported = len(standin.reports)
         _check(run, simulator, standin, database_url, names)
         run.invariants["the line never stalled"] = "ok" if not run.stalled else run.stalled
@@ -390,6 +392,8 @@ def run(*, seed: int | None = None, batches: int = 1000, kinds: tuple[str, ...] 
         f"seed {seed}, {batches} batches, {result.seconds:.0f} s, {sum(result.faults.values())} faults, "
         f"{result.reported} report calls reached Odoo (duplicates after lost replies included); "
         f"{result.suspect} batches carried garbage from the PLC.",
+        "PLC drops that struck: " + (", ".join(f"{request} {effect} {count}" for (request, effect), count
+                                              in sorted(result.drops.items())) or "none") + ".",
         "`plc-agent run` subprocess, PLC simulator batches of 0.05 s +-100 %, answers delayed 0-2 ms "
         f"at random, stand-in Odoo; faults every {fault_every[0]:g}-{fault_every[1]:g} s, then a quiet "
         "minute to drain.",
@@ -409,5 +413,6 @@ def run(*, seed: int | None = None, batches: int = 1000, kinds: tuple[str, ...] 
                             k for k, v in result.invariants.items() if v != "ok"),
                         result.passed, "exact")],
         data={"seed": seed, "batches": batches, "faults": dict(result.faults), "suspect": result.suspect,
+              "drops": {f"{request} {effect}": n for (request, effect), n in sorted(result.drops.items())},
               "invariants": result.invariants, "seconds": result.seconds},
     )
