@@ -96,6 +96,7 @@ def slot_batch(row: MoBatch) -> SlotBatch:
     """The queue row as the PLC's write area holds it."""
     return SlotBatch(
         batch_no=row.slot,
+        batch_number=row.plc_number,
         mo_reference=row.mo_name,
         bom_code=row.bom_code,
         finished_goods=row.finished_goods,

@@ -7,7 +7,7 @@ Commands::
     plc-agent status                     the queue and the last health check
     plc-agent health                     is the service loop alive? (for container health checks)
     plc-agent check                      configuration, database, register map, Odoo, PLC
-    plc-agent init-db                    create the queue tables
+    plc-agent init-db                    create the queue tables or upgrade them (Alembic)
     plc-agent simulate-plc               a PLC simulator (pymodbus server) for tests and demos
     plc-agent --version
 
@@ -68,6 +68,8 @@ def configure_logging(level: str) -> None:
                         stream=sys.stderr, force=True)
     # pymodbus logs every retry and frame problem itself; the agent reports them once.
     logging.getLogger("pymodbus").setLevel(max(logging.WARNING, logging.getLogger().level))
+    # Alembic narrates its plugins and steps; plc_agent.schema logs each applied revision.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                    formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_parser("check", help="check configuration, database, register map, Odoo and PLC",
                    epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub.add_parser("init-db", help="create the queue tables")
+    sub.add_parser("init-db", help="create the queue tables or upgrade them to the latest schema")
     sim = sub.add_parser("simulate-plc", help="run a PLC simulator (Modbus TCP server)")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=5020)
@@ -151,27 +153,31 @@ def _load_map(settings: Any) -> Any:
     return load_register_map(settings.register_map_file)
 
 
-def _open_database(settings: Any, *, create: bool) -> Any:
-    from .database import init_db, make_engine
+def _open_database(settings: Any) -> Any:
+    from .database import make_engine
 
-    engine = make_engine(settings.database_url)
-    if create:
-        init_db(engine)
-    return engine
+    return make_engine(settings.database_url)
+
+
+def _schema_problem(engine: Any) -> str | None:
+    """What `init-db` would still do to the queue's schema, or None when it is current."""
+    from .schema import pending_revisions
+
+    pending = pending_revisions(engine)
+    if not pending:
+        return None
+    return (f"schema upgrade pending ({', '.join(pending)}); run 'plc-agent init-db' "
+            "(or start 'plc-agent run', which applies it)")
 
 
 def _locked_run(settings: Any, body: Any) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import InstanceLock, InstanceLocked
+    from .database import InstanceLock, InstanceLocked, init_db
     from .register_map import RegisterMapError
 
     try:
-        engine = _open_database(settings, create=True)
-    except SQLAlchemyError as exc:
-        logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
-        return EXIT_FAILURE
-    try:
+        engine = _open_database(settings)
         lock = InstanceLock(engine).acquire()
     except InstanceLocked as exc:
         logger.error("%s (database %s); refusing to start", exc, settings.masked_database_url)
@@ -183,6 +189,15 @@ def _locked_run(settings: Any, body: Any) -> int:
 
     tasks = None
     try:
+        # Pending schema migrations run under the instance lock: no other agent of this
+        # database is between its reads and writes while a table changes.
+        try:
+            init_db(engine)
+        except SQLAlchemyError as exc:
+            logger.error("database %s: schema upgrade failed, nothing changed: %s",
+                         settings.masked_database_url, _one_line(exc))
+            return EXIT_FAILURE
+        lock.record_holder()
         try:
             tasks = build_tasks(settings, engine)
         except (RegisterMapError, OSError) as exc:
@@ -250,13 +265,20 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
 def _init_db(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from .database import init_db
+    from .schema import head_revision
+
     try:
-        engine = _open_database(settings, create=True)
-        engine.dispose()
+        engine = _open_database(settings)
+        try:
+            applied = init_db(engine)
+        finally:
+            engine.dispose()
     except SQLAlchemyError as exc:
         logger.error("database %s: %s", settings.masked_database_url, _one_line(exc))
         return EXIT_FAILURE
-    print(f"database {settings.masked_database_url}: tables ready")
+    done = f"applied {', '.join(applied)}" if applied else "nothing to apply"
+    print(f"database {settings.masked_database_url}: schema at {head_revision()} ({done})")
     return EXIT_OK
 
 
@@ -275,14 +297,13 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import MoBatch, missing_tables, queue_figures, read_only_session_factory
+    from .database import MoBatch, queue_figures, read_only_session_factory
 
     try:
-        engine = _open_database(settings, create=False)
-        missing = missing_tables(engine)
-        if missing:
-            print(f"database {settings.masked_database_url}: tables missing ({', '.join(missing)}); "
-                  "run 'plc-agent init-db'")
+        engine = _open_database(settings)
+        problem = _schema_problem(engine)
+        if problem:
+            print(f"database {settings.masked_database_url}: {problem}")
             return EXIT_FAILURE
         with read_only_session_factory(engine)() as session:
             figures = queue_figures(session)
@@ -347,7 +368,7 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import make_engine, missing_tables
+    from .database import make_engine
     from .odoo_gateway import OdooGateway, OdooGatewayError
     from .plc import PlcError, PlcLink
     from .register_map import RegisterMapError
@@ -364,10 +385,10 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
         engine = make_engine(settings.database_url)
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        missing = missing_tables(engine)
+        problem = _schema_problem(engine)
         engine.dispose()
-        line("database", not missing, settings.masked_database_url
-             + (f" (tables missing: {', '.join(missing)}; run 'plc-agent init-db')" if missing else ""))
+        line("database", not problem, settings.masked_database_url
+             + (f" ({problem})" if problem else ""))
     except SQLAlchemyError as exc:
         line("database", False, f"{settings.masked_database_url}: {_one_line(exc)}")
     register_map = None

@@ -1,5 +1,9 @@
 """The queue database: ``mo_batch``, ``mo_batch_component``, ``mo_histories``.
 
+The tables of the failure and weighing areas are in :mod:`plc_agent.failure` and
+:mod:`plc_agent.weighing`; the schema itself is made and upgraded by Alembic
+(:mod:`plc_agent.schema`).
+
 ``mo_batch`` keeps the old middleware's table and columns (its users query them) and adds
 what exactly-once delivery needs. One row is one batch in one PLC slot (``batch_no``).
 ``mo_histories`` keeps every batch that left ``mo_batch`` together with Odoo's answer.
@@ -152,6 +156,8 @@ class BatchFields:
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     push_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The rolling number the PLC knows the batch by (1..65535); None: stored by release 0.1.0.
+    batch_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # The read slot's words as the batch ended (offset 0 onwards), kept for a person to check.
     raw_words: Mapped[list[int] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
     # Values that looked wrong, as reported to Odoo: [{"silo", "raw_words", "reason"}].
@@ -197,8 +203,8 @@ class MoBatch(BatchFields, Base):
 
     @property
     def plc_number(self) -> int:
-        """The number the PLC knows the batch by."""
-        return self.slot
+        """The rolling number written to the PLC; 0 for a batch stored by release 0.1.0."""
+        return self.batch_number or 0
 
     def refuse_before_plc(self, problem: str, now: datetime) -> None:
         """The batch cannot go to the PLC: its slot stays zeros and Odoo hears it failed."""
@@ -259,7 +265,8 @@ class MoHistory(BatchFields, Base):
     outcome: Mapped[str] = mapped_column(String(16), index=True, sort_order=OWN)
     odoo_result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, sort_order=OWN)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True, sort_order=OWN)
-    archived_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, sort_order=OWN)
+    archived_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True,
+                                                  sort_order=OWN)
 
     @classmethod
     def of(cls, batch: MoBatch, outcome: Outcome, *, odoo_result: dict[str, Any] | None,
@@ -278,6 +285,48 @@ class MoHistory(BatchFields, Base):
             reason=reason,
             archived_at=utcnow(),
         )
+
+
+class DeliveryState(str, enum.Enum):
+    """Where a report read from the PLC (failure, manual weighing) stands with Odoo."""
+
+    UNSENT = "unsent"  # stored; waits for Odoo (retried with backoff while Odoo is down)
+    ANSWERED = "answered"  # Odoo's final answer is stored in ``outcome``
+    INVALID = "invalid"  # words that cannot be reported: kept here, never sent
+
+
+class PlcReportFields:
+    """A report read from one PLC area: its words, the handshake, and Odoo's answer.
+
+    The row is committed before the area's handshake word is set (``plc_acknowledged_at``
+    records that it was), so a report is never acknowledged without being stored.
+    """
+
+    raw_words: Mapped[list[int]] = mapped_column(JSON)  # the area as read, handshake excluded
+    problem: Mapped[str | None] = mapped_column(Text, nullable=True)  # why words were bad
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    plc_acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    state: Mapped[DeliveryState] = mapped_column(
+        _stored_as_value(DeliveryState, 16), default=DeliveryState.UNSENT, index=True
+    )
+    push_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    odoo_result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
+
+    def answered(self, outcome: str, result: dict[str, Any], reason: str | None,
+                 now: datetime) -> None:
+        """Odoo's final answer: kept with the row, never asked again."""
+        self.state = DeliveryState.ANSWERED
+        self.outcome = outcome
+        self.odoo_result = result
+        self.reason = reason
+        self.answered_at = now
+        self.next_attempt_at = None
+        self.last_error = None
 
 
 class AgentInstance(Base):
@@ -346,12 +395,17 @@ def read_only_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine.execution_options(sqlite_deferred=True), expire_on_commit=False)
 
 
-def init_db(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
+def init_db(engine: Engine) -> list[str]:
+    """Create the queue or bring it to the latest schema (Alembic); the revisions applied."""
+    from .schema import upgrade
+
+    return upgrade(engine)
 
 
 def missing_tables(engine: Engine) -> list[str]:
     from sqlalchemy import inspect
+
+    from . import failure, weighing  # noqa: F401  (their tables belong to Base.metadata)
 
     existing = set(inspect(engine).get_table_names())
     return sorted(t for t in Base.metadata.tables if t not in existing)
@@ -425,6 +479,7 @@ class InstanceLock:
         self._connection: Any = None
         self._file: Any = None
         self._path: Path | None = None
+        self._me: dict[str, Any] | None = None
 
     def _describe(self, pid: Any, host: Any, started: Any) -> str:
         return f"pid {pid} on {host}, started {started}"
@@ -458,6 +513,18 @@ class InstanceLock:
             conn.close()
             raise
         self._connection = conn
+        self._me = me
+        from sqlalchemy import inspect
+
+        if AgentInstance.__tablename__ in inspect(self.engine).get_table_names():
+            self.record_holder()
+        # else: a new database; the caller records the holder after creating the tables.
+
+    def record_holder(self) -> None:
+        """Write who holds the PostgreSQL lock into ``plc_agent_instance`` (for the next one)."""
+        me = getattr(self, "_me", None)
+        if self._connection is None or me is None:
+            return
         try:
             with Session(self.engine) as s, s.begin():
                 row = s.get(AgentInstance, 1)

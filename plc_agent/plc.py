@@ -214,9 +214,10 @@ class PlcLink:
         return slots
 
     def write_slot(self, slot: int, batch: SlotBatch | None) -> None:
-        """Write one slot in one request; None writes zeros (an empty slot)."""
+        """Write one slot (two requests where it spans the write handshake); None writes zeros."""
         words = self.register_map.encode_slot(batch)
-        self.write_registers(self.register_map.write_slot_address(slot), words)
+        for address, part in self.register_map.write_slot_requests(slot, words):
+            self.write_registers(address, part)
 
     def read_write_handshake(self) -> int:
         return self.read_registers(self.register_map.write_handshake_address, 1)[0]

@@ -25,6 +25,7 @@ TEXT_FIELDS = ("mo_reference", "bom_code", "finished_goods")
 # Fields the agent needs in the write area and in the read area.
 WRITE_FIELDS = (
     "batch_no",
+    "batch_number",
     "mo_reference",
     "bom_code",
     "finished_goods",
@@ -52,12 +53,13 @@ class ComponentDose:
 class SlotBatch:
     """One batch as written into a write-area slot."""
 
-    batch_no: int
+    batch_no: int  # the slot number (the old program's "batch number", 1..slot_count)
     mo_reference: str
     bom_code: str
     finished_goods: str
     planned_quantity: float
     components: tuple[ComponentDose, ...]
+    batch_number: int = 0  # the agent's rolling number, 1..65535 (0: a batch of release 0.1.0)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class SlotReading:
     finished_weight: float | None
     status_read_data: int
     problems: tuple[str, ...]
+    batch_number: int = 0  # the rolling number the PLC echoed from the write slot
     words: tuple[int, ...] = ()  # the slot's raw words, offset 0 .. read_extent - 1
 
     @property
@@ -285,8 +288,12 @@ class RegisterMap:
         label = f"batch {batch.batch_no!r} ({batch.mo_reference!r})"
         if isinstance(batch.batch_no, bool) or not isinstance(batch.batch_no, int) or batch.batch_no < 1:
             raise ValueError(f"{label}: batch_no must be a whole number >= 1 (0 means an empty slot)")
+        number = batch.batch_number
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= 0xFFFF:
+            raise ValueError(f"{label}: batch_number must be a whole number from 0 to 65535")
         values = {
             "batch_no": batch.batch_no,
+            "batch_number": number,
             "mo_reference": batch.mo_reference,
             "bom_code": batch.bom_code,
             "finished_goods": batch.finished_goods,
@@ -325,6 +332,17 @@ class RegisterMap:
             words[at : at + len(qty_words)] = qty_words
         return words
 
+    def write_slot_requests(self, slot: int, words: list[int]) -> list[tuple[int, list[int]]]:
+        """(address, words) requests that write one slot's words and leave the write
+        handshake alone: a slot whose words span it is written in two requests."""
+        start = self.write_slot_address(slot)
+        handshake = self.write_handshake_address - start
+        if not 0 <= handshake < len(words):
+            return [(start, list(words))]
+        parts = [(start, list(words[:handshake])),
+                 (start + handshake + 1, list(words[handshake + 1:]))]
+        return [(address, part) for address, part in parts if part]
+
     def as_written(self, batch: SlotBatch | None) -> SlotBatch | None:
         """`batch` as the PLC will hold it (quantities rounded to the scale, lenient text
         transliterated and cut): what a read-back of the write area must equal."""
@@ -353,6 +371,7 @@ class RegisterMap:
             finished_goods=get("finished_goods"),
             planned_quantity=get("planned_quantity"),
             components=tuple(self._decode_components(words, slot, "write")[0]),
+            batch_number=get("batch_number"),
         )
 
     def _decode_components(
@@ -415,5 +434,6 @@ class RegisterMap:
             finished_weight=values["finished_weight"],
             status_read_data=values["status_read_data"],
             problems=tuple(problems),
+            batch_number=values["batch_number"],
             words=tuple(words[: self.read_extent]),
         )

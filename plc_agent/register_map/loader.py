@@ -140,7 +140,7 @@ def _field_entry(entry: Any, index: int, source: str, stride: int,
         raise _entry_error(source, where, f"{name} is text and needs type 'ascii', not {vtype.name}")
     if name not in TEXT_FIELDS and vtype.is_text:
         raise _entry_error(source, where, f"{name} is a number and cannot be ascii")
-    if name in ("batch_no",) + STATUS_FIELDS and vtype.name not in INTEGER_TYPES:
+    if name in ("batch_no", "batch_number") + STATUS_FIELDS and vtype.name not in INTEGER_TYPES:
         raise _entry_error(source, where, f"{name} needs an integer type, not {vtype.name}")
     offset = _int(entry, "offset", source, where)
     spec = FieldSpec(name=name, offset=offset, type=vtype, area=area)
@@ -251,17 +251,21 @@ def _check_registers(source: str, rmap: RegisterMap) -> None:
     handshake = rmap.write_handshake_address
     if handshake > MAX_ADDRESS:
         raise _entry_error(source, "handshakes", f"write = {handshake} is beyond register {MAX_ADDRESS}")
-    for area, start, extent in (("write", rmap.write_start, rmap.write_extent),
-                                ("read", rmap.read_start, rmap.read_extent)):
+    comps = rmap.components
+    for area, start, fields in (("write", rmap.write_start, rmap.write_fields),
+                                ("read", rmap.read_start, rmap.read_fields)):
+        spans = [(f.offset, f.end, f"field {f.name!r}") for f in fields.values()]
+        spans.append((comps.base, comps.end, "the components"))
         for slot in range(1, rmap.slot_count + 1):
             offset = handshake - (start + rmap.slot_stride * (slot - 1))
-            if 0 <= offset < extent:
-                raise _entry_error(
-                    source,
-                    "handshakes",
-                    f"write = {handshake} lies inside {area} slot {slot} (offset {offset}), "
-                    f"which the agent or the PLC uses for batch data",
-                )
+            for first, end, what in spans:
+                if first <= offset < end:
+                    raise _entry_error(
+                        source,
+                        "handshakes",
+                        f"write = {handshake} lies inside {area} slot {slot} (offset {offset}, "
+                        f"{what}), which the agent or the PLC uses for batch data",
+                    )
 
 
 def _parse(doc: dict, source: str) -> RegisterMap:

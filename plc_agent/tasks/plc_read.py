@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,8 +48,9 @@ class PlcReadTask:
             for reading in readings:
                 if reading.is_empty:
                     continue
-                row = by_slot.get(reading.batch_no)
-                if row is None or row.mo_name != reading.mo_reference:
+                row = by_slot.get(reading.slot)
+                if row is None or not row.shown_in(reading.slot, reading.batch_number,
+                                                   reading.mo_reference):
                     # An earlier set's batch. If its acknowledgement was lost and it has since
                     # been archived, acknowledge it now: the PLC raises its write handshake
                     # only when every slot of the set is acknowledged.
@@ -62,7 +64,9 @@ class PlcReadTask:
                         acks.append(reading.slot)  # stored earlier, acknowledgement was lost
                     continue
                 if reading.status_read_data == 1:
-                    continue  # acknowledged data of an earlier run in this slot
+                    # Only an ended, unacknowledged batch is stored (the single-request rule);
+                    # the agent never acknowledged this one, so health reports it stuck.
+                    continue
                 outcome = self._apply_reading(row, reading, now)
                 if outcome in PUSHABLE:
                     stored += 1
@@ -82,8 +86,9 @@ class PlcReadTask:
         if not _ended_unacknowledged(reading):
             return False
         found = session.scalar(
-            select(MoHistory.id).where(MoHistory.slot == reading.batch_no,
-                                       MoHistory.mo_name == reading.mo_reference).limit(1)
+            select(MoHistory.id).where(MoHistory.slot == reading.slot,
+                                       MoHistory.mo_name == reading.mo_reference,
+                                       _number_is(reading.batch_number)).limit(1)
         )
         return found is not None
 
@@ -154,6 +159,11 @@ class PlcReadTask:
                 "; ".join(f"raw {s.raw_words}: {s.reason}" for s in judged.suspect),
             )
         return row.state
+
+
+def _number_is(number: int) -> Any:
+    """History rows of this PLC batch number (0: batches stored by release 0.1.0, numberless)."""
+    return MoHistory.batch_number.is_(None) if number == 0 else MoHistory.batch_number == number
 
 
 def _ended_unacknowledged(reading: SlotReading) -> bool:

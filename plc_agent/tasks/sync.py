@@ -23,9 +23,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..batch import slot_batch, slot_problem
+from ..batch_numbers import next_batch_numbers, numbers_in_areas
 from ..database import BatchState, MoBatch, MoHistory, fill_if_empty
 from ..plc import PlcError
-from ..register_map import RegisterMapError, SlotBatch
+from ..register_map import RegisterMapError, SlotBatch, SlotReading
 from .context import AgentContext, crash_point
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,8 @@ class SyncTask:
             # The stored set stays queued; the gate below will not refill over it.
             logger.warning("[TASK 1] PLC not reachable, stored batches wait: %s", exc)
         refused: list[int] = []
-        result = fill_if_empty(self.context.sessions, lambda s: self._fetch_rows(s, refused))
+        in_plc = self._numbers_in_plc() if self._queue_empty() else set()
+        result = fill_if_empty(self.context.sessions, lambda s: self._fetch_rows(s, refused, in_plc))
         if result.count_before:
             logger.info(
                 "[TASK 1] Table mo_batch has %d records. Skipping sync - waiting for PLC to "
@@ -88,7 +90,20 @@ class SyncTask:
                            "answers: %s", exc)
         return SyncResult(0, result.inserted, len(refused), write)
 
-    def _fetch_rows(self, session: Session, refused: list[int]) -> list[MoBatch]:
+    def _queue_empty(self) -> bool:
+        with self.context.read_sessions() as session:
+            return not session.scalar(select(func.count()).select_from(MoBatch))
+
+    def _numbers_in_plc(self) -> set[int]:
+        """Batch numbers the PLC areas hold now; empty when the PLC does not answer (the
+        write checks them again before the set goes to the PLC)."""
+        try:
+            return numbers_in_areas(self.context.plc.read_write_area(), self.context.plc.read_read_area())
+        except PlcError as exc:
+            logger.info("[TASK 1] PLC not reachable, batch numbers are checked before the write: %s", exc)
+            return set()
+
+    def _fetch_rows(self, session: Session, refused: list[int], in_plc: set[int]) -> list[MoBatch]:
         logger.info("[TASK 1] Table mo_batch is empty. Fetching new batches from Odoo...")
         batches = self.context.odoo.fetch_batches(self.context.settings.line_code, self.batch_limit)
         keys = [b.batch_key for b in batches]
@@ -122,6 +137,10 @@ class SyncTask:
                 logger.info("[TASK 1] MO %s is delivered again by Odoo (not reported yet); "
                             "queued in slot %d", row.mo_name, slot)
             rows.append(row)
+        last = session.scalar(select(MoHistory.batch_number).where(MoHistory.batch_number.is_not(None))
+                              .order_by(MoHistory.id.desc()).limit(1))
+        for row, number in zip(rows, next_batch_numbers(last, len(rows), in_plc)):
+            row.batch_number = number
         return rows
 
     def _same_set(self, area: list[SlotBatch | None], expected: list[SlotBatch | None]) -> bool:
@@ -159,9 +178,10 @@ class SyncTask:
         names = ", ".join(f"{r.slot}:{r.mo_name}" for r in pending)
 
         in_write_area = self._same_set(self.context.plc.read_write_area(), expected)
+        readings = self.context.plc.read_read_area()
         shown = [
-            reading.slot for reading in self.context.plc.read_read_area()
-            if any(r.shown_in(reading.slot, reading.batch_no, reading.mo_reference) for r in pending)
+            reading.slot for reading in readings
+            if any(r.shown_in(reading.slot, reading.batch_number, reading.mo_reference) for r in pending)
         ]
         if shown:
             self._mark_written(ids)
@@ -191,6 +211,8 @@ class SyncTask:
                 "wait (%s).", handshake, len(pending), names,
             )
             return WriteResult(len(pending), False, False)
+        if self._renumber_if_in_use(rows, pending, readings):
+            expected = self._expected_area(rows)
         for slot, batch in enumerate(expected, start=1):
             self.context.plc.write_slot(slot, batch)
         back = self.context.plc.read_write_area()
@@ -210,6 +232,25 @@ class SyncTask:
         logger.info("[TASK 1] Wrote %d batch(es) to the PLC and started the line: %s",
                     len(pending), names)
         return WriteResult(len(pending), True, True)
+
+    def _renumber_if_in_use(self, rows: list[MoBatch], pending: list[MoBatch],
+                            readings: list[SlotReading]) -> bool:
+        """Give new numbers to stored batches whose number a read slot shows for another batch
+        (the PLC did not answer when the set was stored). Only before the set is written."""
+        in_area = numbers_in_areas([], readings)
+        clashing = [r for r in pending if r.plc_number in in_area]
+        if not clashing:
+            return False
+        in_use = in_area | {r.plc_number for r in rows}
+        last = max(r.plc_number for r in rows)
+        numbers = next_batch_numbers(last, len(clashing), in_use)
+        with self.context.sessions.begin() as session:
+            for row, number in zip(clashing, numbers):
+                session.get(MoBatch, row.id).batch_number = number
+                logger.info("[TASK 1] Slot %d %s: batch number %d is still in the PLC's read area; "
+                            "renumbered %d", row.slot, row.mo_name, row.plc_number, number)
+                row.batch_number = number
+        return True
 
     def _expected_area(self, rows: list[MoBatch]) -> list[SlotBatch | None]:
         """The write area as it holds the stored set: each batch in its slot, zeros elsewhere."""
@@ -234,7 +275,7 @@ class SyncTask:
         if not self._same_set(self.context.plc.read_write_area(), self._expected_area(rows)):
             return False
         for reading in self.context.plc.read_read_area():
-            if any(r.shown_in(reading.slot, reading.batch_no, reading.mo_reference) for r in rows):
+            if any(r.shown_in(reading.slot, reading.batch_number, reading.mo_reference) for r in rows):
                 return False
         if self.context.plc.read_write_handshake() != 1:
             return False

@@ -37,7 +37,7 @@ def test_write_ten_slots_and_read_them_back(plc_link: PlcLink, plc_simulator: Pl
     before = plc_link.request_count
     for slot, batch in enumerate(batches, start=1):
         plc_link.write_slot(slot, batch)
-    assert plc_link.request_count - before == 10  # one request per slot
+    assert plc_link.request_count - before == 11  # one request per slot, two for slot 1
     before = plc_link.request_count
     assert plc_link.read_write_area() == batches
     assert plc_link.request_count - before == 8
@@ -110,7 +110,7 @@ def test_exception_response_is_a_plc_error(plc_link: PlcLink, plc_simulator: Plc
     assert f"127.0.0.1:{plc_simulator.port}" in message
     assert "read 125 register(s) at 6000" in message
     assert "Modbus exception 4 (DEVICE_FAILURE)" in message
-    with pytest.raises(PlcError, match="write 76 register\\(s\\) at 7100.*exception 4"):
+    with pytest.raises(PlcError, match="write 78 register\\(s\\) at 7100.*exception 4"):
         plc_link.write_slot(2, make_batch(2))
     plc_simulator.set_exception_responses(False)
     # An exception answer does not break the connection or start a backoff.

@@ -1,4 +1,7 @@
-"""A queue database written by the previous release opens and runs without a migration.
+"""A queue database written by the release before 0.1.0 upgrades and runs on.
+
+Its tables are those of 0.1.0 (only the column order differs), so it is stamped as 0.1.0's
+schema and upgraded like one (test_queue_migrations.py covers 0.1.0 itself).
 
 The dumps in previous_release/ were written by the release before the queue's attributes
 were renamed (previous_release/make_previous_queue.py says how): six batches in the states
@@ -48,26 +51,18 @@ def _load_dump(engine: Any) -> None:
     engine.dispose()  # the PostgreSQL dump empties search_path on its connection
 
 
-# Columns of revision 0003_batch_number_suspect. Until the queue's Alembic upgrade runs here
-# (revision 0001 stamps such a database, the upgrade adds them), they are added by hand.
-COLUMNS_0003 = (
-    ("mo_batch", "raw_words", "JSON"), ("mo_batch", "suspect", "JSON"),
-    ("mo_batch", "plc_changed_at", "TIMESTAMP"),
-    ("mo_histories", "raw_words", "JSON"), ("mo_histories", "suspect", "JSON"),
-)
-
-
-def _add_columns_0003(engine: Any) -> None:
-    with engine.begin() as conn:
-        for table, name, sql_type in COLUMNS_0003:
-            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+# What revision 0003_batch_number_suspect adds to the tables a batch lives in.
+COLUMNS_0003 = {
+    "mo_batch": {"batch_number", "raw_words", "suspect", "plc_changed_at"},
+    "mo_batch_component": set(),
+    "mo_histories": {"batch_number", "raw_words", "suspect"},
+}
 
 
 @pytest.fixture
 def previous_queue(database_url: str) -> Iterator[Any]:
     engine = make_engine(database_url)
     _load_dump(engine)
-    _add_columns_0003(engine)
     try:
         yield engine
     finally:
@@ -80,11 +75,16 @@ def _columns(engine: Any) -> dict[str, list[tuple[str, str, bool]]]:
             for t in ("mo_batch", "mo_batch_component", "mo_histories")}
 
 
-def test_previous_queue_needs_no_migration(previous_queue):
+def test_previous_queue_keeps_its_tables_through_the_upgrade(previous_queue):
     before = _columns(previous_queue)
+    assert missing_tables(previous_queue) == ["plc_failure", "plc_weighing"]
+    applied = init_db(previous_queue)  # stamped as 0.1.0's schema, then upgraded
+    assert applied[:2] == ["0002_failures_weighings", "0003_batch_number_suspect"]
     assert missing_tables(previous_queue) == []
-    init_db(previous_queue)  # what every start does: nothing to add
-    assert _columns(previous_queue) == before
+    after = _columns(previous_queue)
+    for table, columns in before.items():
+        assert after[table][:len(columns)] == columns  # every old column kept, in its place
+        assert {c[0] for c in after[table][len(columns):]} == COLUMNS_0003[table]
     with make_session_factory(previous_queue)() as session:
         rows = session.scalars(select(MoBatch).order_by(MoBatch.slot)).all()
         assert [(r.slot, r.state) for r in rows] == [
@@ -102,6 +102,7 @@ def test_previous_queue_needs_no_migration(previous_queue):
 
 def test_previous_queue_is_pushed_archived_and_keeps_its_strings(
         previous_queue, make_settings, database_url, odoo_standin, plc_simulator, register_map):
+    init_db(previous_queue)  # what every start does
     for _ in range(6):
         odoo_standin.add_mo()  # ids 1..6, the MOs the stored batches were fetched for
     settings = make_settings(

@@ -88,8 +88,12 @@ def test_default_map_is_the_old_layout(register_map: RegisterMap) -> None:
     assert register_map.field_address("read", 1, "finished_weight") == 6074
     assert register_map.components.silo_at(14) == 27 + 3 * 14
     assert register_map.components.quantity_at(0) == 28
-    # The agent writes offsets 0..75 of a slot: never word 76, the handshake in slot 1.
-    assert len(register_map.encode_slot(None)) == 76
+    assert register_map.field_address("write", 1, "batch_number") == 7077
+    assert register_map.field_address("read", 10, "batch_number") == 6977
+    # A slot's words are offsets 0..77; slot 1 is written around word 76, the handshake.
+    assert len(register_map.encode_slot(None)) == 78
+    assert [(a, len(w)) for a, w in register_map.write_slot_requests(1, [0] * 78)] == [(7000, 76), (7077, 1)]
+    assert [(a, len(w)) for a, w in register_map.write_slot_requests(2, [0] * 78)] == [(7100, 78)]
     with pytest.raises(ValueError, match="slot 11 does not exist"):
         register_map.write_slot_address(11)
     with pytest.raises(ValueError, match="slot 0 does not exist"):
@@ -98,14 +102,14 @@ def test_default_map_is_the_old_layout(register_map: RegisterMap) -> None:
 
 def test_request_plans_are_the_protocol_minimum(register_map: RegisterMap) -> None:
     reads = register_map.read_area_requests()
-    # 6000..6976 is 977 words: ceil(977 / 125) = 8 requests.
+    # 6000..6977 is 978 words: ceil(978 / 125) = 8 requests.
     assert len(reads) == 8
     assert reads[0] == (6000, 125)
     assert all(count <= 125 for _, count in reads)
     covered = {a + i for a, c in reads for i in range(c)}
     for slot in range(1, 11):
         start = register_map.read_slot_address(slot)
-        assert set(range(start, start + 77)) <= covered
+        assert set(range(start, start + 78)) <= covered
     writes = register_map.write_area_requests()
     assert len(writes) == 8
     covered = {a + i for a, c in writes for i in range(c)}
@@ -235,9 +239,9 @@ def test_slot_words_follow_the_documented_layout(register_map: RegisterMap) -> N
 
 def test_empty_slot_is_zeros(register_map: RegisterMap) -> None:
     words = register_map.encode_slot(None)
-    assert words == [0] * 76
+    assert words == [0] * 78
     assert register_map.decode_write_slot(1, words) is None
-    assert register_map.decode_read_slot(1, words + [0]).is_empty
+    assert register_map.decode_read_slot(1, words).is_empty
 
 
 @pytest.mark.parametrize(
@@ -269,9 +273,9 @@ def test_lenient_text_fields_are_transliterated(register_map: RegisterMap) -> No
 
 
 def test_too_few_words_are_refused(register_map: RegisterMap) -> None:
-    with pytest.raises(ValueError, match="read slot 2: 10 words given, the map needs 77"):
+    with pytest.raises(ValueError, match="read slot 2: 10 words given, the map needs 78"):
         register_map.decode_read_slot(2, [0] * 10)
-    with pytest.raises(ValueError, match="write slot 2: 75 words given, the map needs 76"):
+    with pytest.raises(ValueError, match="write slot 2: 75 words given, the map needs 78"):
         register_map.decode_write_slot(2, [0] * 75)
 
 
@@ -342,7 +346,7 @@ def test_nan_float_is_a_problem(tmp_path: Path) -> None:
 
 
 def test_empty_read_slot_reports_no_problems(register_map: RegisterMap) -> None:
-    words = [0] * 77
+    words = [0] * 78
     words[74:76] = [0xFFFF, 0xFFFF]
     assert register_map.decode_read_slot(1, words).problems == ()
 
@@ -417,18 +421,18 @@ BAD_MAPS = [
     ("bad_word_order", r"\[fields #8 'finished_weight'\] bad word_order 'middle'"),
     ("components_overrun", r"\[components\] 25 components from offset 27 end at 102, overrunning the slot stride 100"),
     ("components_overlap_field", r"overlap.*components|components.*overlap"),
-    ("handshake_inside", r"\[handshakes\] write = 7125 lies inside write slot 2 \(offset 25\)"),
+    ("handshake_inside", r"\[handshakes\] write = 7125 lies inside write slot 2 \(offset 25, field 'planned_quantity'\)"),
     ("handshake_in_read_area", r"\[handshakes\] write = 6301 lies inside read slot 4"),
-    ("areas_overlap", r"\[areas\] write area 7000\.\.7975 overlaps read area 7500\.\.8476"),
+    ("areas_overlap", r"\[areas\] write area 7000\.\.7977 overlaps read area 7500\.\.8477"),
     ("stride_too_small", r"overruns the slot stride 60"),
-    ("unknown_field", r"\[fields #10 'batch_colour'\] unknown field name"),
+    ("unknown_field", r"\[fields #11 'batch_colour'\] unknown field name"),
     ("missing_field", r"\[fields\] field 'mo_reference' is missing from the write area"),
-    ("duplicate_field", r"\[fields #10 'batch_no'\] field defined twice"),
+    ("duplicate_field", r"\[fields #11 'batch_no'\] field defined twice"),
     ("words_mismatch", r"\[fields #8 'finished_weight'\] 'words' = 1 but scaled_int32 takes 2"),
     ("text_as_number", r"\[fields #2 'mo_reference'\] mo_reference is text"),
     ("bad_component_type", r"\[components\] silo_type cannot be ascii"),
     ("component_stride", r"\[components\] one component needs 3 words, stride is 2"),
-    ("beyond_address_space", r"\[areas\] write area ends at 65975"),
+    ("beyond_address_space", r"\[areas\] write area ends at 65977"),
     ("bad_area", r"\[fields #9 'status_read_data'\] bad area 'elsewhere'"),
     ("negative_offset", r"\[fields #1 'batch_no'\] 'offset' must be >= 0"),
     ("missing_areas", r"\[areas\] table is missing"),

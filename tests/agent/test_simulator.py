@@ -147,7 +147,7 @@ def test_writing_while_the_line_runs_is_recorded(plc_link: PlcLink, plc_simulato
     wait_for(lambda: plc_simulator.state == "running")
     plc_link.write_slot(2, make_batch(2))
     assert plc_simulator.protocol_violations == [
-        "write of 76 register(s) at 7100 while the line is running (write handshake is 0)"
+        "write of 78 register(s) at 7100 while the line is running (write handshake is 0)"
     ]
 
 

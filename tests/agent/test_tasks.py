@@ -184,3 +184,21 @@ def test_only_cut_slots_that_show_an_end_are_read_again(tasks, engine, odoo_stan
     before = tasks.plc.request_count
     assert tasks.read_plc().stored == 0
     assert tasks.plc.request_count - before == area
+
+
+def test_after_a_failed_batch_the_plc_goes_on_and_the_failure_counts_as_ended(
+        tasks, engine, odoo_standin, plc_simulator):
+    """docs/register-map.md step 7 and 9: the line goes on with the next slot after a failed
+    batch, and the failed batch's acknowledgement counts for the next set like a finished one."""
+    for _ in range(3):
+        odoo_standin.add_mo()
+    plc_simulator.fail_batch(2)
+    tasks.sync()
+    run_line_until_finished(tasks, engine)
+    assert [r.state for r in batches(engine)] == ["finished", "failed", "finished"]
+    assert [slot for slot, _ in plc_simulator.completed_batches] == [1, 2, 3]
+    wait_until(lambda: plc_simulator.state == "ready", what="the PLC to take the next set")
+    assert tasks.push().archived == 3
+    odoo_standin.add_mo()
+    tasks.sync()
+    wait_until(lambda: len(plc_simulator.received_sets) == 2, what="the next set taken")

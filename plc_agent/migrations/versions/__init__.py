@@ -1,0 +1,1 @@
+"""One module per revision of the queue schema, oldest first (Alembic skips this file)."""

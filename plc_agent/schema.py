@@ -1,0 +1,92 @@
+"""The queue's schema version: Alembic revisions in ``plc_agent/migrations``.
+
+:func:`upgrade` brings any queue database to the latest revision in one transaction:
+
+* a new, empty database runs every revision;
+* a database of release 0.1.0 (its tables, no ``alembic_version``) is first stamped with
+  ``0001_queue_0_1_0``, the revision that describes exactly what 0.1.0 created;
+* a database at some revision runs the ones after it.
+
+Two agents (or ``init-db`` beside a starting ``run``) never migrate at once: on PostgreSQL
+the transaction takes an advisory lock, on SQLite it begins with ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+
+logger = logging.getLogger(__name__)
+
+BASELINE_REVISION = "0001_queue_0_1_0"
+# Tables that tell a 0.1.0 queue from an empty database.
+RELEASE_0_1_0_TABLES = frozenset({"mo_batch", "mo_batch_component", "mo_histories"})
+MIGRATION_LOCK_KEY = 0x504C_4333  # "PLC3", beside the fill and instance locks
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location",
+                           str(resources.files("plc_agent").joinpath("migrations")))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "plc_agent/migrations has no revision"
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _is_release_0_1_0(connection: Connection) -> bool:
+    tables = set(inspect(connection).get_table_names())
+    return "alembic_version" not in tables and RELEASE_0_1_0_TABLES <= tables
+
+
+def pending_revisions(engine: Engine) -> list[str]:
+    """Revisions the database lacks, oldest first (the baseline counts as present on 0.1.0)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    with engine.connect() as connection:
+        current = current_revision(connection)
+        if current is None and _is_release_0_1_0(connection):
+            current = BASELINE_REVISION
+    revisions = [s.revision for s in script.iterate_revisions("head", current)]
+    return list(reversed(revisions))
+
+
+def upgrade(engine: Engine) -> list[str]:
+    """Bring the queue to the latest revision; returns the revisions applied, oldest first."""
+    applied: list[str] = []
+
+    def log_step(*, step: Any, **_kwargs: Any) -> None:
+        if step.is_upgrade:
+            applied.append(step.up_revision_id)
+            doc = (step.up_revision.doc or "").splitlines()[0] if step.up_revision else ""
+            logger.info("queue schema: applied %s (%s)", step.up_revision_id, doc)
+
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK_KEY})
+        config = alembic_config(connection)
+        if _is_release_0_1_0(connection):
+            command.stamp(config, BASELINE_REVISION)
+            logger.info("queue schema: a release 0.1.0 queue, stamped %s", BASELINE_REVISION)
+        config.attributes["on_version_apply"] = log_step
+        command.upgrade(config, "head")
+    if not applied:
+        logger.info("queue schema: up to date at %s", head_revision())
+    return applied
