@@ -41,18 +41,20 @@ def test_simulator_drops_the_connection_at_a_chosen_request(plc_simulator, regis
 
 def test_simulator_drops_a_later_request_of_a_sequence(plc_simulator, register_map):
     """``skip`` serves that many requests of the kind first: the drop lands inside a
-    sequence (the third slot write of a set), not only at its first request."""
+    sequence (the fourth slot write request of a set), not only at its first request."""
     link = PlcLink(plc_simulator.host, plc_simulator.port, 1, register_map, timeout=1.0,
                    reconnect_backoff_initial=0.05, reconnect_backoff_max=0.2)
+    requests = [(slot, address) for slot in range(1, register_map.slot_count + 1)
+                for address, _words in register_map.write_slot_requests(slot, [0] * register_map.write_extent)]
+    struck_slot, struck_address = requests[3]
     try:
         link.read_write_handshake()
-        plc_simulator.drop_at_next("write", "before", skip=2)
-        for slot in (1, 2):
+        plc_simulator.drop_at_next("write", "before", skip=3)
+        for slot in range(1, struck_slot):
             link.write_slot(slot, None)
-        assert plc_simulator.dropped_requests == []
-        link.write_slot(3, None)
+        link.write_slot(struck_slot, None)
         assert [(k, how, address) for k, how, address in plc_simulator.dropped_requests] == [
-            ("write", "before", register_map.write_slot_address(3))]
+            ("write", "before", struck_address)]
     finally:
         link.close()
 
