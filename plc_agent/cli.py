@@ -21,7 +21,7 @@ Exit codes:
        for ``health``: the service loop is not running or has stalled (Docker's "unhealthy")
     2  bad usage or invalid configuration (every bad setting is listed)
     3  another plc-agent holds the database (its pid and host are shown),
-     or 'run' lost its instance lock (e.g. its database connection dropped)
+       or ``run`` lost its instance lock (e.g. its database connection dropped)
     4  ``check`` found a problem (each check says OK or what is wrong)
   137  only with the test hook PLC_AGENT_CRASH_AT (see plc_agent.tasks)
 """
