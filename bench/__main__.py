@@ -59,8 +59,19 @@ def _runner(name: str, args: argparse.Namespace) -> Callable[[], BenchResult]:
 
         kinds = tuple(k.strip() for k in args.faults.split(",") if k.strip()) if args.faults else campaign.FAULT_KINDS
         return lambda: campaign.run(seed=args.seed, batches=args.batches, kinds=kinds,
-                                    database_url=args.database_url)
+                                    database_url=args.database_url, fault_every=args.fault_every)
     raise ValueError(name)
+
+
+def fault_every_arg(text: str) -> tuple[float, float]:
+    """``LOW,HIGH`` seconds, 0 < LOW <= HIGH."""
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,HIGH in seconds, got {text!r}") from None
+    if not 0 < low <= high:
+        raise argparse.ArgumentTypeError(f"expected 0 < LOW <= HIGH, got {text!r}")
+    return low, high
 
 
 def lines_arg(parser_name: str) -> Callable[[str], Any]:
@@ -125,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="campaign: the random seed (default: a new one, printed)")
     parser.add_argument("--faults", default="",
                         help="campaign: comma-separated fault kinds (default: all of them)")
+    parser.add_argument("--fault-every", type=fault_every_arg, default=(0.5, 3.0), metavar="LOW,HIGH",
+                        help="campaign: seconds between two faults, drawn from LOW..HIGH (default 0.5,3)")
     parser.add_argument("--database-url", default=None,
                         help="campaign: the agent's queue database (default: a new SQLite file)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the agent's log")

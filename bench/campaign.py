@@ -5,11 +5,12 @@ length, answers delayed at random, so the line also moves between the agent's re
 and the stand-in Odoo. A seeded random generator picks, every few tenths of a second, a
 fault and the moment it strikes:
 
-* ``plc_drop``: the connection drops at the next request of a kind (read, slot write,
-  handshake word, acknowledgement), before the request is served or after a write took
-  effect;
+* ``plc_drop``: the connection drops at a request of a kind (read, slot write, handshake
+  word, acknowledgement) -- the first to come or one further into its sequence -- before
+  the request is served or after a write took effect;
 * ``plc_silent``: the PLC answers nothing for seconds;
-* ``garbage``: the words of the batches ending meanwhile are 0xFFFF;
+* ``garbage``: the batches ending meanwhile report some of their values as garbage (0xFFFF
+  words, negative, 1000 x the real value, the largest value the words hold);
 * ``odoo_down``: Odoo refuses connections for seconds;
 * ``lost_reply``: Odoo commits a report, then the connection resets;
 * ``sigkill`` / ``sigterm``: the agent is killed or stopped, then started again;
@@ -17,8 +18,9 @@ fault and the moment it strikes:
 
 When every MO is reported (or the time is up) the faults stop and the agent gets a quiet
 minute to drain. Then the invariants are checked: every MO dosed once, reported once and
-closed once, the queue empty, every batch in the history once, no protocol violation, each
-suspect batch accounted for. The same seed gives the same faults in the same order; the
+closed once (a batch with garbage: recorded in Odoo as suspect, naming each garbled value,
+and not closed, for a person to accept), the queue empty, every batch in the history once,
+no report rejected, no protocol violation. The same seed gives the same faults in the same order; the
 moments depend on the machine's timing, so a failing seed is kept as a regression test
 with the smallest batch count that still fails.
 """
@@ -43,7 +45,7 @@ from typing import Any, Callable
 from sqlalchemy import create_engine, text
 
 from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.simulator import GARBAGE_FORMS, PlcSimulator
 
 from .common import BenchResult, Target
 from .footprint import _agent_env
@@ -52,6 +54,9 @@ from .line_idle import _standin
 FAULT_KINDS = ("plc_drop", "plc_silent", "garbage", "odoo_down", "lost_reply", "sigkill", "sigterm",
                "db_locked")
 DROP_REQUESTS = ("read", "write", "handshake", "ack")
+# How far into its sequence a drop may land: the requests of one kind in a PLC cycle (the
+# read area's reads, the slot writes of a set, the acknowledgements of a set).
+DROP_SKIP_MAX = {"read": 3, "write": 9, "handshake": 1, "ack": 9}
 QUIET_SECONDS = 60.0  # after the last fault: time the agent gets to drain the queue
 
 
@@ -67,6 +72,8 @@ class CampaignRun:
     invariants: dict[str, str] = field(default_factory=dict)  # name -> "ok" or what is wrong
     agent_log: Path | None = None
     stalled: str | None = None  # the line made no progress for too long (then the faults stop)
+    suspect: int = 0  # batches the line garbled, each to be recorded in Odoo as suspect
+    drops: Counter = field(default_factory=Counter)  # (request, before/after) -> drops that struck
 
     @property
     def passed(self) -> bool:
@@ -74,7 +81,7 @@ class CampaignRun:
 
     def summary(self) -> str:
         lines = [f"seed {self.seed}: {self.batches} batches, {self.seconds:.0f} s, "
-                 f"{sum(self.faults.values())} faults"]
+                 f"{sum(self.faults.values())} faults, {self.suspect} batches with garbage"]
         lines += [f"  fault {kind}: {count}" for kind, count in sorted(self.faults.items())]
         if self.stalled:
             lines.append(f"  STALLED: {self.stalled}")
@@ -165,13 +172,16 @@ class _Faults:
         self.counts[kind] += 1
         rng = self.rng
         if kind == "plc_drop":
-            self.simulator.drop_at_next(rng.choice(DROP_REQUESTS), rng.choice(("before", "after")))
+            request = rng.choice(DROP_REQUESTS)
+            self.simulator.drop_at_next(request, rng.choice(("before", "after")),
+                                        skip=rng.randint(0, DROP_SKIP_MAX[request]))
         elif kind == "plc_silent":
             self.simulator.set_response_delay(rng.uniform(1.5, 3.0))
             self._later(rng.uniform(1.0, 4.0), lambda: self.simulator.set_response_delay(0.0))
         elif kind == "garbage":
-            self.simulator.set_garbage(True)
-            self._later(rng.uniform(0.05, 0.3), lambda: self.simulator.set_garbage(False))
+            self.simulator.set_mixed_garbage(GARBAGE_FORMS)
+            # Long enough to catch a batch ending: the line often waits for the agent.
+            self._later(rng.uniform(0.3, 1.5), lambda: self.simulator.set_mixed_garbage(()))
         elif kind == "odoo_down":
             if self.standin.is_up:
                 self.standin.go_down()
@@ -196,7 +206,7 @@ class _Faults:
         for thread in self._timers:
             thread.join(timeout=10)
         self.simulator.set_response_delay(0.0)
-        self.simulator.set_garbage(False)
+        self.simulator.set_mixed_garbage(())
         self.standin.come_up()
         self.standin.clear_faults()
 
@@ -209,11 +219,27 @@ def _check(run: CampaignRun, simulator: PlcSimulator, standin: Any, database_url
     run.invariants["every MO dosed once"] = (
         "ok" if not twice and not never else f"dosed twice: {twice[:5]}; never dosed: {never[:5]}")
     mos = standin.mos()
-    closed = Counter(mo["times_closed"] for mo in mos)
-    not_done = sorted(mo["name"] for mo in mos if mo["plc_state"] != "done")
-    run.invariants["every MO reported and closed once"] = (
-        "ok" if closed == Counter({1: len(mos)}) and not not_done
-        else f"times closed {dict(closed)}; not done: {not_done[:5]}")
+    garbled = _garbled_by_mo(simulator)
+    applied = Counter(r["payload"].get("batch_key") for r in standin.reports
+                      if r["result"]["status"] in ("done", "recorded") and not r["result"]["duplicate"])
+    rejected = [r for r in standin.reports if r["result"]["status"] == "rejected"]
+    twice = sorted(key for key, n in applied.items() if n > 1)
+    unreported = sorted(mo["name"] for mo in mos if mo["batch_key"] not in applied)
+    run.invariants["every MO reported once"] = (
+        "ok" if not twice and not unreported else f"applied twice: {twice[:5]}; never applied: {unreported[:5]}")
+    run.invariants["no report rejected"] = (
+        "ok" if not rejected else f"{len(rejected)} rejected, first: {rejected[0]['result']['reason']}")
+    wrong = []
+    for mo in mos:
+        if mo["name"] in garbled:
+            if mo["plc_state"] != "recorded" or not mo.get("plc_suspect") or mo["times_closed"] != 0:
+                wrong.append(f"{mo['name']} (garbage) {mo['plc_state']}, closed {mo['times_closed']}x")
+        elif mo["plc_state"] != "done" or mo["times_closed"] != 1:
+            wrong.append(f"{mo['name']} {mo['plc_state']}, closed {mo['times_closed']}x")
+    run.invariants["every MO closed once, or recorded suspect when the PLC sent garbage"] = (
+        "ok" if not wrong else f"{len(wrong)} wrong: {wrong[:5]}")
+    run.suspect = len(garbled)
+    run.invariants["each suspect batch accounted for"] = _suspects_accounted(standin, mos, garbled)
     engine = create_engine(database_url)
     try:
         with engine.connect() as connection:
@@ -234,9 +260,41 @@ def _check(run: CampaignRun, simulator: PlcSimulator, standin: Any, database_url
         "ok" if not simulator.protocol_violations else "; ".join(simulator.protocol_violations[:3]))
 
 
+def _garbled_by_mo(simulator: PlcSimulator) -> dict[str, set[str | None]]:
+    """MO reference -> the values the line garbled: Odoo's silo codes, None = finished weight."""
+    garbled: dict[str, set[str | None]] = {}
+    for _slot, _number, reference, values in simulator.garbled_batches:
+        garbled.setdefault(reference, set()).update(
+            None if name == "finished_weight" else name.split()[1] for name, _form in values)
+    return garbled
+
+
+def _suspects_accounted(standin: Any, mos: list[dict[str, Any]], garbled: dict[str, set[str | None]]) -> str:
+    """Each garbled value named suspect in the applied report with its raw words; no other
+    value suspect unless its words hold 0xFFFF (a real weight such as 2621.43 kg looks like a
+    sentinel, and a person looks at it too)."""
+    by_key = {mo["batch_key"]: mo["name"] for mo in mos}
+    problems = []
+    for report in standin.reports:
+        result, payload = report["result"], report["payload"]
+        if result["status"] not in ("done", "recorded") or result["duplicate"]:
+            continue
+        name = by_key.get(payload.get("batch_key"))
+        named = {entry["silo"]: entry for entry in payload.get("suspect") or []}
+        missing = garbled.get(name, set()) - set(named)
+        if missing:
+            problems.append(f"{name}: garbage in {sorted(map(str, missing))} not named suspect")
+        for silo, entry in named.items():
+            if silo not in garbled.get(name, set()) and 0xFFFF not in entry["raw_words"]:
+                problems.append(f"{name}: {silo or 'finished weight'} suspect without garbage: {entry['reason']}")
+            if not entry["raw_words"]:
+                problems.append(f"{name}: {silo or 'finished weight'} suspect without its raw words")
+    return "ok" if not problems else f"{len(problems)} problem(s): {problems[:4]}"
+
+
 def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KINDS,
                  database_url: str | None = None, fault_every: tuple[float, float] = (0.5, 3.0),
-                 timeout: float = 3600.0, stall_seconds: float = 120.0,
+                 timeout: float = 3600.0, stall_seconds: float = 120.0, quiet_seconds: float = QUIET_SECONDS,
                  keep_work: bool = False) -> CampaignRun:
     """One campaign; returns what happened (raises only when the setup itself fails)."""
     unknown = sorted(set(kinds) - set(FAULT_KINDS))
@@ -268,7 +326,7 @@ def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KIND
         next_fault = started + rng.uniform(*fault_every)
         progress, progress_at = 0, started
         while time.monotonic() - started < timeout:
-            done = sum(1 for mo in standin.mos() if mo["plc_state"] == "done")
+            done = sum(1 for mo in standin.mos() if mo["plc_state"] in ("done", "recorded"))
             if done == batches:
                 break
             if done > progress:
@@ -282,15 +340,16 @@ def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KIND
                 next_fault = time.monotonic() + rng.uniform(*fault_every)
             time.sleep(0.05)
         faults.settle()
-        quiet_until = time.monotonic() + QUIET_SECONDS
+        quiet_until = time.monotonic() + quiet_seconds
         while time.monotonic() < quiet_until:
             agent.ensure_running()
-            if all(mo["plc_state"] == "done" for mo in standin.mos()) and _queue_empty(database_url):
+            if all(mo["plc_state"] in ("done", "recorded") for mo in standin.mos()) and _queue_empty(database_url):
                 break
             time.sleep(0.2)
         agent.stop(signal.SIGTERM)
         run.seconds = time.monotonic() - started
         run.faults = faults.counts
+        run.drops = Counter((request, effect) for request, effect, _address in simulator.dropped_requests)
         run.reported = len(standin.reports)
         _check(run, simulator, standin, database_url, names)
         run.invariants["the line never stalled"] = "ok" if not run.stalled else run.stalled
@@ -319,20 +378,25 @@ def _queue_empty(database_url: str) -> bool:
 
 
 def run(*, seed: int | None = None, batches: int = 1000, kinds: tuple[str, ...] = FAULT_KINDS,
-        database_url: str | None = None) -> BenchResult:
+        database_url: str | None = None, fault_every: tuple[float, float] = (0.5, 3.0)) -> BenchResult:
     """``python -m bench campaign``: one campaign, printed as a table of faults and invariants."""
     seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
     # The simulator drops connections on purpose; pymodbus reports each with a frame dump.
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     print(f"campaign seed {seed} (repeat with --seed {seed})", flush=True)
-    result = run_campaign(seed=seed, batches=batches, kinds=kinds, database_url=database_url)
+    result = run_campaign(seed=seed, batches=batches, kinds=kinds, database_url=database_url,
+                          fault_every=fault_every)
     rows = [[f"fault: {kind}", str(count)] for kind, count in sorted(result.faults.items())]
     rows += [[f"invariant: {name}", verdict] for name, verdict in result.invariants.items()]
     notes = [
         f"seed {seed}, {batches} batches, {result.seconds:.0f} s, {sum(result.faults.values())} faults, "
-        f"{result.reported} report calls reached Odoo (duplicates after lost replies included).",
+        f"{result.reported} report calls reached Odoo (duplicates after lost replies included); "
+        f"{result.suspect} batches carried garbage from the PLC.",
+        "PLC drops that struck: " + (", ".join(f"{request} {effect} {count}" for (request, effect), count
+                                              in sorted(result.drops.items())) or "none") + ".",
         "`plc-agent run` subprocess, PLC simulator batches of 0.05 s +-100 %, answers delayed 0-2 ms "
-        "at random, stand-in Odoo; faults every 0.5-3 s, then a quiet minute to drain.",
+        f"at random, stand-in Odoo; faults every {fault_every[0]:g}-{fault_every[1]:g} s, then a quiet "
+        "minute to drain.",
     ]
     if result.stalled:
         notes.append(f"STALLED during the faults: {result.stalled}")
@@ -348,6 +412,7 @@ def run(*, seed: int | None = None, batches: int = 1000, kinds: tuple[str, ...] 
                         "all ok" if result.passed else "broken: " + ", ".join(
                             k for k, v in result.invariants.items() if v != "ok"),
                         result.passed, "exact")],
-        data={"seed": seed, "batches": batches, "faults": dict(result.faults),
+        data={"seed": seed, "batches": batches, "faults": dict(result.faults), "suspect": result.suspect,
+              "drops": {f"{request} {effect}": n for (request, effect), n in sorted(result.drops.items())},
               "invariants": result.invariants, "seconds": result.seconds},
     )

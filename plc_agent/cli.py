@@ -21,7 +21,8 @@ Exit codes:
     1  runtime failure (the task failed: PLC or Odoo unreachable, database error, ...);
        for ``health``: the service loop is not running or has stalled (Docker's "unhealthy")
     2  bad usage or invalid configuration (every bad setting is listed)
-    3  another plc-agent holds the database (its pid and host are shown)
+    3  another plc-agent holds the database (its pid and host are shown),
+       or ``run`` lost its instance lock (e.g. its database connection dropped)
     4  ``check`` found a problem (each check says OK or what is wrong)
   137  only with the test hook PLC_AGENT_CRASH_AT (see plc_agent.tasks)
 """
@@ -54,7 +55,8 @@ EXIT_CODES_HELP = """exit codes:
   1  runtime failure (PLC or Odoo unreachable, database error, ...);
      for 'health': the service loop is not running or has stalled
   2  bad usage or invalid configuration (every bad setting is listed)
-  3  another plc-agent holds the database (its pid and host are shown)
+  3  another plc-agent holds the database (its pid and host are shown),
+     or 'run' lost its instance lock (e.g. its database connection dropped)
   4  'check' found a problem
 """
 
@@ -219,7 +221,7 @@ def _locked_run(settings: Any, body: Any) -> int:
         except (RegisterMapError, OSError) as exc:
             logger.error("register map: %s", exc)
             return EXIT_USAGE
-        return body(tasks)
+        return body(tasks, lock)
     finally:
         if tasks is not None:
             tasks.plc.close()
@@ -241,15 +243,17 @@ def _run(settings: Any, _args: argparse.Namespace) -> int:
     from .metrics import MetricsEndpointError
     from .service import AgentService
 
-    def body(tasks: Any) -> int:
-        service = AgentService(settings, tasks)
+    def body(tasks: Any, lock: Any) -> int:
+        service = AgentService(settings, tasks, instance_lock=lock)
         service.install_signal_handlers()
         try:
             service.run()
         except MetricsEndpointError as exc:
             logger.error("%s", exc)
             return EXIT_FAILURE
-        return EXIT_OK
+        # Exit 3 like a start that finds the lock taken: the service manager starts the
+        # agent again, and the new one takes the lock anew or waits for whoever has it.
+        return EXIT_LOCKED if service.lock_lost else EXIT_OK
 
     return _locked_run(settings, body)
 
@@ -258,7 +262,7 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
     from .odoo_gateway import OdooError, OdooGatewayError
     from .plc import PlcError
 
-    def body(tasks: Any) -> int:
+    def body(tasks: Any, _lock: Any) -> int:
         func = {"sync": tasks.sync, "read": tasks.read_plc, "push": tasks.push,
                 "health": tasks.health,
                 "failures": lambda: (tasks.read_failures(), tasks.push_failures()),

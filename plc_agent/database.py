@@ -50,6 +50,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -466,6 +467,10 @@ class InstanceLocked(Exception):
         super().__init__(f"another plc-agent holds this database: {holder}")
 
 
+class InstanceLockLost(Exception):
+    """The instance lock this agent held is gone: another agent may take the database."""
+
+
 class InstanceLock:
     """One running agent per database; release with :meth:`release` or as a context manager."""
 
@@ -555,6 +560,46 @@ class InstanceLock:
         fh.flush()
         self._file, self._path = fh, path
 
+    def check(self) -> None:
+        """Raise :class:`InstanceLockLost` when the lock is no longer this agent's.
+
+        A PostgreSQL session lock lives exactly as long as its connection: a restarted
+        server, a network cut or ``pg_terminate_backend`` frees it silently, and a second
+        agent could then take the database while this one still drives the line. A lock
+        file that was removed or replaced no longer keeps anyone out either.
+        """
+        if self._connection is not None:
+            self._check_postgresql()
+        elif self._file is not None:
+            self._check_sqlite()
+
+    def _check_postgresql(self) -> None:
+        try:
+            held = self._connection.execute(
+                text("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+                     " AND pid = pg_backend_pid() AND granted"
+                     " AND classid = :high AND objid = :low AND objsubid = 1)"),
+                {"high": INSTANCE_LOCK_KEY >> 32, "low": INSTANCE_LOCK_KEY & 0xFFFF_FFFF},
+            ).scalar()
+            self._connection.commit()
+        except SQLAlchemyError as exc:
+            raise InstanceLockLost(
+                "the instance lock was lost with its database connection: "
+                + (str(exc.orig if isinstance(exc, DBAPIError) else exc).strip().splitlines() or ["?"])[0]
+            ) from None
+        if not held:
+            raise InstanceLockLost("the instance lock was lost: its database session no longer holds it")
+
+    def _check_sqlite(self) -> None:
+        assert self._path is not None
+        try:
+            on_disk = os.stat(self._path)
+        except FileNotFoundError:
+            raise InstanceLockLost(f"the instance lock was lost: its lock file {self._path} was removed") from None
+        held = os.fstat(self._file.fileno())
+        if (on_disk.st_dev, on_disk.st_ino) != (held.st_dev, held.st_ino):
+            raise InstanceLockLost(f"the instance lock was lost: its lock file {self._path} was replaced")
+
     def release(self) -> None:
         if self._connection is not None:
             try:
@@ -562,6 +607,9 @@ class InstanceLock:
                     text("SELECT pg_advisory_unlock(:key)"), {"key": INSTANCE_LOCK_KEY}
                 )
                 self._connection.commit()
+            except SQLAlchemyError:
+                # The connection is gone, and the session lock went with it.
+                logger.debug("instance lock: its connection was already closed", exc_info=True)
             finally:
                 self._connection.close()
                 self._connection = None

@@ -26,8 +26,13 @@ With ``METRICS_PORT`` set, the agent's metrics are served for Prometheus while t
 (:mod:`.metrics`); a port that cannot be opened stops the start with
 :class:`~plc_agent.metrics.MetricsEndpointError`.
 
+Before each pass that runs jobs (at most once per PLC poll interval) the loop makes sure the
+queue's instance lock is still this agent's: a PostgreSQL session lock goes silently with its
+connection. A lost lock stops the agent (:attr:`AgentService.lock_lost` says why) rather
+than let two agents drive one line.
+
 :func:`build_tasks` wires one agent: the register map, the PLC link, the Odoo gateway and
-the queue's sessions go into one :class:`~plc_agent.tasks.AgentContext` that all four
+the queue's sessions go into one :class:`~plc_agent.tasks.AgentContext` that all the
 tasks share; :class:`AgentService` puts the tasks on its scheduler.
 """
 
@@ -43,7 +48,7 @@ import schedule
 from sqlalchemy.engine import Engine
 
 from .config import Settings
-from .database import make_session_factory, read_only_session_factory
+from .database import InstanceLock, InstanceLockLost, make_session_factory, read_only_session_factory
 from .liveness import Heartbeat, heartbeat_path, stale_after_seconds
 from .metrics import MetricsEndpoint
 from .odoo_gateway import OdooError, OdooGateway, OdooGatewayError
@@ -70,9 +75,12 @@ def build_tasks(settings: Settings, engine: Engine) -> AgentTasks:
 
 class AgentService:
     def __init__(self, settings: Settings, tasks: AgentTasks,
-                 *, scheduler: schedule.Scheduler | None = None):
+                 *, scheduler: schedule.Scheduler | None = None, instance_lock: InstanceLock | None = None):
         self.settings = settings
         self.tasks = tasks
+        self.instance_lock = instance_lock
+        self.lock_lost: str | None = None
+        self._lock_checked_at = float("-inf")
         self.scheduler = scheduler or schedule.Scheduler()
         self._stop = threading.Event()
         self._sync_failed = False
@@ -139,7 +147,7 @@ class AgentService:
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         logger.info("plc-agent running for line %s", self.settings.line_code)
         # Start-up: the restart rule first, then the queue gets its first chance to fill.
-        if self.settings.enable_auto_sync:
+        if self.settings.enable_auto_sync and self._lock_still_held():
             self.run_sync()
         if not self.stopping and self.settings.enable_plc_read:
             self.run_plc()
@@ -152,6 +160,8 @@ class AgentService:
         while not self.stopping:
             if deadline is not None and time.monotonic() >= deadline:
                 break
+            if not self._lock_still_held():
+                break
             self.scheduler.run_pending()
             self._beat()
             idle = self.scheduler.idle_seconds
@@ -163,6 +173,24 @@ class AgentService:
         except OSError as exc:
             logger.warning("Cannot remove the heartbeat file %s: %s", self.heartbeat.path, exc)
         logger.info("plc-agent stopped")
+
+    def _lock_still_held(self) -> bool:
+        """False (and the stop requested) once the instance lock is gone."""
+        if self.instance_lock is None:
+            return True
+        now = time.monotonic()
+        if now - self._lock_checked_at < self.settings.plc_poll_interval_seconds:
+            return True
+        self._lock_checked_at = now
+        try:
+            self.instance_lock.check()
+        except InstanceLockLost as exc:
+            self.lock_lost = str(exc)
+            logger.error("%s; stopping, so that no second agent drives the line alongside this one "
+                         "(a restarted agent takes the lock again)", exc)
+            self.request_stop()
+            return False
+        return True
 
     def _beat(self) -> None:
         """Tell `plc-agent health` that the loop completed a pass; a full disk must not stop it."""

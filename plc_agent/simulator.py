@@ -41,6 +41,7 @@ from .simulator_reports import (
 logger = logging.getLogger(__name__)
 
 _POLL_SECONDS = 0.01  # how often the line looks at its handshake and acknowledgements
+GARBAGE_FORMS = ("sentinel", "negative", "huge", "extreme")  # see PlcSimulator.set_mixed_garbage
 
 
 class SimulatorError(RuntimeError):
@@ -91,10 +92,15 @@ class PlcSimulator:
         self._weights: dict[int, float] = {}
         self._hold: tuple[int, str] | None = None
         self._drop_next: tuple[str, str] | None = None
+        self._drop_skip = 0  # requests of the kind served before the drop
         self._drops_left = 0
         self.dropped_requests: list[tuple[str, str, int]] = []  # (request, effect, address)
         self.held_at: tuple[int, str] | None = None  # where the line waits for `release()`
         self._garbage = False
+        self._mixed_garbage: tuple[str, ...] = ()
+        # (slot, batch_no, MO reference, [(value, form)]): each batch the line garbled,
+        # value "silo <id>" or "finished_weight".
+        self.garbled_batches: list[tuple[int, int, str, list[tuple[str, str]]]] = []
         self._exceptions = False
         self._delay = 0.0
         self._jitter = 0.0
@@ -257,6 +263,17 @@ class PlcSimulator:
         with self._settings_lock:
             self._garbage = enabled
 
+    def set_mixed_garbage(self, forms: tuple[str, ...] = GARBAGE_FORMS) -> None:
+        """Finished batches report some values (at least one, chosen at random) as garbage
+        of a random form: ``sentinel`` (every word 0xFFFF), ``negative`` (minus the real
+        value), ``huge`` (1000 x the real value), ``extreme`` (the largest value the words
+        hold). An empty tuple ends it. Each garbled batch lands in :attr:`garbled_batches`."""
+        unknown = sorted(set(forms) - set(GARBAGE_FORMS))
+        if unknown:
+            raise ValueError(f"unknown garbage form(s) {', '.join(unknown)}; known: {', '.join(GARBAGE_FORMS)}")
+        with self._settings_lock:
+            self._mixed_garbage = tuple(forms)
+
     def set_exception_responses(self, enabled: bool) -> None:
         """Answer every request with Modbus exception 4 (device failure)."""
         with self._settings_lock:
@@ -272,8 +289,10 @@ class PlcSimulator:
         with self._settings_lock:
             self._jitter = max(0.0, seconds)
 
-    def drop_at_next(self, request: str, effect: str, times: int = 1) -> None:
-        """Drop the connection at the next request of one kind, `times` times in a row.
+    def drop_at_next(self, request: str, effect: str, skip: int = 0, times: int = 1) -> None:
+        """Drop the connection at the next request of one kind, `times` times in a row, after
+        `skip` more requests of that kind are served (any request of a sequence, not only
+        its first).
 
         `request`: "read", "write" (a slot of the write area), "handshake" (word 7076) or
         "ack" (a read slot's status_read_data). `effect`: "before" (the request is not
@@ -285,10 +304,13 @@ class PlcSimulator:
             raise ValueError(f"request must be read, write, handshake or ack, got {request!r}")
         if effect not in ("before", "after"):
             raise ValueError(f"effect must be 'before' or 'after', got {effect!r}")
+        if skip < 0:
+            raise ValueError(f"skip must be >= 0, got {skip}")
         if times < 1:
             raise ValueError(f"times must be >= 1, got {times}")
         with self._settings_lock:
             self._drop_next = (request, effect)
+            self._drop_skip = skip
             self._drops_left = times
 
     def _request_kind(self, address: int, count: int, set_values: list | None) -> str:
@@ -435,7 +457,10 @@ class PlcSimulator:
                 delay += self._random.uniform(0.0, self._jitter)
             drop = self._drop_next
             kind = self._request_kind(address, count, set_values)
-            if drop is not None and drop[0] == kind:
+            if drop is not None and drop[0] == kind and self._drop_skip > 0:
+                self._drop_skip -= 1
+                drop = None
+            elif drop is not None and drop[0] == kind:
                 self._drops_left -= 1
                 if self._drops_left <= 0:
                     self._drop_next = None
@@ -571,6 +596,7 @@ class PlcSimulator:
             fail = slot in self._fail_slots
             self._fail_slots.discard(slot)
             garbage = self._garbage
+            mixed_garbage = self._mixed_garbage
             weight = None if fail else self._weights.pop(slot, None)
         comps = rmap.components
         # A failed batch stops part-way: each silo has dosed only a share of its target.
@@ -593,6 +619,8 @@ class PlcSimulator:
         else:
             weight = batch.planned_quantity * (1 + self._random.uniform(-self.noise, self.noise))
             self._put(slot, "finished_weight", max(0.0, weight))
+        if mixed_garbage:
+            self._garble(slot, batch, mixed_garbage)
         if fail:
             self._put(slot, "status_operation", 1)
         else:
@@ -605,6 +633,46 @@ class PlcSimulator:
             batch.mo_reference,
             "FAILED (status_operation = 1)" if fail else "finished",
         )
+
+    def _garble(self, slot: int, batch: SlotBatch, forms: tuple[str, ...]) -> None:
+        """Overwrite a random non-empty choice of the batch's values with garbage."""
+        rmap = self.register_map
+        start = rmap.read_slot_address(slot)
+        comps = rmap.components
+        values = [(f"silo {dose.silo_id}", start + comps.quantity_at(k), comps.quantity_type)
+                  for k, dose in enumerate(batch.components)]
+        weight_spec = rmap.read_fields["finished_weight"]
+        values.append(("finished_weight", self._field(slot, "finished_weight"), weight_spec.type))
+        chosen = self._random.sample(values, self._random.randint(1, len(values)))
+        garbled: list[tuple[str, str]] = []
+        for name, address, codec in chosen:
+            form = self._random.choice(forms)
+            words = _garbage_words(codec, self._peek(address, codec.words), form)
+            self._poke(address, words)
+            garbled.append((name, form))
+        self.garbled_batches.append((slot, batch.batch_no, batch.mo_reference, garbled))
+        logger.info("PLC simulator: slot %d batch %d %s garbled: %s", slot, batch.batch_no, batch.mo_reference,
+                    ", ".join(f"{name} {form}" for name, form in garbled))
+
+
+def _garbage_words(codec, real_words: list[int], form: str) -> list[int]:
+    """Words of one garbage value in `form`, from the real value's words."""
+    if form == "sentinel":
+        return [0xFFFF] * codec.words
+    real = abs(codec.decode(real_words)) or 1.0
+    if form == "negative":
+        try:
+            return codec.encode(-real, "garbage")
+        except ValueError:  # an unsigned type: no negative, its sentinel instead
+            return [0xFFFF] * codec.words
+    if form == "huge":
+        try:
+            return codec.encode(real * 1000, "garbage")
+        except ValueError:  # the words cannot hold it: the largest they can
+            form = "extreme"
+    if form == "extreme":
+        return [0x7FFF] + [0xFFFF] * (codec.words - 1)
+    raise ValueError(f"unknown garbage form {form!r}")
 
 
 def run_simulator(

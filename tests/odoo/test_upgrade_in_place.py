@@ -35,6 +35,8 @@ def report(batch, start, end):
         "finished_quantity": None, "status": "done",
         "started_at": "2026-11-28T%s:00+00:00" % start, "finished_at": "2026-11-28T%s:00+00:00" % end,
         "message": None})
+# The line's agent user, made by the Agent access button of this release.
+env["mrp.plc.line"].search([("code", "=", "FM1")])._plc_agent_grant_access()
 done = report(batches[0], "06:00", "06:04")
 # A strict BoM refuses the 10 % overdose: the actuals are recorded, the MO stays open.
 env["mrp.production"].browse(batches[1]["mo_id"]).consumption = "strict"
@@ -85,13 +87,44 @@ results = [weigh(done, "W1")["status"], weigh(recorded, "W2")["status"], weigh(s
            weigh(sent, "W4", -1)["status"], weigh(done, "W1")["duplicate"]]
 env.cr.commit()
 weighings = env["mrp.plc.weighing"].search([], order="weighing_key")
+agent = env["res.users"].search([("login", "=", "plc-agent-fm1")])
 print("STATION=" + json.dumps({
+    "agent_lines": agent.plc_agent_line_ids.mapped("code"),
+    "silo_units": sorted(set(line.silo_ids.mapped("plc_uom_id.name"))),
     "failure": [failure["status"], env["mrp.plc.failure"].browse(failure["failure_id"]).production_id.name],
     "done_mo": done.name,
     "weighings": results,
     "posted": [[w.weighing_key, w.state, w.posted] for w in weighings],
     "line_defaults": [line.weighing_max_qty, line.responsible_id.id, line.failure_open_count],
 }))
+"""
+
+# On the upgraded database: the MOs sent before the upgrade come back as they were sent
+# (the PLC's units default to what the consumption lines were sent in) and close.
+REDELIVER = """
+import json
+P = env["mrp.production"]
+batches = [b for b in P.plc_fetch_batches("FM1", 10)["batches"] if b["redelivered"]]
+results = []
+for b in batches:
+    results.append(P.plc_report_batch({
+        "mo_id": b["mo_id"], "line": "FM1", "batch_key": b["batch_key"],
+        "consumption": [{"silo": c["silo"], "quantity": c["quantity"]} for c in b["components"]],
+        "finished_quantity": None, "status": "done",
+        "started_at": "2026-11-28T07:00:00+00:00", "finished_at": "2026-11-28T07:04:00+00:00",
+        "message": None})["status"])
+env.cr.commit()
+print("REDELIVER=" + json.dumps({
+    "sent": [[b["batch_key"], [[c["silo"], c["quantity"], c["uom"]] for c in b["components"]]]
+             for b in batches],
+    "results": results}))
+"""
+
+SENT_BEFORE = """
+import json
+batches = [b for b in env["mrp.production"].plc_fetch_batches("FM1", 10)["batches"] if b["redelivered"]]
+print("SENT_BEFORE=" + json.dumps([[b["batch_key"], [[c["silo"], c["quantity"], c["uom"]] for c in b["components"]]]
+                                   for b in batches]))
 """
 
 
@@ -152,6 +185,8 @@ def test_upgrades_in_place_from_the_released_addon(odoo14, artifacts_dir, tmp_pa
         assert len(_value(output, "SENT").split(",")) == 4, output
         assert _value(output, "RESULTS") == "done,recorded"
         before = _value(_shell(previous, database, STATE, shell_log), "STATE")
+        sent_before = _value(_shell(previous, database, SENT_BEFORE, shell_log), "SENT_BEFORE")
+        assert len(sent_before) == 2
 
         upgrade = run_odoo(
             current, ["-u", MODULE, "--log-level=warn"], database=database,
@@ -176,5 +211,13 @@ def test_upgrades_in_place_from_the_released_addon(odoo14, artifacts_dir, tmp_pa
             ["W3", "consumed", False], ["W4", "kept", False],
         ]
         assert station["line_defaults"] == [1000.0, False, 1]
+        # The agent user the previous release made is bound to its line, and every silo
+        # doses in kg, the unit the previous release wrote in.
+        assert station["agent_lines"] == ["FM1"]
+        assert station["silo_units"] == ["kg"]
+
+        redelivered = _value(_shell(current, database, REDELIVER, shell_log), "REDELIVER")
+        assert redelivered["sent"] == sent_before
+        assert redelivered["results"] == ["done", "done"]
     finally:
         odoo14.drop_database(database)
