@@ -9,7 +9,6 @@ from plc_agent.plc import PlcLink
 
 from bench.campaign import FAULT_KINDS, run_campaign
 
-from .helpers import wait_until
 
 
 @pytest.mark.parametrize("request_kind", ["read", "write", "handshake", "ack"])

@@ -5,9 +5,7 @@ writing the PLC's words) is played with its ``set_registers``."""
 
 from __future__ import annotations
 
-import pytest
 
-from plc_agent.plc import PlcError
 
 from .helpers import batches, run_line_until_finished, wait_until
 

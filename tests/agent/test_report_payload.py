@@ -10,7 +10,6 @@ import dataclasses
 import datetime
 import hashlib
 import importlib.util
-import json
 import sys
 from pathlib import Path
 
