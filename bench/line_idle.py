@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from plc_agent.config import load_settings
-from plc_agent.database import init_db, make_engine, make_session_factory, read_only_session_factory
+from plc_agent.database import make_engine, make_session_factory, read_only_session_factory
+from plc_agent.schema import init_db
 from plc_agent.odoo_gateway import OdooGateway
 from plc_agent.plc import PlcLink
 from plc_agent.register_map import load_register_map

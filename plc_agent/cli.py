@@ -191,7 +191,8 @@ def _schema_problem(engine: Any) -> str | None:
 def _locked_run(settings: Any, body: Any) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import InstanceLock, InstanceLocked, init_db
+    from .database import InstanceLock, InstanceLocked
+    from .schema import init_db
     from .register_map import RegisterMapError
 
     try:
@@ -291,7 +292,7 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
 def _init_db(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import init_db
+    from .schema import init_db
     from .schema import head_revision
 
     try:

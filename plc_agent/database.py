@@ -395,22 +395,6 @@ def read_only_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine.execution_options(sqlite_deferred=True), expire_on_commit=False)
 
 
-def init_db(engine: Engine) -> list[str]:
-    """Create the queue or bring it to the latest schema (Alembic); the revisions applied."""
-    from .schema import upgrade
-
-    return upgrade(engine)
-
-
-def missing_tables(engine: Engine) -> list[str]:
-    from sqlalchemy import inspect
-
-    from . import failure, weighing  # noqa: F401  (their tables belong to Base.metadata)
-
-    existing = set(inspect(engine).get_table_names())
-    return sorted(t for t in Base.metadata.tables if t not in existing)
-
-
 # --------------------------------------------------------------------------- fill gate
 
 

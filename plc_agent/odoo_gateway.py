@@ -318,18 +318,7 @@ class OdooGateway:
 
     def report_batch(self, payload: dict[str, Any]) -> ReportResult:
         """``plc_report_batch``: Odoo's result, checked."""
-        result = self._execute("plc_report_batch", payload)
-        c = _Checker("plc_report_batch")
-        result = c.dict_(result, "result")
-        status = c.key(result, "status", "result")
-        if status not in REPORT_STATUSES:
-            raise c.fail("result.status", " / ".join(REPORT_STATUSES), status)
-        duplicate = result.get("duplicate", False)
-        if not isinstance(duplicate, bool):
-            raise c.fail("result.duplicate", "true or false", duplicate)
-        reason = result.get("reason")
-        if reason not in (None, False) and not isinstance(reason, str):
-            raise c.fail("result.reason", "a string or null", reason)
+        result, status, duplicate, reason = self._report("plc_report_batch", payload, REPORT_STATUSES)
         mo_state = result.get("mo_state")
         return ReportResult(status=Outcome(status), mo_state=mo_state if isinstance(mo_state, str) else None,
                             reason=reason or None, duplicate=duplicate, answer=result)
@@ -342,8 +331,9 @@ class OdooGateway:
         """``plc_report_manual_weighing``: ``consumed``, ``kept`` or ``rejected``, checked."""
         return self._area_report("plc_report_manual_weighing", payload, WEIGHING_STATUSES)
 
-    def _area_report(self, method: str, payload: dict[str, Any],
-                     statuses: tuple[str, ...]) -> AreaReportResult:
+    def _report(self, method: str, payload: dict[str, Any],
+                statuses: tuple[str, ...]) -> tuple[dict[str, Any], str, bool, str | None]:
+        """Send a report; Odoo's answer checked: (answer, status, duplicate, reason)."""
         result = self._execute(method, payload)
         c = _Checker(method)
         result = c.dict_(result, "result")
@@ -356,6 +346,11 @@ class OdooGateway:
         reason = result.get("reason")
         if reason not in (None, False) and not isinstance(reason, str):
             raise c.fail("result.reason", "a string or null", reason)
+        return result, status, duplicate, reason or None
+
+    def _area_report(self, method: str, payload: dict[str, Any],
+                     statuses: tuple[str, ...]) -> AreaReportResult:
+        result, status, duplicate, reason = self._report(method, payload, statuses)
         return AreaReportResult(status=status, duplicate=duplicate, reason=reason or None,
                                 answer=result)
 

@@ -24,6 +24,11 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
+from .database import Base
+# The report areas' tables join Base.metadata when their modules are imported.
+from .failure import PlcFailure  # noqa: F401
+from .weighing import ManualWeighing  # noqa: F401
+
 logger = logging.getLogger(__name__)
 
 BASELINE_REVISION = "0001_queue_0_1_0"
@@ -39,6 +44,17 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def init_db(engine: Engine) -> list[str]:
+    """Create the queue or bring it to the latest schema (Alembic); the revisions applied."""
+    return upgrade(engine)
+
+
+def missing_tables(engine: Engine) -> list[str]:
+    """The queue's tables (batches, failures, weighings) the database does not have yet."""
+    existing = set(inspect(engine).get_table_names())
+    return sorted(t for t in Base.metadata.tables if t not in existing)
 
 
 def head_revision() -> str:

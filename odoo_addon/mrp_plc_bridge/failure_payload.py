@@ -11,7 +11,7 @@ Runs on the Python of the official Odoo 14 image (3.7).
 import datetime
 from dataclasses import dataclass
 
-from .report_payload import ReportRejected, parse_datetime
+from .report_payload import ReportRejected, check_fields, parse_datetime
 
 FIELDS = ("line", "failure_key", "equipment", "info", "occurred_at")
 # The PLC's texts are 16 characters; the room above that is for other PLC programs,
@@ -33,16 +33,7 @@ class FailureReport:
 
 def parse_failure(payload):
     """Check a failure report's shape; raises ``ReportRejected`` naming the field."""
-    if not isinstance(payload, dict):
-        raise ReportRejected(
-            "payload: must be an object, got %r." % type(payload).__name__
-        )
-    missing = [name for name in FIELDS if name not in payload]
-    if missing:
-        raise ReportRejected("missing field(s): %s." % ", ".join(missing))
-    unknown = sorted(set(payload) - set(FIELDS))
-    if unknown:
-        raise ReportRejected("unknown field(s): %s." % ", ".join(map(str, unknown)))
+    check_fields(payload, FIELDS)
     check_text(payload["line"], "line", MAX_TEXT)
     check_text(payload["failure_key"], "failure_key", MAX_KEY)
     check_text(payload["equipment"], "equipment", MAX_TEXT)

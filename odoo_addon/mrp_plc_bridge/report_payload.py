@@ -103,24 +103,30 @@ class BatchReport:
         return 0.0
 
 
-def parse_report(payload):
-    """Check a report's shape and return it as a ``BatchReport``.
+def check_fields(payload, required, optional=()):
+    """The payload is an object holding every required field and no field but the optional.
 
-    Raises ``ReportRejected`` naming the first field that is wrong.
+    Shared by every report the line sends (batch, failure, manual weighing).
     """
     if not isinstance(payload, dict):
         raise ReportRejected(
             "payload: must be an object, got %s." % _show(type(payload).__name__)
         )
-    missing = [name for name in REQUIRED_FIELDS if name not in payload]
+    missing = [name for name in required if name not in payload]
     if missing:
         raise ReportRejected("missing field(s): %s." % ", ".join(missing))
     # Keys sorted as text: a payload built in Python may mix key types.
-    unknown = sorted(
-        map(str, set(payload) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
-    )
+    unknown = sorted(map(str, set(payload) - set(required) - set(optional)))
     if unknown:
         raise ReportRejected("unknown field(s): %s." % ", ".join(unknown))
+
+
+def parse_report(payload):
+    """Check a report's shape and return it as a ``BatchReport``.
+
+    Raises ``ReportRejected`` naming the first field that is wrong.
+    """
+    check_fields(payload, REQUIRED_FIELDS, OPTIONAL_FIELDS)
     mo_id = payload["mo_id"]
     if isinstance(mo_id, bool) or not isinstance(mo_id, int) or mo_id <= 0:
         raise ReportRejected("mo_id: must be a positive integer, got %s." % _show(mo_id))

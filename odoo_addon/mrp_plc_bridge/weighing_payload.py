@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from .failure_payload import MAX_KEY, MAX_TEXT, check_text
-from .report_payload import MAX_QUANTITY, ReportRejected, parse_datetime
+from .report_payload import MAX_QUANTITY, ReportRejected, check_fields, parse_datetime
 
 FIELDS = (
     "line",
@@ -47,16 +47,7 @@ class ManualWeighing:
 
 def parse_weighing(payload):
     """Check a weighing's shape; raises ``ReportRejected`` naming the field."""
-    if not isinstance(payload, dict):
-        raise ReportRejected(
-            "payload: must be an object, got %r." % type(payload).__name__
-        )
-    missing = [name for name in FIELDS if name not in payload]
-    if missing:
-        raise ReportRejected("missing field(s): %s." % ", ".join(missing))
-    unknown = sorted(set(payload) - set(FIELDS))
-    if unknown:
-        raise ReportRejected("unknown field(s): %s." % ", ".join(map(str, unknown)))
+    check_fields(payload, FIELDS)
     check_text(payload["line"], "line", MAX_TEXT)
     check_text(payload["weighing_key"], "weighing_key", MAX_KEY)
     mo_name = payload["mo_name"]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
+from plc_agent.schema import missing_tables
 from plc_agent.database import (
     InstanceLock,
     InstanceLocked,
@@ -18,7 +19,6 @@ from plc_agent.database import (
     fill_if_empty,
     make_engine,
     make_session_factory,
-    missing_tables,
 )
 
 
@@ -101,7 +101,7 @@ def test_fill_gate_stores_all_or_nothing(engine):
 def test_instance_lock_refuses_a_second_holder_and_names_the_first(database_url):
     eng1 = make_engine(database_url)
     eng2 = make_engine(database_url)
-    from plc_agent.database import init_db
+    from plc_agent.schema import init_db
 
     init_db(eng1)
     lock = InstanceLock(eng1).acquire()

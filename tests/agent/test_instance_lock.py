@@ -11,13 +11,8 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from plc_agent.database import (
-    INSTANCE_LOCK_KEY,
-    InstanceLock,
-    InstanceLockLost,
-    init_db,
-    make_engine,
-)
+from plc_agent.database import INSTANCE_LOCK_KEY, InstanceLock, InstanceLockLost, make_engine
+from plc_agent.schema import init_db
 
 from .helpers import wait_until
 from .test_faults import _agent_env

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect, select, text
 
-from plc_agent.database import MoBatch, init_db, make_engine, make_session_factory
+from plc_agent.database import MoBatch, make_engine, make_session_factory
+from plc_agent.schema import init_db
 from plc_agent.schema import alembic_config
 
 

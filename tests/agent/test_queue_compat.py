@@ -19,16 +19,16 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateTable
 
+from plc_agent.schema import missing_tables
 from plc_agent.database import (
     BatchState,
     MoBatch,
     MoHistory,
-    init_db,
     make_engine,
     make_session_factory,
-    missing_tables,
     read_only_session_factory,
 )
+from plc_agent.schema import init_db
 from plc_agent.odoo_gateway import OdooGateway
 from plc_agent.plc import PlcLink
 from plc_agent.tasks import AgentTasks

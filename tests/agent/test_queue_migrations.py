@@ -23,11 +23,11 @@ from plc_agent.database import (
     BatchState,
     MoBatch,
     MoHistory,
-    init_db,
     make_engine,
     make_session_factory,
     read_only_session_factory,
 )
+from plc_agent.schema import init_db
 from plc_agent.failure import PlcFailure
 from plc_agent.odoo_gateway import OdooGateway
 from plc_agent.plc import PlcLink
