@@ -146,6 +146,10 @@ def odoo_datetime(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
 
 
+def odoo_text(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
 def plc_time(iso: str) -> datetime:
     """A time the agent reported, as Odoo stores it: naive UTC, whole seconds."""
     return datetime.fromisoformat(iso).astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
@@ -192,7 +196,7 @@ def link_work_center(client, line_id: int) -> int:
     return workcenter_id
 
 
-def test_the_line_in_odoo_after_a_run(odoo_site, line_simulator, agent_factory, tmp_path):
+def test_the_line_in_odoo_after_a_run(odoo_site, line_simulator, agent_factory, tmp_path, artifacts_dir):
     client = odoo_site.admin()
     line_id = client.execute("mrp.plc.line", "search", [("code", "=", LINE)])[0]
 
@@ -251,8 +255,10 @@ def test_the_line_in_odoo_after_a_run(odoo_site, line_simulator, agent_factory, 
     seen_at = odoo_datetime(red["plc_seen_at"])
 
     # While the silence grows: the work center's time log and figures, then the deviations.
-    check_oee(client, workcenter_id, names, failed_at, tmp_path, line()["plc_oee"])
-    check_largest_deviations(client, names, tmp_path)
+    workcenter = check_oee(client, workcenter_id, names, failed_at, tmp_path, line()["plc_oee"])
+    deviations = check_largest_deviations(client, names, tmp_path)
+    (artifacts_dir / "e2e" / "line-in-odoo.json").write_text(json.dumps(
+        {"work_center": workcenter, "largest_deviation_percent": deviations}, indent=2))
 
     alert_at = seen_at + timedelta(minutes=SILENCE_ALERT_MINUTES, seconds=2)
     time.sleep(max(0.0, (alert_at - datetime.now(timezone.utc).replace(tzinfo=None)).total_seconds()))
@@ -278,7 +284,7 @@ def test_the_line_in_odoo_after_a_run(odoo_site, line_simulator, agent_factory, 
 
 
 def check_oee(client, workcenter_id: int, names: list[str], failed_at: datetime, tmp_path,
-              line_oee: float) -> None:
+              line_oee: float) -> dict:
     """The work center's time log holds the PLC's times; its figures are what they give."""
     with agent_db(tmp_path) as db:
         rows = db.execute("SELECT mo_id, report_payload FROM mo_histories WHERE mo_id IN (%s)"
@@ -291,8 +297,9 @@ def check_oee(client, workcenter_id: int, names: list[str], failed_at: datetime,
     productions = client.execute("mrp.production", "search_read", [("name", "in", names)],
                                  ["name", "plc_started_at", "plc_finished_at"])
     for production in productions:
-        assert (odoo_datetime(production["plc_started_at"]),
-                odoo_datetime(production["plc_finished_at"])) == runs[production["name"]], production
+        start, end = runs[production["name"]]
+        assert (production["plc_started_at"], production["plc_finished_at"]) == (odoo_text(start), odoo_text(end)), \
+            production
 
     entries = client.execute("mrp.workcenter.productivity", "search_read", [("workcenter_id", "=", workcenter_id)],
                              ["date_start", "date_end", "duration", "loss_type", "description"])
@@ -303,13 +310,13 @@ def check_oee(client, workcenter_id: int, names: list[str], failed_at: datetime,
     assert sorted(productive) == sorted(names), entries
     for name, (start, end) in runs.items():
         entry = productive[name]
-        assert (odoo_datetime(entry["date_start"]), odoo_datetime(entry["date_end"])) == (start, end), entry
+        assert (entry["date_start"], entry["date_end"]) == (odoo_text(start), odoo_text(end)), entry
         assert entry["duration"] == pytest.approx(minutes(start, end), abs=1e-9), entry
 
     # The failure blocked the line from its time until the first batch started.
     first_start = min(start for start, _end in runs.values())
     (loss,) = [e for e in entries if e["loss_type"] == "availability"]
-    assert (odoo_datetime(loss["date_start"]), odoo_datetime(loss["date_end"])) == (failed_at, first_start), loss
+    assert (loss["date_start"], loss["date_end"]) == (odoo_text(failed_at), odoo_text(first_start)), loss
     assert loss["duration"] == pytest.approx(minutes(failed_at, first_start), abs=0.011), loss
     assert len(entries) == len(names) + 1, entries
 
@@ -325,9 +332,11 @@ def check_oee(client, workcenter_id: int, names: list[str], failed_at: datetime,
     assert workcenter["oee"] == pytest.approx(oee, abs=1e-9), workcenter
     assert workcenter["working_state"] == "normal", "the failure's loss is closed"
     assert line_oee == workcenter["oee"]
+    return dict(workcenter, productive_minutes=round(sum(e["duration"] for e in productive.values()), 2),
+                blocked_minutes=loss["duration"])
 
 
-def check_largest_deviations(client, names: list[str], tmp_path) -> None:
+def check_largest_deviations(client, names: list[str], tmp_path) -> dict[str, float]:
     """Each MO's largest deviation in the MO list is its consumption's, as the PLC dosed it."""
     with agent_db(tmp_path) as db:
         rows = db.execute("SELECT mo_id, components FROM mo_histories WHERE mo_id IN (%s)"
@@ -353,6 +362,7 @@ def check_largest_deviations(client, names: list[str], tmp_path) -> None:
         assert production["plc_max_deviation_percent"] == pytest.approx(max(plc_deviation.values(), key=abs),
                                                                          abs=0.02)
         assert production["plc_tolerance_exceeded"] == any(c["tolerance_exceeded"] for c in lines), production
+    return {p["name"]: p["plc_max_deviation_percent"] for p in listed}
 
 
 # ----------------------------------------------------------------------------------------
