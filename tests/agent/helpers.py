@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from sqlalchemy import select
@@ -43,3 +44,19 @@ def run_line_until_finished(tasks: Any, engine: Any, timeout: float = 20.0,
         return bool(rows) and all(r.state in accept for r in rows)
 
     wait_until(done, timeout=timeout, what="the PLC to finish the set")
+
+
+def load_sql_dump(engine: Any, dump_file: Path) -> None:
+    """Run a queue database dump (one file per dialect) as the release that wrote it left it."""
+    dump = dump_file.read_text(encoding="utf-8")
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.name == "sqlite":
+            raw.driver_connection.executescript(dump)
+        else:
+            with raw.cursor() as cur:
+                cur.execute(dump)
+        raw.commit()
+    finally:
+        raw.close()
+    engine.dispose()  # the PostgreSQL dump empties search_path on its connection

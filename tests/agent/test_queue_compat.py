@@ -33,22 +33,13 @@ from plc_agent.odoo_gateway import OdooGateway
 from plc_agent.plc import PlcLink
 from plc_agent.tasks import AgentTasks
 
+from .helpers import load_sql_dump
+
 DATA = Path(__file__).resolve().parent / "previous_release"
 
 
 def _load_dump(engine: Any) -> None:
-    dump = (DATA / f"previous_queue.{engine.dialect.name}.sql").read_text(encoding="utf-8")
-    raw = engine.raw_connection()
-    try:
-        if engine.dialect.name == "sqlite":
-            raw.driver_connection.executescript(dump)
-        else:
-            with raw.cursor() as cur:
-                cur.execute(dump)
-        raw.commit()
-    finally:
-        raw.close()
-    engine.dispose()  # the PostgreSQL dump empties search_path on its connection
+    load_sql_dump(engine, DATA / f"previous_queue.{engine.dialect.name}.sql")
 
 
 # What revision 0003_batch_number_suspect adds to the tables a batch lives in.

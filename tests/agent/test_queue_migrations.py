@@ -41,24 +41,15 @@ from plc_agent.schema import (
 from plc_agent.tasks import AgentTasks
 from plc_agent.weighing import ManualWeighing
 
+from .helpers import load_sql_dump
+
 DATA = Path(__file__).resolve().parent / "release_0_1_0"
 STATES_0_1_0 = [(1, "finished"), (2, "failed"), (3, "held"), (4, "running"), (5, "written"),
                 (6, "failed"), (7, "queued")]
 
 
 def _load_dump(engine: Any) -> None:
-    dump = (DATA / f"queue_0_1_0.{engine.dialect.name}.sql").read_text(encoding="utf-8")
-    raw = engine.raw_connection()
-    try:
-        if engine.dialect.name == "sqlite":
-            raw.driver_connection.executescript(dump)
-        else:
-            with raw.cursor() as cur:
-                cur.execute(dump)
-        raw.commit()
-    finally:
-        raw.close()
-    engine.dispose()  # the PostgreSQL dump empties search_path on its connection
+    load_sql_dump(engine, DATA / f"queue_0_1_0.{engine.dialect.name}.sql")
 
 
 @pytest.fixture
