@@ -17,3 +17,4 @@ from . import test_units
 from . import test_suspect
 from . import test_report_fuzz
 from . import test_one_door
+from . import test_plant_text
