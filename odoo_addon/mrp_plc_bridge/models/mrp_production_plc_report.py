@@ -10,7 +10,7 @@ from collections import OrderedDict, defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, float_is_zero, float_round
+from odoo.tools import float_compare, float_is_zero, float_round, html_escape
 
 from ..report_payload import ReportRejected
 from .mrp_production_plc_api import API_VERSION
@@ -541,7 +541,8 @@ class MrpProduction(models.Model):
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=_("PLC batch recorded but not closed"),
-            note=reason,
+            # The note is HTML; the reason quotes the line's text (suspect values).
+            note=html_escape(reason),
             user_id=user.id,
         )
 
