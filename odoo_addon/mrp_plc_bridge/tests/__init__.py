@@ -18,3 +18,4 @@ from . import test_suspect
 from . import test_report_fuzz
 from . import test_one_door
 from . import test_plant_text
+from . import test_agent_keys
