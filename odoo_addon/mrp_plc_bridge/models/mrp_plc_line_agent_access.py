@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-_logger = logging.getLogger(__name__)
+from .res_users import AGENT_GROUP
 
-AGENT_GROUP = "mrp_plc_bridge.group_plc_agent"
+_logger = logging.getLogger(__name__)
 
 
 class MrpPlcLine(models.Model):
@@ -38,6 +38,24 @@ class MrpPlcLine(models.Model):
         "this line, and for no other line. Administrators are not limited.",
     )
 
+    def write(self, vals):
+        users_before = {}
+        if "plc_agent_user_ids" in vals:
+            users_before = {line: line.sudo().plc_agent_user_ids for line in self}
+        result = super().write(vals)
+        removed = self.env["res.users"]
+        for line, users in users_before.items():
+            removed |= users - line.sudo().plc_agent_user_ids
+        # A key taken off a line must not speak for the user's other lines.
+        removed._plc_revoke_agent_keys()
+        return result
+
+    def unlink(self):
+        agents = self.sudo().mapped("plc_agent_user_ids")
+        result = super().unlink()
+        agents._plc_revoke_agent_keys()
+        return result
+
     def action_open_plc_agent_access(self):
         """The 'Agent access' button: the wizard that hands the agent its key."""
         self.ensure_one()
@@ -59,8 +77,47 @@ class MrpPlcLine(models.Model):
             )
 
     def _plc_agent_login(self):
+        """The agent login made from the code; codes like FM1 and fm1 give the same."""
         self.ensure_one()
         return "plc-agent-%s" % re.sub(r"[^a-z0-9._-]+", "-", self.code.lower())
+
+    def _plc_agent_user_to_grant(self):
+        """The user the 'Agent access' button gives a key to, and its login.
+
+        The line's own agent user, or the user of the line's agent login, or none yet
+        (make one with that login). Never another line's agent: when the login made from
+        the code is taken by one (lines FM1 and fm1), the next free one is used
+        (plc-agent-fm1-2, -3, ...). Returns ``(user or empty, login)``.
+        """
+        self.ensure_one()
+        users = self.env["res.users"].sudo().with_context(active_test=False)
+        own = self.plc_agent_user_id.sudo()
+        if own and not self._plc_agent_speaks_for_another_line(own):
+            return own, own.login
+        base = self._plc_agent_login()
+        login, number = base, 1
+        user = users.search([("login", "=", login)])
+        while user and self._plc_agent_speaks_for_another_line(user):
+            number += 1
+            login = "%s-%d" % (base, number)
+            user = users.search([("login", "=", login)])
+        return user, login
+
+    def _plc_agent_speaks_for_another_line(self, user):
+        """Whether ``user`` is the agent of a line other than this one."""
+        self.ensure_one()
+        return bool(
+            self.sudo()
+            .with_context(active_test=False)
+            .search_count(
+                [
+                    ("id", "!=", self.id),
+                    "|",
+                    ("plc_agent_user_id", "=", user.id),
+                    ("plc_agent_user_ids", "in", user.ids),
+                ]
+            )
+        )
 
     def _plc_agent_email(self, login):
         """The agent's e-mail address: activities scheduled by its reports go out in its name."""
@@ -78,8 +135,10 @@ class MrpPlcLine(models.Model):
     def _plc_agent_grant_access(self):
         """Make (or reuse) the line's agent user and give it a new API key.
 
-        The user is in the group 'PLC agent' only. Earlier keys of that user are revoked, so
-        exactly one key works: the one returned, which Odoo stores only as a hash.
+        The user is in the group 'PLC agent' only, and the agent of no other line
+        (_plc_agent_user_to_grant). Earlier keys of that user are revoked, in every
+        worker at once, so exactly one key works: the one returned, which Odoo stores
+        only as a hash.
         Returns ``(user, key)``. The caller shows the key once (the wizard) or writes it
         where the agent reads it (the compose stack's init script, which commits).
         """
@@ -87,8 +146,7 @@ class MrpPlcLine(models.Model):
         self._plc_agent_check_manager()
         group = self.env.ref(AGENT_GROUP)
         users = self.env["res.users"].sudo().with_context(active_test=False)
-        login = self._plc_agent_login()
-        user = self.plc_agent_user_id.sudo() or users.search([("login", "=", login)])
+        user, login = self._plc_agent_user_to_grant()
         if user:
             extra = user.groups_id - group
             if extra:
@@ -119,7 +177,7 @@ class MrpPlcLine(models.Model):
         self.sudo().write(
             {"plc_agent_user_id": user.id, "plc_agent_user_ids": [(4, user.id)]}
         )
-        self.env["res.users.apikeys"].sudo().search([("user_id", "=", user.id)])._remove()
+        user._plc_revoke_agent_keys()
         key = (
             self.env["res.users.apikeys"]
             .with_user(user)
