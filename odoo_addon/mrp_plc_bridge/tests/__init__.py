@@ -19,3 +19,4 @@ from . import test_report_fuzz
 from . import test_one_door
 from . import test_plant_text
 from . import test_agent_keys
+from . import test_agent_reads
