@@ -163,6 +163,26 @@ class TestAgentReads(HttpCase):
             % sorted(seen - AGENT_READS),
         )
 
+    def test_an_internal_user_in_the_group_keeps_what_its_other_groups_give(self):
+        groups = self.env.ref("base.group_user") | self.env.ref(
+            "mrp_plc_bridge.group_plc_agent"
+        )
+        internal = (
+            self.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Planner and agent",
+                    "login": "reads_internal_agent",
+                    "groups_id": [(6, 0, groups.ids)],
+                }
+            )
+        )
+        env = self.env(user=internal, su=False)
+        self.assertIn(self.colleague, env["res.users"].search([]))
+        self.assertTrue(env["mail.alias"].search_count([]))
+        self.assertIn("Everyone", env["mail.channel"].search([]).mapped("name"))
+
     def test_the_agent_still_does_its_job(self):
         login = self.url_open(
             "/jsonrpc",
