@@ -1,6 +1,10 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+import logging
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
 
 AGENT_GROUP = "mrp_plc_bridge.group_plc_agent"
 
@@ -65,6 +69,38 @@ class ResUsers(models.Model):
         if keys:
             keys._remove()
             self._plc_forget_checked_keys()
+
+    @api.model
+    def _plc_revoke_keys_of_archived_agents(self):
+        """Revoke the keys archived agent users kept (upgrade to 14.0.1.3.0).
+
+        Before, archiving an agent user left its keys, which worked again once the user
+        was restored. Also names the lines that share one agent user (two lines whose
+        codes gave one login, before each line got its own): only a person can say which
+        line keeps it. Returns the archived agents whose keys were revoked.
+        """
+        group = self.env.ref(AGENT_GROUP)
+        users = self.sudo().with_context(active_test=False)
+        archived = users.search(
+            [("active", "=", False), ("groups_id", "in", group.ids)]
+        )
+        with_keys = archived.filtered(
+            lambda user: self.env["res.users.apikeys"]
+            .sudo()
+            .search_count([("user_id", "=", user.id)])
+        )
+        with_keys._plc_revoke_agent_keys()
+        for agent in users.search([("groups_id", "in", group.ids)]):
+            lines = agent.plc_agent_line_ids
+            logins = lines.mapped(lambda line: line._plc_agent_login())
+            if len(set(logins)) < len(logins):
+                _logger.warning(
+                    "PLC agent user %s speaks for lines %s: press Agent access on each "
+                    "line but one to give it an agent user of its own.",
+                    agent.login,
+                    ", ".join(lines.mapped("code")),
+                )
+        return with_keys
 
     def _plc_forget_checked_keys(self):
         """Forget the key checks every worker cached (Odoo caches them per user and key).

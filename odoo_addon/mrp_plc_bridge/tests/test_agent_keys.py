@@ -6,10 +6,12 @@ Over real /jsonrpc, as the agent calls Odoo: ``common.login``, then ``execute_kw
 Odoo 14 caches the key check of ``execute_kw`` per (user, key) in each worker; a key
 removed without clearing that cache kept working there.
 """
+import importlib.util
 import json
 from unittest.mock import patch
 
 from odoo.exceptions import AccessDenied, AccessError
+from odoo.modules.module import get_resource_path
 from odoo.modules.registry import Registry
 from odoo.service import model as rpc_model, security
 from odoo.tests import HttpCase, tagged
@@ -198,3 +200,44 @@ class TestOneAgentUserPerLine(AgentKeyCase):
         again, _key = self.press_agent_access(lines[1])
         self.assertEqual(again, agents[1][1])
         self.assertKeyWorks(first_user, first_key, "KX7")
+
+
+@tagged("post_install", "-at_install")
+class TestUpgradeRevokesArchivedAgentsKeys(AgentKeyCase):
+    """Upgrading to 14.0.1.3.0: archived agent users lose the keys they kept."""
+
+    def run_migration(self, version):
+        path = get_resource_path(
+            "mrp_plc_bridge", "migrations", "14.0.1.3.0", "post-migrate_agent_keys.py"
+        )
+        spec = importlib.util.spec_from_file_location("post_migrate_agent_keys", path)
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        script.migrate(self.env.cr, version)
+
+    def test_archived_agents_keys_are_revoked_active_ones_kept(self):
+        keys = self.env["res.users.apikeys"]
+        line = create_line(self.env, "UP1")
+        retired, retired_key = self.press_agent_access(line)
+        # Archived before this version: its key was kept.
+        self.env.cr.execute(
+            "UPDATE res_users SET active = FALSE WHERE id = %s", [retired.id]
+        )
+        retired.invalidate_cache()
+        working, working_key = self.press_agent_access(create_line(self.env, "UP2"))
+        # Lines that came to share one agent user: named in the log, left alone.
+        shared = create_line(self.env, "up2")
+        shared.plc_agent_user_ids = [(4, working.id)]
+        self.assertEqual(keys.search_count([("user_id", "=", retired.id)]), 1)
+        with self.assertLogs(
+            "odoo.addons.mrp_plc_bridge.models.res_users", "WARNING"
+        ) as logged:
+            self.run_migration("14.0.1.2.0")
+        self.assertIn("UP2, up2", "\n".join(logged.output))
+        self.assertEqual(keys.search_count([("user_id", "=", retired.id)]), 0)
+        retired.active = True
+        self.assertKeyDead(retired, retired_key, "UP1")
+        self.assertKeyWorks(working, working_key, "UP2")
+        # A new install has nothing to migrate; running it again changes nothing.
+        self.run_migration(None)
+        self.assertFalse(self.env["res.users"]._plc_revoke_keys_of_archived_agents())
