@@ -16,3 +16,4 @@ from . import test_dashboard_ui
 from . import test_units
 from . import test_suspect
 from . import test_report_fuzz
+from . import test_door
