@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import shutil
 import urllib.error
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

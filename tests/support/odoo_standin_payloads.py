@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -134,7 +134,7 @@ def utc(value: Any, field: str, *, offset_required: bool = False) -> datetime | 
     try:
         moment = datetime.fromisoformat(text)
         if moment.tzinfo is not None:
-            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
         elif offset_required:
             raise Rejected("%s: must carry its UTC offset, got %s." % (field, show(value)))
     except (ValueError, OverflowError):

@@ -14,8 +14,9 @@ naming a line it is not bound to is refused (``AccessError``) and nothing is wri
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from .odoo_standin_payloads import Rejected, check_failure, check_weighing, cut, show
 
@@ -91,7 +92,7 @@ class AreaReportsStandin:
                     result = dict(known["result"], duplicate=True)
             # The payload as decoded from this request: nobody else holds it.
             self.area_answers.append({"method": method, "payload": payload, "result": copy.deepcopy(result),
-                                      "at": datetime.now(timezone.utc).isoformat()})
+                                      "at": datetime.now(UTC).isoformat()})
             return result
 
     @staticmethod
