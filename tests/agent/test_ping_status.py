@@ -1,18 +1,15 @@
-"""The addon's ping status parser (``ping_status.py``), without Odoo: the shape of what
+"""The addon's ping status parser (``payloads/ping_status.py``), without Odoo: the shape of what
 the agent's health task sends with ``plc_ping``."""
 
 from __future__ import annotations
 
 import datetime
-import importlib.util
-from pathlib import Path
 
 import pytest
 
-PATH = Path(__file__).resolve().parents[2] / "odoo_addon" / "mrp_plc_bridge" / "ping_status.py"
-_spec = importlib.util.spec_from_file_location("mrp_plc_bridge_ping_status", PATH)
-ps = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(ps)
+from .test_report_payload import load_payloads
+
+ps = load_payloads("ping_status")
 
 CONTRACT_EXAMPLE = {
     "agent_version": "0.2.0",

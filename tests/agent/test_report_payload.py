@@ -1,7 +1,7 @@
-"""The addon's report parser (``mrp_plc_bridge/report_payload.py``), without Odoo.
+"""The addon's report parser (``mrp_plc_bridge/payloads/batch_report.py``), without Odoo.
 
-The module is plain Python on purpose; it is imported here by its path, because importing
-it as part of the addon package would import odoo.
+The ``payloads`` package is plain Python on purpose; it is imported here by its path,
+because importing it as part of the addon package would import odoo.
 """
 
 from __future__ import annotations
@@ -9,24 +9,30 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import importlib
 import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
-MODULE_PATH = Path(__file__).resolve().parents[2] / "odoo_addon" / "mrp_plc_bridge" / "report_payload.py"
+PAYLOADS = Path(__file__).resolve().parents[2] / "odoo_addon" / "mrp_plc_bridge" / "payloads"
+PACKAGE = "mrp_plc_bridge_payloads"
 
 
-def _load():
-    spec = importlib.util.spec_from_file_location("mrp_plc_bridge_report_payload", MODULE_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while building
-    spec.loader.exec_module(module)
-    return module
+def load_payloads(name: str):
+    """``payloads.<name>`` of the addon, without the addon's ``__init__`` (which imports odoo)."""
+    if PACKAGE not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            PACKAGE, PAYLOADS / "__init__.py", submodule_search_locations=[str(PAYLOADS)]
+        )
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[PACKAGE] = package  # dataclasses look their module up while building
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"{PACKAGE}.{name}")
 
 
-rp = _load()
+rp = load_payloads("batch_report")
 
 
 def payload(**changes):
@@ -52,8 +58,9 @@ def rejected(data) -> str:
 
 
 def test_module_does_not_import_odoo():
-    source = MODULE_PATH.read_text()
-    assert "import odoo" not in source and "from odoo" not in source
+    for module in PAYLOADS.glob("*.py"):
+        source = module.read_text()
+        assert "import odoo" not in source and "from odoo" not in source, module.name
     assert "odoo" not in sys.modules
 
 

@@ -1,4 +1,4 @@
-"""Property-based tests of the addon's report parser (``report_payload.py``): whatever an
+"""Property-based tests of the addon's report parser (``payloads/batch_report.py``): whatever an
 agent sends, parsing gives a report whose every value is one Odoo may store, or a rejection
 naming a field, and never another exception (which the agent would take for "try again").
 """

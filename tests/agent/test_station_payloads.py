@@ -1,35 +1,21 @@
-"""The addon's failure and weighing parsers (``failure_payload.py``, ``weighing_payload.py``),
+"""The addon's failure and weighing parsers (``payloads/failure.py``, ``payloads/weighing.py``),
 without Odoo.
 
-They import ``report_payload`` relatively, so they are loaded as modules of a package that
-stands for the addon folder without running the addon's ``__init__`` (which imports odoo).
+They import the shared ``payloads/checks.py`` relatively, so they are loaded as modules of
+the ``payloads`` package without running the addon's ``__init__`` (which imports odoo).
 """
 
 from __future__ import annotations
 
 import datetime
-import importlib
-import sys
-import types
-from pathlib import Path
 
 import pytest
 
-ADDON = Path(__file__).resolve().parents[2] / "odoo_addon" / "mrp_plc_bridge"
-PACKAGE = "mrp_plc_bridge_payloads"
+from .test_report_payload import load_payloads
 
-
-def _load(name: str):
-    if PACKAGE not in sys.modules:
-        package = types.ModuleType(PACKAGE)
-        package.__path__ = [str(ADDON)]
-        sys.modules[PACKAGE] = package
-    return importlib.import_module(f"{PACKAGE}.{name}")
-
-
-fp = _load("failure_payload")
-wp = _load("weighing_payload")
-Rejected = _load("report_payload").ReportRejected
+fp = load_payloads("failure")
+wp = load_payloads("weighing")
+Rejected = load_payloads("checks").ReportRejected
 
 
 def failure(**changes):

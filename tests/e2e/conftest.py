@@ -18,7 +18,7 @@ import pytest
 
 from plc_agent.register_map import load_register_map
 from plc_agent.simulator import PlcSimulator
-from support.odoo14 import Odoo14, OdooServer, run_odoo, unique_database
+from support.odoo14 import Odoo14, OdooServer, served_odoo_with_addon
 
 pytestmark = pytest.mark.odoo
 
@@ -126,29 +126,21 @@ class OdooSite:
 
 @pytest.fixture(scope="module")
 def odoo_site(odoo14: Odoo14, tmp_path_factory, artifacts_dir) -> OdooSite:
-    database = unique_database("plc_e2e")
     data_dir = tmp_path_factory.mktemp("odoo-data")
     log_dir = artifacts_dir / "e2e"
     log_dir.mkdir(exist_ok=True)
-    install = run_odoo(
-        odoo14,
-        ["-i", "mrp_plc_bridge", f"--data-dir={data_dir}", "--log-level=warn"],
-        database=database,
-        log_file=log_dir / f"{database}-install.log",
-        timeout=900,
-    )
-    assert install.returncode == 0, "\n".join(install.error_lines[-20:])
-    out = odoo_shell(odoo14, database, data_dir, CREATE_AGENT_USER, log_dir / "odoo-shell.log")
-    key = re.search(r"AGENT_API_KEY=(\S+)", out).group(1)
-    server = OdooServer(
-        odoo14, database, log_dir / f"{database}-server.log", extra_args=[f"--data-dir={data_dir}", "--log-level=info"]
-    )
-    server.start()
+    keys: list[str] = []
+
+    def create_agent_user(database: str) -> None:
+        out = odoo_shell(odoo14, database, data_dir, CREATE_AGENT_USER, log_dir / "odoo-shell.log")
+        keys.append(re.search(r"AGENT_API_KEY=(\S+)", out).group(1))
+
     try:
-        yield OdooSite(odoo14, server, database, data_dir, "plc-agent-fm1", key, log_dir)
+        with served_odoo_with_addon(
+            odoo14, "plc_e2e", data_dir=data_dir, log_dir=log_dir, before_serving=create_agent_user
+        ) as server:
+            yield OdooSite(odoo14, server, server.database, data_dir, "plc-agent-fm1", keys[0], log_dir)
     finally:
-        server.stop()
-        odoo14.drop_database(database)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

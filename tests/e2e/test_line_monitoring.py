@@ -447,11 +447,13 @@ def test_a_second_lines_agent_is_refused_on_the_first_line(odoo_site):
               "consumption": [{"silo": silos[0]["code"], "quantity": 1.0}],
               "started_at": "2026-11-28T06:00:00+00:00", "finished_at": "2026-11-28T06:03:00+00:00"}
     names_nothing_of_fm1(refusal(fm2_agent, "plc_report_batch", report), LINE)
-    # The MO of FM1 reported as FM2's: refused, naming only the mo_id given.
+    # The MO of FM1 reported as FM2's: answered exactly as an MO that does not exist.
     as_fm2 = dict(report, line="FM2", batch_key=f"FM2-{mo['id']}-r1")
-    refused_mo = refusal(fm2_agent, "plc_report_batch", as_fm2)
-    names_nothing_of_fm1(refused_mo, str(mo["id"]))
-    assert LINE not in refused_mo and str(mo["id"]) in refused_mo
+    answer = fm2_agent("plc_report_batch", as_fm2)
+    missing = fm2_agent("plc_report_batch", dict(as_fm2, mo_id=2147483000))
+    assert answer["status"] == "rejected"
+    assert answer == dict(missing, reason=missing["reason"].replace("2147483000", str(mo["id"])))
+    names_nothing_of_fm1(answer["reason"], str(mo["id"]))
 
     # The first line's agent is refused on the second line likewise.
     refusal(fm1_agent, "plc_ping", "FM2")

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -211,3 +212,44 @@ class OdooServer:
         if self._log:
             self._log.close()
             self._log = None
+
+
+@contextlib.contextmanager
+def served_odoo_with_addon(
+    odoo: Odoo14,
+    prefix: str,
+    *,
+    data_dir: Path,
+    log_dir: Path,
+    modules: str = "mrp_plc_bridge",
+    before_serving: Callable[[str], None] | None = None,
+) -> Iterator[OdooServer]:
+    """A new database with ``modules`` and their demo data, served until the block ends,
+    then dropped.
+
+    ``before_serving(database)`` runs between the install and the server's start (for an
+    ``odoo-bin shell`` script). The logs go to ``log_dir``.
+    """
+    database = unique_database(prefix)
+    try:
+        install = run_odoo(
+            odoo,
+            ["-i", modules, f"--data-dir={data_dir}", "--log-level=warn"],
+            database=database,
+            log_file=log_dir / f"{database}-install.log",
+            timeout=900,
+        )
+        assert install.returncode == 0, "\n".join(install.error_lines[-20:])
+        if before_serving is not None:
+            before_serving(database)
+        server = OdooServer(
+            odoo, database, log_dir / f"{database}-server.log",
+            extra_args=[f"--data-dir={data_dir}", "--log-level=info"],
+        )
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        odoo.drop_database(database)

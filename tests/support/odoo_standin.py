@@ -4,9 +4,12 @@ The agent's tests run its real odoorpc client against this server, so it speaks 
 JSON-RPC endpoints odoorpc 0.10.1 uses (``/web/webclient/version_info``, ``/jsonrpc`` with
 the ``common`` and ``object`` services, ``/web/session/authenticate``,
 ``/web/dataset/call_kw``), answers errors the way Odoo 14 serialises them, and implements
-``plc_fetch_batches`` / ``plc_report_batch`` / ``plc_ping`` as docs/architecture.md §1-2
-specify: re-delivery first, atomic claiming, exactly-once reports by ``batch_key``; and
-``plc_report_failure`` / ``plc_report_manual_weighing`` (odoo_standin_reports.py).
+the RPC contract of docs/api.md: ``plc_fetch_batches`` / ``plc_report_batch`` /
+``plc_ping`` (re-delivery first, atomic claiming, exactly-once reports by ``batch_key``),
+``plc_report_failure`` / ``plc_report_manual_weighing`` (odoo_standin_reports.py), the
+payload checks (odoo_standin_payloads.py), and agent users bound to their lines. It is a
+second implementation of that contract: tests/contract runs the same cases against it and
+against a real Odoo 14 with the addon, so that the two cannot drift.
 
 Test code drives it directly (``add_mo``, ``release``, ``mo``) and injects faults
 (``go_down``/``come_up``, ``fail_next``). Only the standard library is used.
@@ -15,12 +18,10 @@ Test code drives it directly (``add_mo``, ``release``, ``mo``) and injects fault
 from __future__ import annotations
 
 import copy
-import hashlib
 import http.server
 import inspect
 import json
 import logging
-import math
 import secrets
 import socket
 import threading
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from .odoo_standin_payloads import Rejected, check_report, check_status, cut, show
 from .odoo_standin_reports import AreaReportsStandin
 
 logger = logging.getLogger(__name__)
@@ -55,12 +57,6 @@ DEFAULT_COMPONENTS: tuple[tuple[str, str, str, float, str], ...] = (
 )
 
 DEFAULT_SILOS = tuple(str(code) for code in range(101, 116))
-
-REPORT_FIELDS = {
-    "mo_id", "line", "batch_key", "consumption", "finished_quantity", "status",
-    "started_at", "finished_at", "message", "suspect",
-}
-REQUIRED_REPORT_FIELDS = ("mo_id", "line", "batch_key", "consumption", "status")
 
 
 class RpcError(Exception):
@@ -110,6 +106,13 @@ class StandinUser:
     active: bool = True
     # API keys work on non-interactive logins only (common.login, execute_kw), as in Odoo 14.
     api_keys: set[str] = field(default_factory=set)
+    # The lines an agent user speaks for (the line's Agent Users); None: every line, as an
+    # administrator. The stand-in's own agent user is such a one, so that the agent's tests
+    # may use any line; the contract cases bind theirs to one line each.
+    lines: frozenset[str] | None = None
+
+    def speaks_for(self, line_code: str) -> bool:
+        return self.admin or self.lines is None or line_code in self.lines
 
     def accepts(self, secret: str, *, interactive: bool) -> bool:
         if not self.active or not isinstance(secret, str) or not secret:
@@ -187,15 +190,6 @@ def _now_str() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _payload_digest(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=True)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 class OdooStandin(AreaReportsStandin):
     """Odoo 14 + mrp_plc_bridge as far as the agent can see it, in one thread-safe object."""
 
@@ -221,7 +215,8 @@ class OdooStandin(AreaReportsStandin):
         self._mos: dict[int, dict[str, Any]] = {}
         self._next_mo_id = 1
         self._send_seq = 0
-        self._keys: dict[str, dict[str, Any]] = {}
+        # The user whose RPC call this thread answers.
+        self._local = threading.local()
         self._faults: list[_Fault] = []
         self._record_instead: dict[int, str] = {}
         self.reports: list[dict[str, Any]] = []
@@ -297,12 +292,15 @@ class OdooStandin(AreaReportsStandin):
 
     def add_user(
         self, login: str, password: str, *, uid: int | None = None, plc_agent: bool = True,
-        admin: bool = False, api_keys: tuple[str, ...] = (),
+        admin: bool = False, api_keys: tuple[str, ...] = (), lines: tuple[str, ...] | None = None,
     ) -> int:
+        """A user; ``lines``: the only lines it may act for (None: all of them)."""
         with self._lock:
             if uid is None:
                 uid = max((u.uid for u in self._users.values()), default=5) + 1
-            self._users[login] = StandinUser(uid, login, password, plc_agent=plc_agent, admin=admin, api_keys=set(api_keys))
+            self._users[login] = StandinUser(uid, login, password, plc_agent=plc_agent, admin=admin,
+                                             api_keys=set(api_keys),
+                                             lines=None if lines is None else frozenset(lines))
             return uid
 
     def add_api_key(self, key: str, login: str | None = None) -> None:
@@ -385,6 +383,9 @@ class OdooStandin(AreaReportsStandin):
                 "finished_quantity": None,
                 "deliveries": 0,
                 "reports_received": [],
+                # The accepted report of the current run: what its key answers again.
+                "report_digest": None,
+                "report_result": None,
                 "times_closed": 0,
                 "sent_at": None,
                 "send_seq": 0,
@@ -409,7 +410,8 @@ class OdooStandin(AreaReportsStandin):
             mo["plc_state"] = "ready"
             mo["plc_reason"] = None
             mo["run"] += 1
-            mo["batch_key"] = None
+            # The failed run's key is no longer awaited: a report under it is rejected.
+            mo["report_digest"] = mo["report_result"] = None
 
     def answer_recorded(self, mo_id: int, reason: str = "The BoM is strict and the consumption deviates from it.") -> None:
         """Make a later ``done`` report of this MO end as ``recorded`` (Odoo refused to close)."""
@@ -462,6 +464,9 @@ class OdooStandin(AreaReportsStandin):
             request = json.loads(body.decode("utf-8") or "null")
         except (UnicodeDecodeError, ValueError):
             return 400, b"<html><body>400: Bad Request: Invalid JSON data</body></html>", "text/html", {}
+        except RecursionError:
+            # Odoo's own JSON parser gives up on values nested too deep, before any method runs.
+            return 500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html", {}
         if not isinstance(request, dict):
             return 400, b"<html><body>400: Bad Request: Invalid JSON-RPC data</body></html>", "text/html", {}
         request_id = request.get("id")
@@ -687,14 +692,37 @@ class OdooStandin(AreaReportsStandin):
             inspect.signature(handler).bind(*args, **kwargs)
         except TypeError as exc:
             raise RpcError("builtins.TypeError", "%s() %s" % (method, exc))
-        return handler(*args, **kwargs)
+        self._local.caller = user
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            self._local.caller = None
 
     # ------------------------------------------------------------------ the addon's API
 
+    def _caller(self) -> StandinUser | None:
+        """The user of the RPC call being answered (None: test code calling directly)."""
+        return getattr(self._local, "caller", None)
+
+    def _check_speaks_for(self, line_code: str) -> None:
+        """An agent user speaks only for the lines it is bound to: any other code, whether
+        a line has it or not, is refused alike."""
+        user = self._caller()
+        if user is not None and not user.speaks_for(line_code):
+            raise access_error(
+                "User %s may not act for PLC line %s: it is not one of the lines this agent user "
+                "is bound to." % (user.login, show(line_code)))
+
+    def _line_code_or_error(self, line_code: Any) -> str:
+        if not isinstance(line_code, str) or not line_code.strip() or "\x00" in line_code:
+            raise user_error("line_code must be a non-empty string without NUL, got %s." % show(line_code))
+        self._check_speaks_for(line_code)
+        return line_code
+
     def _line_or_error(self, line_code: Any) -> dict[str, Any]:
-        line = self._lines.get(line_code) if isinstance(line_code, str) else None
+        line = self._lines.get(self._line_code_or_error(line_code))
         if line is None or not line["active"]:
-            raise user_error("PLC line %r does not exist or is archived." % (line_code,))
+            raise user_error("PLC line %s does not exist or is archived." % show(line_code))
         return line
 
     def _batch(self, mo: dict[str, Any], redelivered: bool) -> dict[str, Any]:
@@ -718,7 +746,7 @@ class OdooStandin(AreaReportsStandin):
         with self._lock:
             self._line_or_error(line_code)
             if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100:
-                raise user_error("limit must be an integer from 1 to 100, got %r." % (limit,))
+                raise user_error("limit must be an integer from 1 to 100, got %s." % show(limit))
             batches: list[dict[str, Any]] = []
             pending = sorted(
                 (mo for mo in self._mos.values() if mo["line"] == line_code and mo["plc_state"] == "sent"),
@@ -728,7 +756,8 @@ class OdooStandin(AreaReportsStandin):
                 mo["deliveries"] += 1
                 batches.append(self._batch(mo, redelivered=True))
             ready = sorted(
-                (mo for mo in self._mos.values() if mo["line"] == line_code and mo["plc_state"] == "ready"),
+                (mo for mo in self._mos.values()
+                 if mo["line"] == line_code and mo["plc_state"] in ("ready", "blocked")),
                 key=lambda mo: (-mo["priority"], mo["date_planned_start"], mo["id"]),
             )
             for mo in ready:
@@ -741,6 +770,7 @@ class OdooStandin(AreaReportsStandin):
                     mo["plc_reason"] = mo["blocked_reason"]
                     continue
                 mo["plc_state"] = "sent"
+                mo["plc_reason"] = None
                 mo["batch_key"] = "%s-%d-%d" % (line_code, mo["id"], mo["run"])
                 # A sequence keeps re-delivery in send order even within one second.
                 self._send_seq += 1
@@ -751,13 +781,15 @@ class OdooStandin(AreaReportsStandin):
             return {"api_version": API_VERSION, "line": line_code, "batches": batches}
 
     def _plc_ping(self, line_code: Any, status: Any = None) -> dict[str, Any]:
-        if status is not None:
-            problem = _status_problem(status)
-            if problem:
-                raise user_error("plc_ping: status %s" % problem)
+        self._line_code_or_error(line_code)
+        try:
+            check_status(status)
+        except Rejected as error:
+            raise user_error(error.reason) from None
         return self._ping(line_code, status)
 
     def _plc_ping_without_status(self, line_code: Any) -> dict[str, Any]:
+        self._line_code_or_error(line_code)
         return self._ping(line_code, None)
 
     def line_status(self, code: str) -> dict[str, Any] | None:
@@ -768,10 +800,9 @@ class OdooStandin(AreaReportsStandin):
                     return copy.deepcopy(ping)
         return None
 
-    def _ping(self, line_code: Any, status: Any) -> dict[str, Any]:
+    def _ping(self, line_code: str, status: Any) -> dict[str, Any]:
         with self._lock:
-            self.pings.append({"line": line_code, "status": copy.deepcopy(status), "at": _now_str()})
-            line = self._lines.get(line_code) if isinstance(line_code, str) else None
+            line = self._lines.get(line_code)
             answer = {
                 "api_version": API_VERSION,
                 "server_time": _now_str(),
@@ -781,79 +812,90 @@ class OdooStandin(AreaReportsStandin):
             }
             if line is not None:
                 answer.update(line["capacity"])
+                # The status as it came off the wire: the stand-in's own, unknown keys and all.
+                self.pings.append({"line": line_code, "status": status, "at": _now_str()})
             return answer
 
     def _plc_report_batch(self, payload: Any) -> dict[str, Any]:
         with self._lock:
             result = self._report(payload)
-            self.reports.append({"payload": copy.deepcopy(payload), "result": copy.deepcopy(result), "at": _now_str()})
+            # The payload as decoded from this request: nobody else holds it.
+            self.reports.append({"payload": payload, "result": copy.deepcopy(result), "at": _now_str()})
             return result
 
     @staticmethod
-    def _result(status: str, mo_state: str | None, reason: str | None = None, duplicate: bool = False) -> dict[str, Any]:
+    def _result(status: str, mo_state: str | None, reason: str | None = None,
+                duplicate: bool = False) -> dict[str, Any]:
         return {"status": status, "mo_state": mo_state, "reason": reason, "duplicate": duplicate,
                 "api_version": API_VERSION}
 
-    def _rejected(self, reason: str, mo: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self._result("rejected", mo["state"] if mo else None, reason)
+    def _rejected(self, reason: str) -> dict[str, Any]:
+        # docs/api.md: a rejected report changes nothing and names no MO state.
+        return self._result("rejected", None, reason)
 
     def _report(self, payload: Any) -> dict[str, Any]:
-        if not isinstance(payload, dict):
-            return self._rejected("payload: must be an object, got %s" % type(payload).__name__)
-        key = payload.get("batch_key")
-        if not isinstance(key, str) or not key.strip():
-            return self._rejected("batch_key: missing or not a non-empty string")
-        digest = _payload_digest(payload)
-        known = self._keys.get(key)
-        if known is not None:
-            if known["digest"] != digest:
-                return self._rejected(
-                    "batch_key: %r was already reported with a different payload" % key,
-                    self._mos.get(known["mo_id"]))
-            return dict(known["result"], duplicate=True)
-
-        problem = self._validate_shape(payload)
-        if problem:
-            return self._rejected(problem)
+        try:
+            digest = check_report(payload)
+        except Rejected as error:
+            return self._rejected(error.reason)
+        self._check_speaks_for(payload["line"])
         mo = self._mos.get(payload["mo_id"])
-        if mo is None:
-            return self._rejected("mo_id: no manufacturing order with id %r" % payload["mo_id"])
+        caller = self._caller()
+        if mo is None or (caller is not None and not caller.speaks_for(mo["line"])):
+            # An MO of a line the agent does not speak for is one it cannot know of.
+            return self._rejected("mo_id: manufacturing order %d does not exist." % payload["mo_id"])
+        key = payload["batch_key"]
+        if mo["report_digest"] is not None and mo["batch_key"] == key:
+            if mo["report_digest"] != digest:
+                return self._rejected("batch_key: %s was already reported with a different payload; "
+                                      "the first report stands." % cut(key))
+            return dict(mo["report_result"], duplicate=True)
+        if payload["line"] not in self._lines:
+            return self._rejected("line: unknown PLC line %s." % show(payload["line"]))
         if payload["line"] != mo["line"]:
-            return self._rejected("line: MO %s belongs to line %s, not %r" % (mo["name"], mo["line"], payload["line"]), mo)
-        if mo["state"] == "cancel":
-            return self._rejected("mo_id: MO %s is cancelled" % mo["name"], mo)
-        if mo["state"] == "done":
-            return self._rejected("mo_id: MO %s is already done" % mo["name"], mo)
+            return self._rejected("mo_id: %s belongs to line %s, not to %s."
+                                  % (mo["name"], mo["line"], payload["line"]))
         if mo["plc_state"] in ("done", "recorded", "failed"):
-            return self._rejected("batch_key: MO %s was already reported (PLC state %s) under batch_key %r"
-                                  % (mo["name"], mo["plc_state"], mo["batch_key"]), mo)
+            return self._rejected("batch_key: %s was already reported under batch_key %s."
+                                  % (mo["name"], mo["batch_key"]))
+        if mo["state"] in ("done", "cancel"):
+            # The addon names the state's code ("is cancel."); the agent's tests read "cancelled".
+            return self._rejected("mo_id: %s is %s." % (mo["name"], "cancelled" if mo["state"] == "cancel" else "done"))
         if mo["plc_state"] != "sent":
-            return self._rejected("mo_id: MO %s was not sent to the line (PLC state %s)" % (mo["name"], mo["plc_state"]), mo)
+            return self._rejected("mo_id: %s was not sent to the line (PLC state %s)."
+                                  % (mo["name"], mo["plc_state"]))
         if key != mo["batch_key"]:
-            return self._rejected("batch_key: expected %r for the MO's current run, got %r" % (mo["batch_key"], key), mo)
+            return self._rejected("batch_key: %s is running under %s, not %s."
+                                  % (mo["name"], mo["batch_key"], cut(key)))
         line_silos = self._lines[mo["line"]]["silos"]
         sent_silos = {c["silo"] for c in mo["components"]}
-        suspect = payload.get("suspect") or []
-        for index, entry in enumerate(suspect):
-            if entry["silo"] is not None and entry["silo"] not in sent_silos:
-                return self._rejected("suspect[%d].silo: silo %r is not one MO %s was sent with"
-                                      % (index, entry["silo"], mo["name"]), mo)
         for index, entry in enumerate(payload["consumption"]):
             silo = entry["silo"]
             if silo not in line_silos:
-                return self._rejected("consumption[%d].silo: unknown silo %r on line %s" % (index, silo, mo["line"]), mo)
+                return self._rejected("consumption[%d].silo: unknown silo %s on line %s."
+                                      % (index, show(silo), mo["line"]))
             if silo not in sent_silos:
-                return self._rejected("consumption[%d].silo: silo %r is not one MO %s was sent with"
-                                      % (index, silo, mo["name"]), mo)
+                return self._rejected("consumption[%d].silo: silo %s was not sent with %s."
+                                      % (index, silo, mo["name"]))
+        suspect = payload.get("suspect") or []
+        for index, entry in enumerate(suspect):
+            if entry["silo"] is not None and entry["silo"] not in sent_silos:
+                return self._rejected("suspect[%d].silo: silo %s was not sent with %s."
+                                      % (index, show(entry["silo"]), mo["name"]))
 
         # Everything checked: apply as one unit (under the lock nothing is half-written).
         for entry in payload["consumption"]:
             mo["actuals"][entry["silo"]] = mo["actuals"].get(entry["silo"], 0.0) + float(entry["quantity"])
         mo["reports_received"].append(copy.deepcopy(payload))
         mo["reported_at"] = _now_str()
+        suspect_text = "; ".join(
+            "%s, raw words %s: %s" % ("finished weight" if e["silo"] is None else "silo " + e["silo"],
+                                      e["raw_words"], e["reason"]) for e in suspect)
         if payload["status"] == "failed":
             mo["plc_state"] = "failed"
-            mo["plc_reason"] = payload.get("message") or "The line reported the batch as failed."
+            mo["plc_reason"] = " ".join(filter(None, [
+                payload.get("message") or "The line reported a failure.",
+                suspect_text and "The line marked values as suspect: %s." % suspect_text]))
             if payload["consumption"] and mo["state"] == "confirmed":
                 mo["state"] = "progress"
             result = self._result("failed", mo["state"], mo["plc_reason"])
@@ -865,9 +907,8 @@ class OdooStandin(AreaReportsStandin):
                 # As the addon: the actuals stay on the MO, a person accepts or corrects them.
                 mo["plc_state"] = "recorded"
                 mo["plc_suspect"] = True
-                mo["plc_reason"] = "Suspect PLC values: " + "; ".join(
-                    "%s raw %s: %s" % ("finished weight" if e["silo"] is None else "silo " + e["silo"],
-                                      e["raw_words"], e["reason"]) for e in suspect)
+                mo["plc_reason"] = ("The line marked values as suspect: %s. Check them, then accept the "
+                                    "PLC actuals or correct the moves and close the order." % suspect_text)
                 mo["state"] = "to_close"
                 result = self._result("recorded", mo["state"], mo["plc_reason"])
             elif mo["id"] in self._record_instead:
@@ -881,129 +922,6 @@ class OdooStandin(AreaReportsStandin):
                 mo["state"] = "done"
                 mo["times_closed"] += 1
                 result = self._result("done", mo["state"])
-        self._keys[key] = {"digest": digest, "result": copy.deepcopy(result), "mo_id": mo["id"]}
+        mo["report_digest"] = digest
+        mo["report_result"] = copy.deepcopy(result)
         return result
-
-    @staticmethod
-    def _validate_shape(payload: dict[str, Any]) -> str | None:
-        for name in REQUIRED_REPORT_FIELDS:
-            if name not in payload:
-                return "%s: missing" % name
-        unknown = sorted(set(payload) - REPORT_FIELDS)
-        if unknown:
-            return "%s: unknown field" % unknown[0]
-        mo_id = payload["mo_id"]
-        if not isinstance(mo_id, int) or isinstance(mo_id, bool):
-            return "mo_id: must be an integer, got %r" % (mo_id,)
-        if not isinstance(payload["line"], str) or not payload["line"]:
-            return "line: must be a non-empty string, got %r" % (payload["line"],)
-        if payload["status"] not in ("done", "failed"):
-            return "status: must be 'done' or 'failed', got %r" % (payload["status"],)
-        consumption = payload["consumption"]
-        if not isinstance(consumption, list):
-            return "consumption: must be a list, got %s" % type(consumption).__name__
-        seen: set[str] = set()
-        for index, entry in enumerate(consumption):
-            where = "consumption[%d]" % index
-            if not isinstance(entry, dict):
-                return "%s: must be an object with silo and quantity" % where
-            for name in ("silo", "quantity"):
-                if name not in entry:
-                    return "%s.%s: missing" % (where, name)
-            extra = sorted(set(entry) - {"silo", "quantity"})
-            if extra:
-                return "%s.%s: unknown field" % (where, extra[0])
-            if not isinstance(entry["silo"], str) or not entry["silo"]:
-                return "%s.silo: must be the silo's code as a non-empty string, got %r" % (where, entry["silo"])
-            if entry["silo"] in seen:
-                return "%s.silo: silo %r appears more than once" % (where, entry["silo"])
-            seen.add(entry["silo"])
-            problem = _quantity_problem(entry["quantity"])
-            if problem:
-                return "%s.quantity: %s" % (where, problem)
-        finished = payload.get("finished_quantity")
-        if finished is not None:
-            problem = _quantity_problem(finished)
-            if problem:
-                return "finished_quantity: %s" % problem
-        problem = _suspect_problem(payload.get("suspect"))
-        if problem:
-            return problem
-        for name in ("started_at", "finished_at", "message"):
-            value = payload.get(name)
-            if value is not None and not isinstance(value, str):
-                return "%s: must be a string or null, got %r" % (name, value)
-        return None
-
-
-def _suspect_problem(suspect: Any) -> str | None:
-    """The contract's ``suspect`` list: silo (or null), raw words 0..65535, a reason."""
-    if suspect is None:
-        return None
-    if not isinstance(suspect, list):
-        return "suspect: must be a list, got %s" % type(suspect).__name__
-    for index, entry in enumerate(suspect):
-        where = "suspect[%d]" % index
-        if not isinstance(entry, dict) or set(entry) != {"silo", "raw_words", "reason"}:
-            return "%s: must be an object with silo, raw_words and reason" % where
-        if entry["silo"] is not None and (not isinstance(entry["silo"], str) or not entry["silo"]):
-            return "%s.silo: must be a silo code or null, got %r" % (where, entry["silo"])
-        words = entry["raw_words"]
-        if not isinstance(words, list) or any(
-                not isinstance(w, int) or isinstance(w, bool) or not 0 <= w <= 0xFFFF for w in words):
-            return "%s.raw_words: must be a list of integers 0..65535, got %r" % (where, words)
-        reason = entry["reason"]
-        if not isinstance(reason, str) or not reason or len(reason) >= 500:
-            return "%s.reason: must be a non-empty string under 500 characters" % where
-    return None
-
-
-_STATUS_COUNTS = ("queue", "unsent")
-
-
-def _status_problem(status: Any) -> str | None:
-    """What is wrong with a plc_ping status, naming the key; None when it is acceptable.
-
-    As the addon: every key optional, unknown keys ignored, a known key of the wrong type
-    refused.
-    """
-    if not isinstance(status, dict):
-        return "must be an object, got %r" % (status,)
-
-    def count(value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-    def text_or_none(value: Any) -> bool:
-        return value is None or isinstance(value, str)
-
-    if "agent_version" in status and not isinstance(status["agent_version"], str):
-        return "agent_version: expected a string"
-    for key in _STATUS_COUNTS:
-        if key in status:
-            value = status[key]
-            if not isinstance(value, dict) or not all(count(v) for v in value.values()):
-                return "%s: expected an object of whole numbers >= 0" % key
-    if "plc" in status:
-        plc = status["plc"]
-        if not isinstance(plc, dict):
-            return "plc: expected an object"
-        if "up" in plc and not isinstance(plc["up"], bool):
-            return "plc.up: expected true or false"
-        for key in ("last_error", "last_good_read_at"):
-            if key in plc and not text_or_none(plc[key]):
-                return "plc.%s: expected a string or null" % key
-    if "stuck" in status and not count(status["stuck"]):
-        return "stuck: expected a whole number >= 0"
-    if "running_mo" in status and not text_or_none(status["running_mo"]):
-        return "running_mo: expected a string or null"
-    return None
-
-
-def _quantity_problem(value: Any) -> str | None:
-    if not _is_number(value):
-        return "must be a number, got %r" % (value,)
-    if not math.isfinite(value):
-        return "must be finite, got %r" % (value,)
-    if value < 0:
-        return "must not be negative, got %r" % (value,)
-    return None

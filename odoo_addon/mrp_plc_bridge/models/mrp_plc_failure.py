@@ -2,32 +2,27 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """An equipment failure the line reported: what failed, when, during which MO.
 
-The line's agent reports it through plc_report_failure (mrp_production_plc_api_failure.py);
-a person acknowledges it, then marks it resolved.
+The line's agent reports it through ``plc_report_failure`` (the door,
+mrp_production_plc_rpc.py); it is stored once per line and key (mrp_plc_line_report.py),
+tells the line's responsible and blocks the line's work center until the next batch
+(mrp_plc_line_oee.py). A person acknowledges it, then marks it resolved.
 """
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html_escape
 
-from .mrp_production_plc_api import API_VERSION
+from .mrp_production_plc_rpc import API_VERSION
 
 
 class MrpPlcFailure(models.Model):
     _name = "mrp.plc.failure"
     _description = "PLC Equipment Failure"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mrp.plc.line.report", "mail.thread", "mail.activity.mixin"]
     _order = "occurred_at desc, id desc"
+    # The agent's key is made of line, equipment, info and time: it names the content.
+    _plc_key_field = "failure_key"
 
     name = fields.Char(compute="_compute_name", store=True)
-    line_id = fields.Many2one(
-        "mrp.plc.line",
-        string="PLC Line",
-        required=True,
-        ondelete="restrict",
-        index=True,
-        readonly=True,
-    )
-    company_id = fields.Many2one(related="line_id.company_id", store=True)
     failure_key = fields.Char(
         required=True,
         readonly=True,
@@ -107,30 +102,33 @@ class MrpPlcFailure(models.Model):
     @api.model
     def _plc_take_failure(self, line, report):
         """Store a reported failure once; the answer for the agent."""
-        failure = self.search(
-            [("line_id", "=", line.id), ("failure_key", "=", report.failure_key)],
-            limit=1,
-        )
+        failure = self._plc_reported_before(line, report.failure_key)
         if failure:
             return failure._plc_result(duplicate=True)
-        failure = self.create(
+        failure = self._plc_create_reported(
+            line,
+            report.failure_key,
             {
-                "line_id": line.id,
-                "failure_key": report.failure_key,
                 "equipment": report.equipment,
                 "info": report.info,
                 "occurred_at": report.occurred_at,
                 "production_id": line._plc_production_running_at(
                     report.occurred_at
                 ).id,
-            }
+            },
         )
         failure._plc_new_failure_reported()
         return failure._plc_result(duplicate=False)
 
     def _plc_new_failure_reported(self):
-        """What a newly stored failure sets off; modules add to it."""
+        """What a newly stored failure sets off: the line's responsible is told, and the
+        line's work center is blocked from the failure's time. Modules add to it (the
+        maintenance glue opens a request)."""
         self._plc_notify_line()
+        for failure in self:
+            failure.line_id._plc_log_failure_time(
+                failure.occurred_at, "%s (%s)" % (failure.name, failure.failure_key)
+            )
 
     def _plc_notify_line(self):
         """The line's responsible is told of each failure."""

@@ -1,87 +1,44 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The line's agent user and its API key: made, bound to the line, handed out once.
+
+Plain Python called by the line (the *Agent access* button and its wizard,
+``_plc_agent_grant_access`` for scripts, ``_plc_bind_existing_agents`` for the 14.0.1.2.0
+upgrade), not a model. The lines an agent user may act for are checked by the door
+(mrp_production_plc_rpc.py).
+"""
 import logging
 import re
 from urllib.parse import urlsplit
 
-from odoo import _, api, fields, models
+from odoo import _
 from odoo.exceptions import AccessError, UserError
-
-from .res_users import AGENT_GROUP
 
 _logger = logging.getLogger(__name__)
 
+AGENT_GROUP = "mrp_plc_bridge.group_plc_agent"
 
-class MrpPlcLine(models.Model):
+
+class LineAgentAccess:
     """The line's agent: its Odoo user and the API key it logs in with."""
 
-    _inherit = "mrp.plc.line"
+    def __init__(self, line):
+        line.ensure_one()
+        self.line = line
+        self.env = line.env
 
-    plc_agent_user_id = fields.Many2one(
-        "res.users",
-        string="Agent User",
-        readonly=True,
-        copy=False,
-        ondelete="set null",
-        help="The Odoo user the line's agent logs in as (group 'PLC agent' only). "
-        "Made with the 'Agent access' button.",
-    )
-    plc_agent_user_ids = fields.Many2many(
-        "res.users",
-        "mrp_plc_line_agent_user_rel",
-        "line_id",
-        "user_id",
-        string="Agent Users",
-        copy=False,
-        domain=lambda self: [("groups_id", "in", self.env.ref(AGENT_GROUP).ids)],
-        help="The users of the group 'PLC agent' that may fetch, report and ping for "
-        "this line, and for no other line. Administrators are not limited.",
-    )
-
-    def write(self, vals):
-        users_before = {}
-        if "plc_agent_user_ids" in vals:
-            users_before = {line: line.sudo().plc_agent_user_ids for line in self}
-        result = super().write(vals)
-        removed = self.env["res.users"]
-        for line, users in users_before.items():
-            removed |= users - line.sudo().plc_agent_user_ids
-        # A key taken off a line must not speak for the user's other lines.
-        removed._plc_revoke_agent_keys()
-        return result
-
-    def unlink(self):
-        agents = self.sudo().mapped("plc_agent_user_ids")
-        result = super().unlink()
-        agents._plc_revoke_agent_keys()
-        return result
-
-    def action_open_plc_agent_access(self):
-        """The 'Agent access' button: the wizard that hands the agent its key."""
-        self.ensure_one()
-        self._plc_agent_check_manager()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Agent access for line %s", self.code),
-            "res_model": "mrp.plc.agent.access",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_line_id": self.id},
-        }
-
-    def _plc_agent_check_manager(self):
+    def check_manager(self):
         # Users and keys are made with sudo() below: only who may manage users gets there.
         if not (self.env.su or self.env.user.has_group("base.group_erp_manager")):
             raise AccessError(
                 _("Only an administrator (Access Rights) may give a line's agent access.")
             )
 
-    def _plc_agent_login(self):
+    def login(self):
         """The agent login made from the code; codes like FM1 and fm1 give the same."""
-        self.ensure_one()
-        return "plc-agent-%s" % re.sub(r"[^a-z0-9._-]+", "-", self.code.lower())
+        return "plc-agent-%s" % re.sub(r"[^a-z0-9._-]+", "-", self.line.code.lower())
 
-    def _plc_agent_user_to_grant(self):
+    def user_to_grant(self):
         """The user the 'Agent access' button gives a key to, and its login.
 
         The line's own agent user, or the user of the line's agent login, or none yet
@@ -89,29 +46,27 @@ class MrpPlcLine(models.Model):
         the code is taken by one (lines FM1 and fm1), the next free one is used
         (plc-agent-fm1-2, -3, ...). Returns ``(user or empty, login)``.
         """
-        self.ensure_one()
         users = self.env["res.users"].sudo().with_context(active_test=False)
-        own = self.plc_agent_user_id.sudo()
-        if own and not self._plc_agent_speaks_for_another_line(own):
+        own = self.line.plc_agent_user_id.sudo()
+        if own and not self.speaks_for_another_line(own):
             return own, own.login
-        base = self._plc_agent_login()
+        base = self.login()
         login, number = base, 1
         user = users.search([("login", "=", login)])
-        while user and self._plc_agent_speaks_for_another_line(user):
+        while user and self.speaks_for_another_line(user):
             number += 1
             login = "%s-%d" % (base, number)
             user = users.search([("login", "=", login)])
         return user, login
 
-    def _plc_agent_speaks_for_another_line(self, user):
+    def speaks_for_another_line(self, user):
         """Whether ``user`` is the agent of a line other than this one."""
-        self.ensure_one()
         return bool(
-            self.sudo()
+            self.line.sudo()
             .with_context(active_test=False)
             .search_count(
                 [
-                    ("id", "!=", self.id),
+                    ("id", "!=", self.line.id),
                     "|",
                     ("plc_agent_user_id", "=", user.id),
                     ("plc_agent_user_ids", "in", user.ids),
@@ -119,9 +74,9 @@ class MrpPlcLine(models.Model):
             )
         )
 
-    def _plc_agent_email(self, login):
+    def _email(self, login):
         """The agent's e-mail address: activities scheduled by its reports go out in its name."""
-        domain = (self.company_id.email or "").rpartition("@")[2].strip()
+        domain = (self.line.company_id.email or "").rpartition("@")[2].strip()
         if not domain:
             domain = (
                 self.env["ir.config_parameter"].sudo().get_param("mail.catchall.domain")
@@ -132,21 +87,20 @@ class MrpPlcLine(models.Model):
             )
         return "%s@%s" % (login, domain)
 
-    def _plc_agent_grant_access(self):
+    def grant(self):
         """Make (or reuse) the line's agent user and give it a new API key.
 
         The user is in the group 'PLC agent' only, and the agent of no other line
-        (_plc_agent_user_to_grant). Earlier keys of that user are revoked, in every
-        worker at once, so exactly one key works: the one returned, which Odoo stores
-        only as a hash.
+        (user_to_grant). Earlier keys of that user are revoked, in every worker at once,
+        so exactly one key works: the one returned, which Odoo stores only as a hash.
         Returns ``(user, key)``. The caller shows the key once (the wizard) or writes it
         where the agent reads it (the compose stack's init script, which commits).
         """
-        self.ensure_one()
-        self._plc_agent_check_manager()
+        line = self.line
+        self.check_manager()
         group = self.env.ref(AGENT_GROUP)
         users = self.env["res.users"].sudo().with_context(active_test=False)
-        user, login = self._plc_agent_user_to_grant()
+        user, login = self.user_to_grant()
         if user:
             extra = user.groups_id - group
             if extra:
@@ -166,34 +120,33 @@ class MrpPlcLine(models.Model):
         else:
             user = users.with_context(no_reset_password=True).create(
                 {
-                    "name": _("PLC agent %s", self.code),
+                    "name": _("PLC agent %s", line.code),
                     "login": login,
-                    "email": self._plc_agent_email(login),
-                    "company_id": self.company_id.id,
-                    "company_ids": [(6, 0, self.company_id.ids)],
+                    "email": self._email(login),
+                    "company_id": line.company_id.id,
+                    "company_ids": [(6, 0, line.company_id.ids)],
                     "groups_id": [(6, 0, group.ids)],
                 }
             )
-        self.sudo().write(
+        line.sudo().write(
             {"plc_agent_user_id": user.id, "plc_agent_user_ids": [(4, user.id)]}
         )
         user._plc_revoke_agent_keys()
         key = (
             self.env["res.users.apikeys"]
             .with_user(user)
-            ._generate(None, "plc-agent %s" % self.code)
+            ._generate(None, "plc-agent %s" % line.code)
         )
         return user, key
 
-    def _plc_agent_env_lines(self, user, key):
+    def env_lines(self, user, key):
         """The agent's Odoo settings, as lines of its .env file."""
-        self.ensure_one()
         base_url = (
             self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
         ).rstrip("/")
         return "\n".join(
             [
-                "PLC_LINE_CODE=%s" % self.code,
+                "PLC_LINE_CODE=%s" % self.line.code,
                 "ODOO_URL=%s" % base_url,
                 "ODOO_DATABASE=%s" % self.env.cr.dbname,
                 "ODOO_USERNAME=%s" % user.login,
@@ -201,8 +154,8 @@ class MrpPlcLine(models.Model):
             ]
         )
 
-    @api.model
-    def _plc_bind_existing_agents(self):
+    @staticmethod
+    def bind_existing_agents(env):
         """Bind the agent users made before lines had agent users (upgrade to 14.0.1.2.0).
 
         A user the 'Agent access' button made is bound to its line: the line's
@@ -212,11 +165,11 @@ class MrpPlcLine(models.Model):
         the upgrade; the log names it, for an administrator to narrow. Users already bound
         are left alone, so running this twice changes nothing.
         """
-        group = self.env.ref(AGENT_GROUP)
-        lines = self.sudo().search([("active", "in", (True, False))])
-        by_login = {line._plc_agent_login(): line for line in lines}
+        group = env.ref(AGENT_GROUP)
+        lines = env["mrp.plc.line"].sudo().search([("active", "in", (True, False))])
+        by_login = {LineAgentAccess(line).login(): line for line in lines}
         agents = (
-            self.env["res.users"]
+            env["res.users"]
             .sudo()
             .with_context(active_test=False)
             .search([("groups_id", "in", group.ids), ("plc_agent_line_ids", "=", False)])
@@ -224,7 +177,7 @@ class MrpPlcLine(models.Model):
         bound = {}
         for agent in agents.filtered(lambda user: not user._is_system()):
             own = lines.filtered(lambda line: line.plc_agent_user_id == agent)
-            own = own or by_login.get(agent.login) or self.browse()
+            own = own or by_login.get(agent.login) or lines.browse()
             if not own:
                 own = lines.filtered(lambda line: line.company_id in agent.company_ids)
                 _logger.warning(

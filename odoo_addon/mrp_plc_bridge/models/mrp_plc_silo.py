@@ -1,11 +1,16 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""A silo or tank of a line: the number the PLC knows it by, what it holds, the unit the
+PLC doses it in, and where it drifts (its deviation over the last 30 days)."""
+import datetime
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, float_is_zero, float_round
 
 # The PLC stores a silo number in one 16-bit word; 0 means "no silo".
 MAX_SILO_CODE = 65535
+DRIFT_DAYS = 30
 
 
 class MrpPlcSilo(models.Model):
@@ -48,6 +53,27 @@ class MrpPlcSilo(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
         related="line_id.company_id", store=True, readonly=True
+    )
+    # Where the silo drifts, from the consumption lines of the last DRIFT_DAYS days.
+    plc_planned_30d = fields.Float(
+        string="Planned (30 days)",
+        digits="Product Unit of Measure",
+        compute="_compute_plc_drift",
+    )
+    plc_actual_30d = fields.Float(
+        string="Actual (30 days)",
+        digits="Product Unit of Measure",
+        compute="_compute_plc_drift",
+    )
+    plc_deviation_30d_percent = fields.Float(
+        string="Deviation (30 days, %)",
+        digits=(16, 2),
+        compute="_compute_plc_drift",
+        help="Actual against planned over the batches the line reported in the last "
+        "%d days." % DRIFT_DAYS,
+    )
+    plc_batches_30d = fields.Integer(
+        string="Doses (30 days)", compute="_compute_plc_drift"
     )
 
     _sql_constraints = [
@@ -151,3 +177,44 @@ class MrpPlcSilo(models.Model):
     def _onchange_product_id(self):
         if self.lot_id and self.lot_id.product_id != self.product_id:
             self.lot_id = False
+
+    def _plc_drift_domain(self):
+        since = fields.Datetime.now() - datetime.timedelta(days=DRIFT_DAYS)
+        return [
+            ("silo_id", "in", self.ids),
+            ("reported", "=", True),
+            ("production_id.plc_reported_at", ">=", since),
+        ]
+
+    def _compute_plc_drift(self):
+        groups = self.env["mrp.plc.consumption"].read_group(
+            self._plc_drift_domain(),
+            ["silo_id", "planned_qty", "actual_qty"],
+            ["silo_id"],
+        )
+        by_silo = {group["silo_id"][0]: group for group in groups}
+        for silo in self:
+            group = by_silo.get(silo.id, {})
+            planned = group.get("planned_qty") or 0.0
+            actual = group.get("actual_qty") or 0.0
+            silo.plc_planned_30d = planned
+            silo.plc_actual_30d = actual
+            silo.plc_batches_30d = group.get("silo_id_count", 0)
+            silo.plc_deviation_30d_percent = (
+                (actual - planned) / planned * 100.0 if planned else 0.0
+            )
+
+    def action_open_plc_consumption(self):
+        """The consumption analysis of this silo over the last 30 days."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "mrp_plc_bridge.mrp_plc_consumption_action"
+        )
+        action.update(
+            {
+                "name": _("Consumption of %s", self.display_name),
+                "domain": self._plc_drift_domain(),
+                "context": {"search_default_reported": 1},
+            }
+        )
+        return action

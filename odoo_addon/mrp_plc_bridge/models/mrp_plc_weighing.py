@@ -2,11 +2,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A manual weighing: what an operator added by hand to a batch, consumed on its MO once.
 
-The line's agent reports it through plc_report_manual_weighing
-(mrp_production_plc_api_weighing.py). A weighing Odoo can apply becomes a component move
-of its MO: an open move that counts when the MO closes, or, on a closed MO, a move posted
-at once. One it cannot apply is kept with the reason for a person, who can correct the
-MO or the product and consume it, or discard it.
+The line's agent reports it through ``plc_report_manual_weighing`` (the door,
+mrp_production_plc_rpc.py); it is stored once per line and key (mrp_plc_line_report.py).
+A weighing Odoo can apply becomes a component move of its MO: an open move that counts
+when the MO closes, or, on a closed MO, a move posted at once. One it cannot apply is kept
+with the reason for a person, who can correct the MO or the product and consume it, or
+discard it. The MO is looked for among the line's own MOs only: one of another line is
+unknown to the weighing, as it is to the line's agent.
 """
 import logging
 
@@ -14,7 +16,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_is_zero, float_round
 
-from .mrp_production_plc_api import API_VERSION
+from .mrp_production_plc_rpc import API_VERSION
 
 _logger = logging.getLogger(__name__)
 
@@ -26,18 +28,12 @@ class PlcWeighingKept(Exception):
 class MrpPlcWeighing(models.Model):
     _name = "mrp.plc.weighing"
     _description = "PLC Manual Weighing"
-    _inherit = ["mail.thread"]
+    _inherit = ["mrp.plc.line.report", "mail.thread"]
     _order = "weighed_at desc, id desc"
+    # The agent's key is its own: the digest tells a repeat from another payload.
+    _plc_key_field = "weighing_key"
+    _plc_digest_field = "digest"
 
-    line_id = fields.Many2one(
-        "mrp.plc.line",
-        string="PLC Line",
-        required=True,
-        ondelete="restrict",
-        index=True,
-        readonly=True,
-    )
-    company_id = fields.Many2one(related="line_id.company_id", store=True)
     weighing_key = fields.Char(
         required=True, readonly=True, help="The line's key of this weighing."
     )
@@ -121,43 +117,40 @@ class MrpPlcWeighing(models.Model):
     @api.model
     def _plc_take_weighing(self, line, weighing):
         """Store a reported weighing once and consume it if Odoo can."""
-        record = self.search(
-            [("line_id", "=", line.id), ("weighing_key", "=", weighing.weighing_key)],
-            limit=1,
-        )
+        record = self._plc_reported_before(line, weighing.weighing_key, weighing.digest)
         if record:
-            if record.digest != weighing.digest:
-                return self._plc_rejected(
-                    _(
-                        "weighing_key: %s was already reported with a different "
-                        "payload; the first report stands.",
-                        weighing.weighing_key,
-                    )
-                )
             return record._plc_result(duplicate=True)
-        record = self.create(
+        record = self._plc_create_reported(
+            line,
+            weighing.weighing_key,
             {
-                "line_id": line.id,
-                "weighing_key": weighing.weighing_key,
-                "digest": weighing.digest,
                 "weighed_at": weighing.weighed_at,
                 "mo_name": weighing.mo_name,
                 "batch_number": weighing.batch_number,
                 "plc_product_ref": weighing.product_template_id,
                 "quantity_kg": weighing.quantity,
-            }
+            },
+            digest=weighing.digest,
         )
         record._plc_resolve()
         record._plc_consume()
         return record._plc_result(duplicate=False)
 
     def _plc_resolve(self):
-        """The MO and the product the station named, as far as Odoo knows them."""
+        """The MO and the product the station named, as far as the line knows them."""
         self.ensure_one()
-        production = self.env["mrp.production"].search(
-            [("name", "=", self.mo_name), ("company_id", "=", self.company_id.id)],
-            limit=1,
-        ) if self.mo_name else self.env["mrp.production"]
+        production = self.env["mrp.production"]
+        if self.mo_name:
+            # The line's own MOs only: another line's MO is unknown here, and the
+            # reason kept says no more than for a reference no MO has.
+            production = production.search(
+                [
+                    ("name", "=", self.mo_name),
+                    ("company_id", "=", self.company_id.id),
+                    ("plc_line_id", "=", self.line_id.id),
+                ],
+                limit=1,
+            )
         template = self.env["product.template"]
         if self.plc_product_ref > 0:
             template = template.with_context(active_test=False).browse(
@@ -295,15 +288,6 @@ class MrpPlcWeighing(models.Model):
             "status": self.state if self.state == "consumed" else "kept",
             "duplicate": duplicate,
             "reason": self.reason or None,
-            "api_version": API_VERSION,
-        }
-
-    @api.model
-    def _plc_rejected(self, reason):
-        return {
-            "status": "rejected",
-            "duplicate": False,
-            "reason": reason,
             "api_version": API_VERSION,
         }
 

@@ -1,12 +1,16 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The MO's PLC fields, its PLC state and the planner's actions on it.
+"""The MO on a PLC line: its PLC fields and state, the planners' actions, the agent's calls.
 
-The line hands MOs out (mrp_plc_line_fetch.py), the agent calls in through
-mrp_production_plc_api.py, and a report closes the MO in mrp_production_plc_report.py.
+The agent's calls are the public ``plc_*`` methods below, each one line into the door
+(mrp_production_plc_rpc.py); a batch report is applied to the MO and closes it in
+mrp_production_plc_report.py. The line hands its MOs out in mrp_plc_line_fetch.py.
 """
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+from . import mrp_production_plc_rpc as rpc
+from .mrp_production_plc_report import MoReport
 
 # PLC states in which the MO belongs to its line and must not move to another one.
 PLC_LOCKED_STATES = ("sent", "done", "recorded", "failed")
@@ -126,6 +130,37 @@ class MrpProduction(models.Model):
     )
     plc_report_digest = fields.Char(copy=False, readonly=True)
     plc_report_result = fields.Text(copy=False, readonly=True)
+    plc_max_deviation_percent = fields.Float(
+        string="Largest Deviation (%)",
+        digits=(16, 2),
+        compute="_compute_plc_max_deviation",
+        store=True,
+        copy=False,
+        help="The reported silo or tank of this MO that deviates most from plan, with "
+        "its sign: positive is an overdose.",
+    )
+    plc_tolerance_exceeded = fields.Boolean(
+        string="Beyond Tolerance",
+        compute="_compute_plc_max_deviation",
+        store=True,
+        copy=False,
+    )
+    plc_failure_ids = fields.One2many(
+        "mrp.plc.failure",
+        "production_id",
+        string="PLC Failures",
+        readonly=True,
+    )
+    plc_failure_count = fields.Integer(
+        string="PLC Failure Count", compute="_compute_plc_failure_count"
+    )
+    # What an operator weighed by hand for the MO: extra component moves, consumed once.
+    plc_weighing_ids = fields.One2many(
+        "mrp.plc.weighing",
+        "production_id",
+        string="Manual Weighings",
+        readonly=True,
+    )
 
     # ------------------------------------------------------------------
     # Computes and ORM overrides
@@ -169,6 +204,27 @@ class MrpProduction(models.Model):
                 )
             else:
                 production.plc_finished_deviation_percent = 0.0
+
+    @api.depends(
+        "plc_consumption_ids.deviation_percent",
+        "plc_consumption_ids.reported",
+        "plc_consumption_ids.tolerance_exceeded",
+    )
+    def _compute_plc_max_deviation(self):
+        for production in self:
+            reported = production.plc_consumption_ids.filtered("reported")
+            largest = max(
+                reported.mapped("deviation_percent"), key=abs, default=0.0
+            )
+            production.plc_max_deviation_percent = largest
+            production.plc_tolerance_exceeded = any(
+                reported.mapped("tolerance_exceeded")
+            )
+
+    @api.depends("plc_failure_ids")
+    def _compute_plc_failure_count(self):
+        for production in self:
+            production.plc_failure_count = len(production.plc_failure_ids)
 
     def write(self, vals):
         if "plc_line_id" in vals and not self.env.context.get("plc_force_line"):
@@ -224,14 +280,73 @@ class MrpProduction(models.Model):
             )
         return True
 
+    def action_plc_accept_actuals(self):
+        """Close recorded MOs with the actuals the line reported, as a done report does.
+
+        For the batches a person checked: suspect values, a strict BoM's deviation,
+        or an MO Odoo refused to close before the cause was fixed.
+        """
+        if not self.env.user.has_group("mrp.group_mrp_user"):
+            raise AccessError(_("Only manufacturing users may accept PLC actuals."))
+        for production in self:
+            if production.plc_state != "recorded" or production.state in (
+                "done",
+                "cancel",
+            ):
+                raise UserError(
+                    _(
+                        "Only open MOs whose PLC actuals are recorded can be closed "
+                        "with them (%(mo)s is %(state)s).",
+                        mo=production.name,
+                        state=production.plc_state or _("not on a line"),
+                    )
+                )
+        for production in self:
+            MoReport(production).accept_actuals()
+        return True
+
     # ------------------------------------------------------------------
-    # What the line doses
+    # The agent's calls (docs/api.md): each one enters through the door
+    # ------------------------------------------------------------------
+
+    @api.model
+    def plc_ping(self, line_code, status=None):
+        return rpc.enter(self, rpc.Ping, line_code, status)
+
+    @api.model
+    def plc_fetch_batches(self, line_code, limit=10):
+        return rpc.enter(self, rpc.FetchBatches, line_code, limit)
+
+    @api.model
+    def plc_report_batch(self, payload):
+        return rpc.enter(self, rpc.ReportBatch, payload)
+
+    @api.model
+    def plc_report_failure(self, payload):
+        return rpc.enter(self, rpc.ReportFailure, payload)
+
+    @api.model
+    def plc_report_manual_weighing(self, payload):
+        return rpc.enter(self, rpc.ReportWeighing, payload)
+
+    def _plc_take_report(self, report):
+        """Apply a batch report (checked by the door) to this MO once; the answer."""
+        self.ensure_one()
+        return MoReport(self).take(report)
+
+    # ------------------------------------------------------------------
+    # What the line doses, and what is weighed by hand
     # ------------------------------------------------------------------
 
     def _plc_open_raw_moves(self):
-        """The component moves still to dose, in the order of the BoM lines."""
+        """The component moves still to dose, in the order of the BoM lines.
+
+        A manual weighing's move is its own: the line never doses it.
+        """
         self.ensure_one()
-        moves = self.move_raw_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        moves = self.move_raw_ids.filtered(
+            lambda m: m.state not in ("done", "cancel") and not m.plc_weighing_ids
+        )
         return moves.sorted(
             lambda m: (
                 m.bom_line_id.sequence if m.bom_line_id else 1 << 30,
@@ -239,4 +354,68 @@ class MrpProduction(models.Model):
                 m.id,
             )
         )
+
+    def _plc_link_failures(self):
+        """Give the failures reported while this batch ran, before its report, their MO."""
+        self.ensure_one()
+        if not self.plc_started_at:
+            return
+        domain = [
+            ("line_id", "=", self.plc_line_id.id),
+            ("production_id", "=", False),
+            ("occurred_at", ">=", self.plc_started_at),
+        ]
+        if self.plc_finished_at:
+            domain.append(("occurred_at", "<=", self.plc_finished_at))
+        self.env["mrp.plc.failure"].search(domain).write({"production_id": self.id})
+
+    def _plc_add_weighed_component(self, product, qty):
+        """An extra component move of ``qty`` (product UoM) for a manual weighing.
+
+        On an open MO it waits, done, for the MO's closing; on a closed MO it is posted
+        at once, as Odoo does for a component added to an unlocked done MO. It is never
+        sent to the PLC and a batch report leaves it as weighed.
+        """
+        self.ensure_one()
+        values = self._get_move_raw_values(product, 0.0, product.uom_id)
+        values["additional"] = True
+        closed = self.state == "done"
+        if closed:
+            values["state"] = "done"
+            values["move_line_ids"] = [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": product.id,
+                        "product_uom_id": product.uom_id.id,
+                        "qty_done": qty,
+                        "location_id": values["location_id"],
+                        "location_dest_id": values["location_dest_id"],
+                        "company_id": self.company_id.id,
+                        "production_id": self.id,
+                    },
+                )
+            ]
+        before = self.move_raw_ids
+        self.write({"move_raw_ids": [(0, 0, values)]})
+        move = self.move_raw_ids - before
+        move.ensure_one()
+        if not closed:
+            self._plc_set_move_quantity(move, qty, False)
+        return move
+
+    @api.model
+    def _plc_set_move_quantity(self, move, qty, lot):
+        """``qty`` done on ``move``, in new move lines (of ``lot`` when one is given)."""
+        open_lines = move.move_line_ids.filtered(
+            lambda ml: ml.state not in ("done", "cancel")
+        )
+        open_lines.write({"qty_done": 0})
+        commands = move._set_quantity_done_prepare_vals(qty)
+        if lot:
+            for command in commands:
+                if command[0] in (0, 1):
+                    command[2]["lot_id"] = lot.id
+        move.move_line_ids = commands
 

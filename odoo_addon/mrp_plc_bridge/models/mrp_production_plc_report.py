@@ -2,48 +2,78 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A batch report applied to its MO: the actuals onto the moves, then the MO closed.
 
-The report's shape is checked before it gets here (report_payload.py); this file decides
-what the report means for the MO.
+The report's shape is checked before it gets here (payloads/batch_report.py), and the door
+(mrp_production_plc_rpc.py) has checked that the caller may report this MO; this file
+decides what the report means for the MO. Plain Python called by ``mrp.production``
+(``_plc_take_report``, *Accept PLC actuals*), not a model of its own.
 """
 import json
 from collections import OrderedDict, defaultdict
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo import _, fields
+from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_round, html_escape
 
-from ..report_payload import ReportRejected
-from .mrp_production_plc_api import API_VERSION
+from ..payloads.checks import ReportRejected
+from .mrp_production_plc_rpc import API_VERSION
 
 PLC_REPORTED_STATES = ("done", "recorded", "failed")
+# A failed batch did not produce: its time is not productive.
+PRODUCTIVE_REPORTS = ("done", "recorded")
 
 
 class PlcNotClosed(Exception):
     """Odoo could not close the MO by itself; rolls the closing savepoint back."""
 
 
-class MrpProduction(models.Model):
-    # The house rule splits a big model by concern, one file each.
-    _inherit = "mrp.production"  # pylint: disable=consider-merging-classes-inherited
+class MoReport:
+    """One MO's side of its batch report: check it, apply it once, close the MO."""
 
-    def _plc_take_report(self, report):
-        """Apply a report of this MO once; the answer for the agent."""
-        self.ensure_one()
+    def __init__(self, production):
+        production.ensure_one()
+        self.production = production
+        self.env = production.env
+
+    def take(self, report):
+        """Apply a report of the MO once; the answer for the agent."""
+        production = self.production
         # Concurrent reports of one MO queue up here; under REPEATABLE READ the later
         # one then fails to serialize, is retried and finds the first one's result.
         # Raw SQL because the ORM has no row lock.
         self.env.cr.execute(
-            "SELECT id FROM mrp_production WHERE id = %s FOR UPDATE", (self.id,)
+            "SELECT id FROM mrp_production WHERE id = %s FOR UPDATE", (production.id,)
         )
-        duplicate = self._plc_duplicate_result(report)
+        duplicate = self._duplicate_result(report)
         if duplicate is not None:
             return duplicate
-        by_code = self._plc_check_report(report)
+        by_code = self._check(report)
         if report.status == "done":
-            self._plc_lock_stock()
-        return self._plc_apply_report(report, by_code)
+            self._lock_stock()
+        result = self._apply(report, by_code)
+        production._plc_link_failures()
+        if result["status"] in PRODUCTIVE_REPORTS:
+            production.plc_line_id._plc_log_batch_time(
+                production, report.started_at, report.finished_at
+            )
+        return result
 
-    def _plc_lock_stock(self):
+    def accept_actuals(self):
+        """Close the recorded MO with its reported actuals, by the path a done report takes."""
+        production = self.production
+        unconverted = self.apply_actuals(
+            convert_finished=bool(production.plc_finished_weight_actual)
+        )
+        reason = unconverted or self._close()
+        if reason:
+            raise UserError(reason)
+        production.write({"plc_state": "done", "plc_reason": False})
+        self._activities().action_feedback(_("PLC actuals accepted."))
+
+    # ------------------------------------------------------------------
+    # Checking the report against the MO
+    # ------------------------------------------------------------------
+
+    def _lock_stock(self):
         """Lock the quants closing the MO will update, in id order, before any work.
 
         Raw SQL because a measurement demands it: with lines closing MOs from the same
@@ -54,8 +84,8 @@ class MrpProduction(models.Model):
         holds the quants from its first queries on; the stable order rules out
         deadlocks. Measured: fewer retries and shorter tails (4 lines, shared stock).
         """
-        self.ensure_one()
-        moves = (self.move_raw_ids | self.move_finished_ids).filtered(
+        production = self.production
+        moves = (production.move_raw_ids | production.move_finished_ids).filtered(
             lambda m: m.state not in ("done", "cancel")
         )
         if not moves:
@@ -68,12 +98,15 @@ class MrpProduction(models.Model):
             (tuple(moves.mapped("product_id").ids), tuple(locations.ids)),
         )
 
-    def _plc_duplicate_result(self, report):
+    def _duplicate_result(self, report):
         """The stored answer when this run's report already came in, else None."""
-        self.ensure_one()
-        if not self.plc_report_digest or self.plc_batch_key != report.batch_key:
+        production = self.production
+        if (
+            not production.plc_report_digest
+            or production.plc_batch_key != report.batch_key
+        ):
             return None
-        if self.plc_report_digest != report.digest:
+        if production.plc_report_digest != report.digest:
             raise ReportRejected(
                 _(
                     "batch_key: %s was already reported with a different payload; "
@@ -81,13 +114,13 @@ class MrpProduction(models.Model):
                     report.batch_key,
                 )
             )
-        result = json.loads(self.plc_report_result)
+        result = json.loads(production.plc_report_result)
         result["duplicate"] = True
         return result
 
-    def _plc_check_report(self, report):
+    def _check(self, report):
         """Check the report against the MO; return the run's lines by silo code."""
-        self.ensure_one()
+        production = self.production
         line = (
             self.env["mrp.plc.line"]
             .with_context(active_test=False)
@@ -95,50 +128,56 @@ class MrpProduction(models.Model):
         )
         if not line:
             raise ReportRejected(_("line: unknown PLC line %r.", report.line))
-        if self.plc_line_id != line:
+        if production.plc_line_id != line:
             raise ReportRejected(
                 _(
                     "mo_id: %(mo)s belongs to line %(other)s, not to %(line)s.",
-                    mo=self.name,
-                    other=self.plc_line_id.code or _("no line"),
+                    mo=production.name,
+                    other=production.plc_line_id.code or _("no line"),
                     line=line.code,
                 )
             )
-        if self.plc_state in PLC_REPORTED_STATES:
+        if production.plc_state in PLC_REPORTED_STATES:
             raise ReportRejected(
                 _(
                     "batch_key: %(mo)s was already reported under batch_key %(key)s.",
-                    mo=self.name,
-                    key=self.plc_batch_key,
+                    mo=production.name,
+                    key=production.plc_batch_key,
                 )
             )
-        if self.state in ("done", "cancel"):
+        if production.state in ("done", "cancel"):
             raise ReportRejected(
-                _("mo_id: %(mo)s is %(state)s.", mo=self.name, state=self.state)
+                _(
+                    "mo_id: %(mo)s is %(state)s.",
+                    mo=production.name,
+                    state=production.state,
+                )
             )
-        if self.plc_state != "sent":
+        if production.plc_state != "sent":
             raise ReportRejected(
                 _(
                     "mo_id: %(mo)s was not sent to the line (PLC state %(state)s).",
-                    mo=self.name,
-                    state=self.plc_state or _("none"),
+                    mo=production.name,
+                    state=production.plc_state or _("none"),
                 )
             )
-        if report.batch_key != self.plc_batch_key:
+        if report.batch_key != production.plc_batch_key:
             raise ReportRejected(
                 _(
                     "batch_key: %(mo)s is running under %(key)s, not %(given)s.",
-                    mo=self.name,
-                    key=self.plc_batch_key,
+                    mo=production.name,
+                    key=production.plc_batch_key,
                     given=report.batch_key,
                 )
             )
-        return self._plc_check_report_silos(report, line)
+        return self._check_silos(report, line)
 
-    def _plc_check_report_silos(self, report, line):
+    def _check_silos(self, report, line):
         """Every reported silo must be one the run was sent with; its lines by code."""
-        self.ensure_one()
-        run_lines = self.plc_consumption_ids.filtered(lambda c: c.run == self.plc_run)
+        production = self.production
+        run_lines = production.plc_consumption_ids.filtered(
+            lambda c: c.run == production.plc_run
+        )
         by_code = OrderedDict((c.silo_code, c) for c in run_lines)
         for index, silo_code in enumerate(report.silos):
             if silo_code in by_code:
@@ -155,7 +194,7 @@ class MrpProduction(models.Model):
                         "%(where)s: silo %(silo)s was not sent with %(mo)s.",
                         where=where,
                         silo=silo_code,
-                        mo=self.name,
+                        mo=production.name,
                     )
                 )
             raise ReportRejected(
@@ -174,17 +213,17 @@ class MrpProduction(models.Model):
                         "%(mo)s.",
                         index=index,
                         silo=value.silo,
-                        mo=self.name,
+                        mo=production.name,
                     )
                 )
         return by_code
 
     # ------------------------------------------------------------------
-    # Report: applying it
+    # Applying it
     # ------------------------------------------------------------------
 
-    def _plc_apply_report(self, report, by_code):
-        self.ensure_one()
+    def _apply(self, report, by_code):
+        production = self.production
         suspect_by_silo = {v.silo: v for v in report.suspect if v.silo is not None}
         for silo_code, consumption in by_code.items():
             suspect = suspect_by_silo.get(silo_code)
@@ -193,15 +232,15 @@ class MrpProduction(models.Model):
                     "plc_actual_qty": report.actual(silo_code),
                     "reported": True,
                     "suspect": bool(suspect),
-                    "suspect_reason": suspect and self._plc_suspect_text(suspect),
+                    "suspect_reason": suspect and self._suspect_text(suspect),
                 }
             )
         done = report.done
         digest = report.digest
         weight = report.finished_quantity
         if weight is None and done:
-            weight = self.plc_finished_weight_planned
-        self.write(
+            weight = production.plc_finished_weight_planned
+        production.write(
             {
                 "plc_reported_at": fields.Datetime.now(),
                 "plc_started_at": report.started_at,
@@ -209,42 +248,42 @@ class MrpProduction(models.Model):
                 "plc_message": report.message,
                 # Null means "as planned" for done: the plan in the MO's own unit,
                 # which also needs no conversion.
-                "plc_finished_qty_actual": self.plc_finished_qty_planned
+                "plc_finished_qty_actual": production.plc_finished_qty_planned
                 if report.finished_quantity is None and done
                 else 0.0,
                 "plc_finished_weight_actual": weight or 0.0,
                 "plc_suspect": bool(report.suspect),
             }
         )
-        unconverted = self._plc_apply_actuals(
+        unconverted = self.apply_actuals(
             convert_finished=report.finished_quantity is not None, done=done
         )
-        suspect_reason = self._plc_suspect_reason(report)
+        suspect_reason = self._suspect_reason(report)
         if not done:
             reason = report.message or _("The line reported a failure.")
             reason = " ".join(filter(None, [reason, suspect_reason, unconverted]))
-            return self._plc_finish_report("failed", reason, digest)
+            return self._finish("failed", reason, digest)
         reason = (
             " ".join(filter(None, [suspect_reason, unconverted]))
-            or self._plc_closing_issue()
+            or self._closing_issue()
         )
         if not reason:
-            reason = self._plc_close(self.plc_line_id)
+            reason = self._close()
         if reason:
-            self._plc_schedule_activity(reason)
-            return self._plc_finish_report("recorded", reason, digest)
-        return self._plc_finish_report("done", None, digest)
+            self._schedule_activity(reason)
+            return self._finish("recorded", reason, digest)
+        return self._finish("done", None, digest)
 
-    def _plc_apply_actuals(self, convert_finished=True, done=True):
+    def apply_actuals(self, convert_finished=True, done=True):
         """The run's reported PLC actuals, in Odoo's units, onto the moves.
 
         Returns why a quantity could not be converted (the product's weight was taken
         away since the MO was sent), or None; such a quantity counts as 0 until then.
         """
-        self.ensure_one()
+        production = self.production
         problems = []
-        for consumption in self.plc_consumption_ids.filtered(
-            lambda c: c.run == self.plc_run and c.reported
+        for consumption in production.plc_consumption_ids.filtered(
+            lambda c: c.run == production.plc_run and c.reported
         ):
             try:
                 actual = consumption._plc_qty_from_plc(consumption.plc_actual_qty)
@@ -256,37 +295,37 @@ class MrpProduction(models.Model):
             consumption.sudo().actual_qty = actual
         if convert_finished:
             try:
-                self.plc_finished_qty_actual = self.product_id._plc_qty_from_plc(
-                    self.plc_finished_weight_actual,
-                    self.plc_line_id._plc_weight_uom(),
-                    self.product_uom_id,
+                production.plc_finished_qty_actual = (
+                    production.product_id._plc_qty_from_plc(
+                        production.plc_finished_weight_actual,
+                        production.plc_line_id._plc_weight_uom(),
+                        production.product_uom_id,
+                    )
                 )
             except UserError as error:
                 problems.append(error.args[0])
-                self.plc_finished_qty_actual = 0.0
-        finished = self.plc_finished_qty_actual
+                production.plc_finished_qty_actual = 0.0
+        finished = production.plc_finished_qty_actual
         if done:
-            self.qty_producing = float_round(
-                finished, precision_rounding=self.product_uom_id.rounding
+            production.qty_producing = float_round(
+                finished, precision_rounding=production.product_uom_id.rounding
             )
-        self._plc_set_consumed_quantities(self.plc_line_id, finished)
+        self._set_consumed_quantities(finished)
         if problems:
             return _("The actuals could not be converted: %s", " ".join(problems))
         return None
 
-    @api.model
-    def _plc_suspect_reason(self, report):
+    def _suspect_reason(self, report):
         """The reason a report with suspect values leaves the MO open, or None."""
         if not report.suspect:
             return None
         return _(
             "The line marked values as suspect: %s. Check them, then accept the PLC "
             "actuals or correct the moves and close the order.",
-            "; ".join(self._plc_suspect_text(value) for value in report.suspect),
+            "; ".join(self._suspect_text(value) for value in report.suspect),
         )
 
-    @api.model
-    def _plc_suspect_text(self, value):
+    def _suspect_text(self, value):
         """One suspect value as a person reads it: where, the raw words, why."""
         where = _("silo %s", value.silo) if value.silo else _("finished weight")
         return _(
@@ -296,45 +335,14 @@ class MrpProduction(models.Model):
             reason=value.reason,
         )
 
-    def action_plc_accept_actuals(self):
-        """Close recorded MOs with the actuals the line reported, as a done report does.
-
-        For the batches a person checked: suspect values, a strict BoM's deviation,
-        or an MO Odoo refused to close before the cause was fixed.
-        """
-        if not self.env.user.has_group("mrp.group_mrp_user"):
-            raise AccessError(_("Only manufacturing users may accept PLC actuals."))
-        for production in self:
-            if production.plc_state != "recorded" or production.state in (
-                "done",
-                "cancel",
-            ):
-                raise UserError(
-                    _(
-                        "Only open MOs whose PLC actuals are recorded can be closed "
-                        "with them (%(mo)s is %(state)s).",
-                        mo=production.name,
-                        state=production.plc_state or _("not on a line"),
-                    )
-                )
-        for production in self:
-            unconverted = production._plc_apply_actuals(
-                convert_finished=bool(production.plc_finished_weight_actual)
-            )
-            reason = unconverted or production._plc_close(production.plc_line_id)
-            if reason:
-                raise UserError(reason)
-            production.write({"plc_state": "done", "plc_reason": False})
-            production._plc_activities().action_feedback(_("PLC actuals accepted."))
-        return True
-
-    def _plc_set_consumed_quantities(self, line, finished):
+    def _set_consumed_quantities(self, finished):
         """quantity_done of every move from the actuals of all runs of the MO."""
-        self.ensure_one()
+        production = self.production
+        line = production.plc_line_id
         totals = defaultdict(float)
         lots = {}
         on_silo = self.env["stock.move"]
-        for consumption in self.plc_consumption_ids:
+        for consumption in production.plc_consumption_ids:
             moves = consumption.move_ids.filtered(
                 lambda m: m.state not in ("done", "cancel")
             )
@@ -347,29 +355,29 @@ class MrpProduction(models.Model):
                     lots[move] = silo_lot
             if not consumption.reported:
                 continue
-            for move, qty in self._plc_split(consumption, moves).items():
+            for move, qty in self._split(consumption, moves).items():
                 totals[move] += qty
         for move, qty in totals.items():
-            self._plc_set_move_quantity(
+            production._plc_set_move_quantity(
                 move,
                 float_round(qty, precision_rounding=move.product_uom.rounding),
                 lots.get(move),
             )
-        planned_qty = self.product_qty
+        planned_qty = production.product_qty
         ratio = finished / planned_qty if planned_qty else 0.0
         if line.missing_silo_policy == "consume_planned":
-            for move in self.move_raw_ids - on_silo:
+            for move in production.move_raw_ids - on_silo:
                 if move.state in ("done", "cancel"):
                     continue
                 qty = float_round(
                     move.product_uom_qty * ratio,
                     precision_rounding=move.product_uom.rounding,
                 )
-                self._plc_set_move_quantity(move, qty, False)
+                production._plc_set_move_quantity(move, qty, False)
         # By-products follow the produced quantity, as Odoo itself does.
-        for move in self.move_finished_ids:
+        for move in production.move_finished_ids:
             if (
-                move.product_id == self.product_id
+                move.product_id == production.product_id
                 or move._should_bypass_set_qty_producing()
             ):
                 continue
@@ -377,10 +385,16 @@ class MrpProduction(models.Model):
                 move.product_uom_qty * ratio,
                 precision_rounding=move.product_uom.rounding,
             )
-            self._plc_set_move_quantity(move, qty, False)
+            production._plc_set_move_quantity(move, qty, False)
+        # Components outside the silos follow the plan, which a weighing's move has
+        # none of: it keeps what was weighed.
+        for weighing in production.plc_weighing_ids:
+            move = weighing.move_id
+            if weighing.state == "consumed" and move.state not in ("done", "cancel"):
+                production._plc_set_move_quantity(move, weighing.product_qty, False)
 
-    @api.model
-    def _plc_split(self, consumption, moves):
+    @staticmethod
+    def _split(consumption, moves):
         """Share a silo's actual over its moves in proportion to plan, in move UoM."""
         uom = consumption.product_uom_id
         weights = [
@@ -401,28 +415,19 @@ class MrpProduction(models.Model):
             shares[move] = uom._compute_quantity(share, move.product_uom, round=False)
         return shares
 
-    @api.model
-    def _plc_set_move_quantity(self, move, qty, lot):
-        open_lines = move.move_line_ids.filtered(
-            lambda ml: ml.state not in ("done", "cancel")
-        )
-        open_lines.write({"qty_done": 0})
-        commands = move._set_quantity_done_prepare_vals(qty)
-        if lot:
-            for command in commands:
-                if command[0] in (0, 1):
-                    command[2]["lot_id"] = lot.id
-        move.move_line_ids = commands
+    # ------------------------------------------------------------------
+    # Closing the MO
+    # ------------------------------------------------------------------
 
-    def _plc_closing_issue(self):
+    def _closing_issue(self):
         """Why Odoo must not close the MO as reported, or None.
 
         skip_immediate also switches off Odoo's own consumption check, so a strict
         BoM is checked here.
         """
-        self.ensure_one()
+        production = self.production
         problems = []
-        for consumption in self.plc_consumption_ids:
+        for consumption in production.plc_consumption_ids:
             product = consumption.product_id
             if product.tracking == "none" or not consumption.reported:
                 continue
@@ -441,13 +446,13 @@ class MrpProduction(models.Model):
                         silo=consumption.silo_code,
                     )
                 )
-        if self.consumption == "strict":
+        if production.consumption == "strict":
             for (
                 _order,
                 product,
                 done_qty,
                 expected_qty,
-            ) in self._get_consumption_issues():
+            ) in production._get_consumption_issues():
                 problems.append(
                     _(
                         "Strict BoM: %(product)s consumed %(done)s %(uom)s, "
@@ -460,29 +465,34 @@ class MrpProduction(models.Model):
                 )
         return " ".join(problems) or None
 
-    def _plc_close(self, line):
+    def _close(self):
         """Close the MO without any wizard; the reason when Odoo refuses."""
-        self.ensure_one()
+        production = self.production
         context = {
             "skip_immediate": True,
             "skip_consumption": True,
             "skip_backorder": True,
         }
-        rounding = self.product_uom_id.rounding
+        rounding = production.product_uom_id.rounding
         if (
-            line.backorder_policy == "always"
+            production.plc_line_id.backorder_policy == "always"
             and float_compare(
-                self.qty_producing, self.product_qty, precision_rounding=rounding
+                production.qty_producing,
+                production.product_qty,
+                precision_rounding=rounding,
             )
             < 0
         ):
-            context["mo_ids_to_backorder"] = self.ids
-        siblings = self.procurement_group_id.mrp_production_ids
+            context["mo_ids_to_backorder"] = production.ids
+        siblings = production.procurement_group_id.mrp_production_ids
         try:
             with self.env.cr.savepoint():
-                if self.product_id.tracking == "lot" and not self.lot_producing_id:
-                    self.action_generate_serial()
-                result = self.with_context(**context).button_mark_done()
+                if (
+                    production.product_id.tracking == "lot"
+                    and not production.lot_producing_id
+                ):
+                    production.action_generate_serial()
+                result = production.with_context(**context).button_mark_done()
                 if isinstance(result, dict) and result.get("res_model") not in (
                     None,
                     "mrp.production",
@@ -493,24 +503,29 @@ class MrpProduction(models.Model):
                             result.get("res_model"),
                         )
                     )
-                if self.state != "done":
-                    raise PlcNotClosed(_("Odoo left the MO in state %s.", self.state))
-                backorders = self.procurement_group_id.mrp_production_ids - siblings
-                backorders._plc_renew_components()
+                if production.state != "done":
+                    raise PlcNotClosed(
+                        _("Odoo left the MO in state %s.", production.state)
+                    )
+                backorders = (
+                    production.procurement_group_id.mrp_production_ids - siblings
+                )
+                self._renew_components(backorders)
         except PlcNotClosed as error:
             return str(error.args[0])
         except UserError as error:
             return _("Odoo refused to close the MO: %s", error.args[0])
         return None
 
-    def _plc_renew_components(self):
+    @staticmethod
+    def _renew_components(backorders):
         """Give backorders the components of their own quantity.
 
         Odoo hands the backorder whatever the closed MO did not consume; after a
         batch that used its silos in full that is nothing, and after an underdose it
         is the shortfall, neither of which is what the rest of the order needs.
         """
-        for backorder in self:
+        for backorder in backorders:
             leftovers = backorder.move_raw_ids.filtered(
                 lambda m: m.state not in ("done", "cancel")
             )
@@ -528,17 +543,17 @@ class MrpProduction(models.Model):
                 )._action_confirm()
             backorder.action_assign()
 
-    def _plc_schedule_activity(self, reason):
-        self.ensure_one()
-        user = self.user_id
+    def _schedule_activity(self, reason):
+        production = self.production
+        user = production.user_id
         if not user or not user.active or user.share:
-            user = self.create_uid
+            user = production.create_uid
         if not user or not user.active or user.share:
             user = (
                 self.env.ref("base.user_admin", raise_if_not_found=False)
                 or self.env.user
             )
-        self.activity_schedule(
+        production.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=_("PLC batch recorded but not closed"),
             # The note is HTML; the reason quotes the line's text (suspect values).
@@ -546,25 +561,25 @@ class MrpProduction(models.Model):
             user_id=user.id,
         )
 
-    def _plc_activities(self):
+    def _activities(self):
         """The to-dos reports scheduled on the MO (in whichever language)."""
-        self.ensure_one()
         summaries = {"PLC batch recorded but not closed"}
         summaries.add(_("PLC batch recorded but not closed"))
         todo = self.env.ref("mail.mail_activity_data_todo")
-        return self.activity_ids.filtered(
+        return self.production.activity_ids.filtered(
             lambda a: a.activity_type_id == todo and a.summary in summaries
         )
 
-    def _plc_finish_report(self, status, reason, digest):
+    def _finish(self, status, reason, digest):
+        production = self.production
         result = {
             "status": status,
-            "mo_state": self.state,
+            "mo_state": production.state,
             "reason": reason,
             "duplicate": False,
             "api_version": API_VERSION,
         }
-        self.write(
+        production.write(
             {
                 "plc_state": status,
                 "plc_reason": reason,

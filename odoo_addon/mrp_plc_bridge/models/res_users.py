@@ -4,9 +4,9 @@ import logging
 
 from odoo import api, fields, models
 
-_logger = logging.getLogger(__name__)
+from .mrp_plc_line_agent_access import AGENT_GROUP
 
-AGENT_GROUP = "mrp_plc_bridge.group_plc_agent"
+_logger = logging.getLogger(__name__)
 
 
 class ResUsers(models.Model):

@@ -16,6 +16,7 @@ from . import test_dashboard_ui
 from . import test_units
 from . import test_suspect
 from . import test_report_fuzz
+from . import test_door
 from . import test_one_door
 from . import test_plant_text
 from . import test_agent_keys

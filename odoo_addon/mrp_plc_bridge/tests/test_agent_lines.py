@@ -106,9 +106,21 @@ class TestAgentLinesOverJsonRpc(HttpCase):
             "status": "done",
         }
         self.assertRefused("LB", "plc_report_batch", [payload], "'LA'")
-        # Naming its own line in a report of LA's MO does not help either.
-        self.assertRefused(
-            "LB", "plc_report_batch", [dict(payload, line="LB")], str(payload["mo_id"])
+        # Naming its own line in a report of LA's MO does not help either: LA's MO is
+        # answered exactly as an MO that does not exist.
+        missing_id = 2147483000
+        own_line = dict(payload, line="LB")
+        missing = self.call("LB", "plc_report_batch", dict(own_line, mo_id=missing_id))
+        answer = self.call("LB", "plc_report_batch", own_line)
+        self.assertEqual(answer["result"]["status"], "rejected")
+        self.assertEqual(
+            answer["result"],
+            dict(
+                missing["result"],
+                reason=missing["result"]["reason"].replace(
+                    str(missing_id), str(payload["mo_id"])
+                ),
+            ),
         )
         # A code no line has is refused the same way: no hint whether it exists.
         self.assertRefused("LB", "plc_ping", ["NOPE"], "'NOPE'")

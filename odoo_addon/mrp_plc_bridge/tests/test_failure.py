@@ -117,7 +117,6 @@ class TestFailure(PlcBridgeCase):
             ("not a dict", "payload: must be an object"),
             ({k: v for k, v in good.items() if k != "info"}, "missing field(s): info"),
             (dict(good, extra=1), "unknown field(s): extra"),
-            (dict(good, line="NOPE"), "line: unknown PLC line"),
             (dict(good, line=""), "line: must be a non-empty string"),
             (dict(good, equipment=7), "equipment: must be a non-empty string"),
             (dict(good, info="A\x00B"), "info: must not contain NUL"),
@@ -132,6 +131,14 @@ class TestFailure(PlcBridgeCase):
                 self.assertEqual(result["status"], "rejected")
                 self.assertIsNone(result["failure_id"])
                 self.assertTrue(result["reason"].startswith(reason), result["reason"])
+        # A line no line has: the agent is refused it like any line not its own, an
+        # administrator is told it is unknown.
+        with self.assertRaises(AccessError):
+            self.Production.plc_report_failure(dict(good, line="NOPE"))
+        admin = self.env["mrp.production"].with_user(self.env.ref("base.user_admin"))
+        result = admin.plc_report_failure(dict(good, line="NOPE"))
+        self.assertEqual(result["status"], "rejected")
+        self.assertEqual(result["reason"], "line: unknown PLC line 'NOPE'.")
         self.assertFalse(self.env["mrp.plc.failure"].search([]))
 
     def test_only_the_agent_group_may_report(self):

@@ -1,6 +1,6 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import PlcBridgeCase, add_stock, create_mo, create_product
@@ -189,7 +189,6 @@ class TestWeighing(PlcBridgeCase):
             ({"batch_number": 70000}, "batch_number: must be from 0 to 65535"),
             ({"mo_name": None}, "mo_name: must be a string"),
             ({"weighed_at": "yesterday"}, "weighed_at: not an ISO 8601"),
-            ({"line": "NOPE"}, "line: unknown PLC line"),
             ({"weighing_key": ""}, "weighing_key: must be a non-empty string"),
             ({"extra": 1}, "unknown field(s): extra"),
         ]
@@ -201,6 +200,24 @@ class TestWeighing(PlcBridgeCase):
         payload = {"line": "T1"}
         self.assertTrue(self.Production.plc_report_manual_weighing(payload)["reason"]
                         .startswith("missing field(s): "))
+        # A line no line has: the agent is refused it like any line not its own, an
+        # administrator is told it is unknown.
+        with self.assertRaises(AccessError):
+            self.weigh(production, line="NOPE")
+        admin = self.env["mrp.production"].with_user(self.env.ref("base.user_admin"))
+        result = admin.plc_report_manual_weighing(
+            {
+                "line": "NOPE",
+                "weighing_key": "W-NOPE",
+                "mo_name": production.name,
+                "batch_number": 17,
+                "product_template_id": self.premix.product_tmpl_id.id,
+                "quantity": 12.5,
+                "weighed_at": "2026-11-28T06:01:02+00:00",
+            }
+        )
+        self.assertEqual(result["status"], "rejected")
+        self.assertEqual(result["reason"], "line: unknown PLC line 'NOPE'.")
         self.assertFalse(self.env["mrp.plc.weighing"].search([]))
         # The same key with another payload: the first one stands.
         first, _result = self.weigh(production)

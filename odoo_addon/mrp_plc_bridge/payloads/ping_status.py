@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The status an agent sends with ``plc_ping``, checked in plain Python.
 
-No Odoo import on purpose, like report_payload.py: the shape is the agent's contract.
+No Odoo import on purpose, like batch_report.py: the shape is the agent's contract.
 Every key is optional and unknown keys are ignored, so that an older or newer agent keeps
 pinging; a key of a known name with a wrong type is refused, naming the key.
 
@@ -13,6 +13,8 @@ import datetime
 from dataclasses import dataclass
 from typing import Optional
 
+from .checks import ReportRejected, show
+
 # Texts an agent sends are short; longer ones are cut, never refused (a long PLC error
 # text must not stop the health report).
 MAX_TEXT = 500
@@ -20,12 +22,8 @@ QUEUE_KEYS = ("queued", "written", "running", "finished", "held", "suspect")
 UNSENT_KEYS = ("batches", "failures", "weighings")
 
 
-class PingRejected(Exception):
+class PingRejected(ReportRejected):
     """A status with a known key of a wrong type; the message names the key."""
-
-    @property
-    def reason(self):
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,7 @@ def parse_status(status):
         if plc.get("up") is not None:
             if not isinstance(plc["up"], bool):
                 raise PingRejected(
-                    "status.plc.up: must be true, false or null, got %r." % (plc["up"],)
+                    "status.plc.up: must be true, false or null, got %s." % show(plc["up"])
                 )
             values["plc_up"] = plc["up"]
         if "last_error" in plc:
@@ -103,7 +101,7 @@ def _count(value, key):
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise PingRejected(
-            "%s: must be a whole number from 0 or null, got %r." % (key, value)
+            "%s: must be a whole number from 0 or null, got %s." % (key, show(value))
         )
     return value
 

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """A failure the line reports, checked and normalised in plain Python.
 
-No Odoo import, like report_payload.py: the shape is the agent's contract. What the
+No Odoo import, like batch_report.py: the shape is the agent's contract. What the
 failure means for the line (which MO was running) is decided on the failure record.
 
 Runs on the Python of the official Odoo 14 image (3.7).
@@ -11,13 +11,17 @@ Runs on the Python of the official Odoo 14 image (3.7).
 import datetime
 from dataclasses import dataclass
 
-from .report_payload import ReportRejected, check_fields, parse_datetime
+from .checks import (
+    MAX_KEY,
+    MAX_TEXT,
+    ReportRejected,
+    check_fields,
+    check_line_code,
+    check_text,
+    parse_datetime,
+)
 
 FIELDS = ("line", "failure_key", "equipment", "info", "occurred_at")
-# The PLC's texts are 16 characters; the room above that is for other PLC programs,
-# the bound for keys that would make an index entry of any size.
-MAX_TEXT = 64
-MAX_KEY = 200
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class FailureReport:
 def parse_failure(payload):
     """Check a failure report's shape; raises ``ReportRejected`` naming the field."""
     check_fields(payload, FIELDS)
-    check_text(payload["line"], "line", MAX_TEXT)
+    check_line_code(payload["line"], "line")
     check_text(payload["failure_key"], "failure_key", MAX_KEY)
     check_text(payload["equipment"], "equipment", MAX_TEXT)
     check_text(payload["info"], "info", MAX_TEXT)
@@ -47,18 +51,3 @@ def parse_failure(payload):
         info=payload["info"].strip(),
         occurred_at=parse_datetime(payload["occurred_at"], "occurred_at"),
     )
-
-
-def check_text(value, field, max_length):
-    """A non-empty string without NUL, at most ``max_length`` characters."""
-    if not isinstance(value, str) or not value.strip():
-        raise ReportRejected(
-            "%s: must be a non-empty string, got %r." % (field, value)
-        )
-    # PostgreSQL text cannot hold NUL; failing in SQL would look like a passing error.
-    if "\x00" in value:
-        raise ReportRejected("%s: must not contain NUL characters." % field)
-    if len(value) > max_length:
-        raise ReportRejected(
-            "%s: at most %d characters, got %d." % (field, max_length, len(value))
-        )
