@@ -146,7 +146,12 @@ OWN_RECORDS = {
         {"line_id": case.line_a.id},
         {"line_id": case.line_b.id},
     ),
-    # Abstract: no records, but its methods are reachable all the same.
+    # Abstract: no records, but their methods are reachable all the same.
+    "mrp.plc.line.report": lambda case: (
+        case.env["mrp.plc.line.report"].browse(1),
+        {"line_id": case.line_a.id},
+        {"line_id": case.line_b.id},
+    ),
     "mrp.plc.agent.key": lambda case: (
         case.env["mrp.plc.agent.key"].browse(1),
         {"login": "x"},
@@ -168,8 +173,17 @@ def _own_rows(model, method):
             "message_post": [("on line B's record", [ids], {"body": "x"})],
             "message_subscribe": [
                 # Odoo answers False, writing nothing, to a reader subscribing itself.
-                ("itself to line B's record", [ids], {"partner_ids": case.partner_a.ids}, (False,)),
-                ("someone to line B's record", [ids], {"partner_ids": case.partner_b.ids}),
+                (
+                    "itself to line B's record",
+                    [ids],
+                    {"partner_ids": case.partner_a.ids},
+                    (False,),
+                ),
+                (
+                    "someone to line B's record",
+                    [ids],
+                    {"partner_ids": case.partner_b.ids},
+                ),
             ],
             "activity_schedule": [
                 (
