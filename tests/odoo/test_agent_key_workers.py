@@ -61,14 +61,16 @@ class Agent:
         self.key = key
 
     def call(self, service: str, method: str, *args):
-        body = {"jsonrpc": "2.0", "id": 1, "method": "call", "params": {"service": service, "method": method, "args": list(args)}}
+        params = {"service": service, "method": method, "args": list(args)}
+        body = {"jsonrpc": "2.0", "id": 1, "method": "call", "params": params}
         request = urllib.request.Request(self.url, json.dumps(body).encode(), {"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.load(response)
 
     def ping(self, uid: int) -> str:
         """``ok``, or the name of the exception Odoo answered with."""
-        answer = self.call("object", "execute_kw", self.database, uid, self.key, "mrp.production", "plc_ping", ["FM1"], {})
+        args = [self.database, uid, self.key, "mrp.production", "plc_ping", ["FM1"], {}]
+        answer = self.call("object", "execute_kw", *args)
         return "ok" if "result" in answer else answer["error"]["data"]["name"]
 
 
