@@ -26,11 +26,6 @@ from support.contract_sites import ContractLine, ContractMo, ContractSite, Odoo1
 from support.odoo14 import Odoo14, served_odoo_with_addon
 from support.odoo_standin import OdooStandin
 
-# The refusals the addon gets in one entry for every method (issue 17, "One door"):
-# another line named in a failure or a weighing is refused, another line's MO answers
-# as no MO, inputs are bounded before they are shown.
-DOOR = "waits for the one door"
-
 BATCH_KEYS = {
     "mo_id", "mo_name", "run", "batch_key", "redelivered", "product_code", "product_name",
     "quantity", "uom", "bom_code", "line", "date_planned_start", "components",

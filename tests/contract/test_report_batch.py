@@ -12,7 +12,7 @@ import pytest
 
 from support.contract_sites import ContractLine, ContractSite
 
-from .conftest import DOOR, RESULT_KEYS, done_payload, fetch, nesting_answers, rejections, report, sent_mo
+from .conftest import RESULT_KEYS, done_payload, fetch, nesting_answers, rejections, report, sent_mo
 
 
 def test_a_done_report_closes_the_mo(site: ContractSite, line: ContractLine) -> None:
@@ -214,8 +214,6 @@ def test_a_report_of_an_mo_not_sent_or_cancelled_is_rejected(site: ContractSite,
     assert site.mo_status(mo.id)["reported"] is False
 
 
-@pytest.mark.addon_xfail(reason=f"{DOOR}: a value nested just below what Odoo's JSON parser takes ends in a "
-                                "RecursionError (a server error, retried forever) instead of a rejection")
 def test_values_nested_as_deep_as_the_server_reads_are_rejected_naming_the_field(
         site: ContractSite, line: ContractLine) -> None:
     mo, batch = sent_mo(site, line)
@@ -233,7 +231,6 @@ def test_values_nested_as_deep_as_the_server_reads_are_rejected_naming_the_field
     assert site.mo_status(mo.id)["reported"] is False
 
 
-@pytest.mark.addon_xfail(reason=f"{DOOR}: a report's message has no size limit (a megabyte is stored)")
 def test_a_message_of_a_megabyte_is_rejected(site: ContractSite, line: ContractLine) -> None:
     mo, batch = sent_mo(site, line)
     result = report(line, done_payload(line, batch, message="M" * 1_000_000))

@@ -9,7 +9,7 @@ import pytest
 
 from support.contract_sites import ContractLine, ContractSite
 
-from .conftest import DOOR, FAILURE_RESULT_KEYS, failure_payload, nesting_answers, rejections
+from .conftest import FAILURE_RESULT_KEYS, failure_payload, nesting_answers, rejections
 
 
 def report_failure(line: ContractLine, payload: Any) -> dict[str, Any]:
@@ -77,9 +77,6 @@ def test_bad_failures_are_rejected_naming_the_field_and_store_nothing(site: Cont
     assert report_failure(line, failure_payload(line))["status"] == "stored"
 
 
-@pytest.mark.addon_xfail(reason=f"{DOOR}: a nested value is quoted in full in the reason, and nested just below "
-                                "what Odoo's JSON parser takes it ends in a RecursionError (a server error, retried "
-                                "forever) instead of a rejection")
 def test_values_nested_as_deep_as_the_server_reads_are_rejected_naming_the_field(
         site: ContractSite, line: ContractLine) -> None:
     arguments = ('[{"line": "%s", "failure_key": "k1", "equipment": %%s, "info": "START_FAILURE", '

@@ -11,7 +11,7 @@ import pytest
 
 from support.contract_sites import ContractLine, ContractSite
 
-from .conftest import DOOR, WEIGHING_RESULT_KEYS, nesting_answers, rejections, weighing_payload
+from .conftest import WEIGHING_RESULT_KEYS, nesting_answers, rejections, weighing_payload
 
 
 def report_weighing(line: ContractLine, payload: Any) -> dict[str, Any]:
@@ -70,8 +70,6 @@ def test_a_weighing_odoo_cannot_apply_is_kept(site: ContractSite, line: Contract
     assert site.line_records(line)["weighings"] == len(cases)
 
 
-@pytest.mark.addon_xfail(reason=f"{DOOR}: a weighing naming another line's MO is kept with a reason that "
-                                "tells this line's agent the other line's code")
 def test_a_weighing_naming_another_lines_mo_is_kept_as_for_no_mo(
         site: ContractSite, line: ContractLine, other_line: ContractLine) -> None:
     theirs = site.new_mo(other_line)
@@ -120,9 +118,6 @@ def test_bad_weighings_are_rejected_naming_the_field_and_write_nothing(site: Con
     assert report_weighing(line, weighing_payload(site, line, mo))["status"] == "consumed"
 
 
-@pytest.mark.addon_xfail(reason=f"{DOOR}: a nested value is quoted in full in the reason, and nested just below "
-                                "what Odoo's JSON parser takes it ends in a RecursionError (a server error, retried "
-                                "forever) instead of a rejection")
 def test_values_nested_as_deep_as_the_server_reads_are_rejected_naming_the_field(
         site: ContractSite, line: ContractLine) -> None:
     arguments = ('[{"line": "%s", "weighing_key": "w1", "mo_name": %%s, "batch_number": 17, '

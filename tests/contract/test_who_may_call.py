@@ -10,7 +10,7 @@ import pytest
 
 from support.contract_sites import ContractLine, ContractSite, RpcRefused
 
-from .conftest import DOOR, done_payload, failure_payload, fetch, refused, report, sent_mo, weighing_payload
+from .conftest import done_payload, failure_payload, fetch, refused, report, sent_mo, weighing_payload
 
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 
@@ -40,8 +40,6 @@ def test_a_batch_report_naming_another_line_is_refused_and_writes_nothing(
     assert report(other_line, done_payload(other_line, batch))["status"] == "done"
 
 
-@pytest.mark.addon_xfail(reason=f"{DOOR}: a batch report of another line's MO is refused with an AccessError "
-                                "naming the mo_id instead of answering as for an MO that does not exist")
 def test_a_batch_report_of_another_lines_mo_answers_as_of_no_mo(
         site: ContractSite, line: ContractLine, other_line: ContractLine) -> None:
     theirs, batch = sent_mo(site, other_line)
@@ -54,7 +52,6 @@ def test_a_batch_report_of_another_lines_mo_answers_as_of_no_mo(
     assert site.mo_status(theirs.id) == before
 
 
-@pytest.mark.addon_xfail(reason=f"{DOOR}: a failure naming another line is stored on that line")
 def test_a_failure_naming_another_line_is_refused_and_stores_nothing(
         site: ContractSite, line: ContractLine, other_line: ContractLine) -> None:
     error = refused(line.agent.call, "plc_report_failure", failure_payload(other_line))
@@ -62,7 +59,6 @@ def test_a_failure_naming_another_line_is_refused_and_stores_nothing(
     assert site.line_records(other_line)["failures"] == 0
 
 
-@pytest.mark.addon_xfail(reason=f"{DOOR}: a weighing naming another line and its MO is consumed on that MO")
 def test_a_weighing_naming_another_line_is_refused_and_writes_nothing(
         site: ContractSite, line: ContractLine, other_line: ContractLine) -> None:
     theirs = site.new_mo(other_line)
@@ -72,7 +68,6 @@ def test_a_weighing_naming_another_line_is_refused_and_writes_nothing(
     assert site.mo_status(theirs.id)["weighed"] == 0
 
 
-@pytest.mark.addon_xfail(reason=f"{DOOR}: a line code of any size is echoed back in full in the refusal")
 def test_a_long_line_code_is_not_echoed_back(site: ContractSite, line: ContractLine) -> None:
     code = "L" * 100_000
     calls: list[tuple[str, list[Any]]] = [

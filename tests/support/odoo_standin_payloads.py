@@ -29,7 +29,7 @@ MAX_KEY = 200
 MAX_BATCH_NUMBER = 65535
 # The line's message on a batch report. docs/api.md bounds every input of the agent; a
 # PLC's message is one text field of its report area, far below this.
-MAX_MESSAGE = 4000
+MAX_MESSAGE = 2000
 # The texts of a ping's status are cut, never refused.
 MAX_STATUS_TEXT = 500
 SHOW_LIMIT = 60
