@@ -488,14 +488,14 @@ def shorten(value, size=300):
 
 
 @tagged("post_install", "-at_install")
-class TestOneDoor(DoorWorld):
+class TestDoorTable(DoorWorld):
     def test_every_reachable_method_refuses_another_lines_agent(self):
         # The control: agent A's key and line work through the same dispatch.
         own = self.call_as_a("mrp.production", "plc_ping", ["DA"])
         self.assertTrue(own["line_exists"])
         failures = [
             "%s: no row says how an agent calls it against another line "
-            "(add one to DOOR_ROWS or OWN_RECORDS in tests/test_one_door.py)" % name
+            "(add one to DOOR_ROWS or OWN_RECORDS in tests/test_door_table.py)" % name
             for name in rows_missing(self.env)
         ]
         reachable = reachable_methods(self.env)
