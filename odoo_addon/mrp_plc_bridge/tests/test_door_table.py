@@ -504,7 +504,7 @@ class TestDoorTable(DoorWorld):
         for key in sorted(rows):
             if key not in reachable:
                 failures.append(
-                    "%s.%s: a row for a method nobody can reach any more" % key
+                    "%s.%s: a row for a method the addon no longer defines (remove it)" % key
                 )
                 continue
             model, method = key
