@@ -44,8 +44,8 @@ from typing import Any, Callable
 
 from sqlalchemy import create_engine, text
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import GARBAGE_FORMS, PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import GARBAGE_FORMS, PlcSimulator
 
 from .common import BenchResult, Target
 from .footprint import _agent_env

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 
 from .common import BenchResult, BenchSkipped, Stats, Target
 from .line_idle import LINE, _standin

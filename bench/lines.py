@@ -41,8 +41,8 @@ from datetime import timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 
 from .common import REPO_ROOT, BenchResult, fmt_s
 
@@ -358,7 +358,8 @@ class Agent:
         """The agent's archive: one row per final answer of Odoo."""
         from sqlalchemy import select
 
-        from plc_agent.database import MoHistory, make_engine
+        from plc_agent.queue.models import MoHistory
+        from plc_agent.queue.engine import make_engine
 
         engine = make_engine(self.environment["DATABASE_URL"])
         try:

@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 
 from .common import BenchResult, BenchSkipped, Stats, Target
 from .footprint import MIB, _agent_env, stop_agent

@@ -70,7 +70,7 @@ def configure_logging(level: str) -> None:
                         stream=sys.stderr, force=True)
     # pymodbus logs every retry and frame problem itself; the agent reports them once.
     logging.getLogger("pymodbus").setLevel(max(logging.WARNING, logging.getLogger().level))
-    # Alembic narrates its plugins and steps; plc_agent.schema logs each applied revision.
+    # Alembic narrates its plugins and steps; plc_agent.queue.schema logs each applied revision.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
@@ -166,20 +166,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load_map(settings: Any) -> Any:
-    from .register_map import load_register_map
+    from .plc.register_map import load_register_map
 
     return load_register_map(settings.register_map_file)
 
 
 def _open_database(settings: Any) -> Any:
-    from .database import make_engine
+    from .queue.engine import make_engine
 
     return make_engine(settings.database_url)
 
 
 def _schema_problem(engine: Any) -> str | None:
     """What `init-db` would still do to the queue's schema, or None when it is current."""
-    from .schema import pending_revisions
+    from .queue.schema import pending_revisions
 
     pending = pending_revisions(engine)
     if not pending:
@@ -191,9 +191,9 @@ def _schema_problem(engine: Any) -> str | None:
 def _locked_run(settings: Any, body: Any) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import InstanceLock, InstanceLocked
-    from .schema import init_db
-    from .register_map import RegisterMapError
+    from .queue.instance_lock import InstanceLock, InstanceLocked
+    from .queue.schema import init_db
+    from .plc.register_map import RegisterMapError
 
     try:
         engine = _open_database(settings)
@@ -261,7 +261,7 @@ def _run(settings: Any, _args: argparse.Namespace) -> int:
 
 def _once(settings: Any, args: argparse.Namespace) -> int:
     from .odoo_gateway import OdooError, OdooGatewayError
-    from .plc import PlcError
+    from .plc.link import PlcError
 
     def body(tasks: Any, _lock: Any) -> int:
         func = {"sync": tasks.sync, "read": tasks.read_plc, "push": tasks.push,
@@ -292,8 +292,8 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
 def _init_db(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .schema import init_db
-    from .schema import head_revision
+    from .queue.schema import init_db
+    from .queue.schema import head_revision
 
     try:
         engine = _open_database(settings)
@@ -324,10 +324,11 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import (DeliveryState, MoBatch, delivery_figures, queue_figures,
-                           read_only_session_factory)
-    from .failure import PlcFailure
-    from .weighing import ManualWeighing
+    from .queue.models import DeliveryState, MoBatch
+    from .queue.figures import delivery_figures, queue_figures
+    from .queue.engine import read_only_session_factory
+    from .queue.failure import PlcFailure
+    from .queue.weighing import ManualWeighing
 
     try:
         engine = _open_database(settings)
@@ -416,10 +417,10 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import make_engine
+    from .queue.engine import make_engine
     from .odoo_gateway import OdooGateway, OdooGatewayError
-    from .plc import PlcError, PlcLink
-    from .register_map import RegisterMapError
+    from .plc.link import PlcError, PlcLink
+    from .plc.register_map import RegisterMapError
 
     problems = 0
 
@@ -500,7 +501,7 @@ def _simulated_reports(args: argparse.Namespace, register_map: Any) -> dict[str,
     """The simulator's report-area options; ValueError naming the bad one."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from .simulator_reports import parse_failure, parse_weighing
+    from .plc.simulator.reports import parse_failure, parse_weighing
 
     try:
         ZoneInfo(args.plc_timezone)
@@ -529,8 +530,8 @@ def _simulated_reports(args: argparse.Namespace, register_map: Any) -> dict[str,
 
 
 def _simulate_plc(args: argparse.Namespace) -> int:
-    from .register_map import RegisterMapError, load_register_map
-    from .simulator import run_simulator
+    from .plc.register_map import RegisterMapError, load_register_map
+    from .plc.simulator import run_simulator
 
     configure_logging(args.log_level if args.log_level in logging._nameToLevel else "INFO")
     path = args.register_map or (Path(os.environ["REGISTER_MAP_FILE"])

@@ -43,7 +43,7 @@ import odoorpc
 import odoorpc.error
 
 from .batch import FetchedBatch, FetchedComponent, ReportResult
-from .database import Outcome
+from .queue.models import Outcome
 from .metrics import AgentMetrics
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from pymodbus.client import ModbusTcpClient
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
-from .metrics import AgentMetrics
+from ..metrics import AgentMetrics
 from .register_map import RegisterMap, SlotBatch, SlotReading
 
 logger = logging.getLogger(__name__)

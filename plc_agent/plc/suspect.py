@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .register_map import RegisterMap, SlotReading
 
 if TYPE_CHECKING:
-    from .database import MoBatch
+    from ..queue.models import MoBatch
 
 REASON_MAX = 499  # the report contract: a reason under 500 characters
 

@@ -1,4 +1,4 @@
-"""The queue's schema version: Alembic revisions in ``plc_agent/migrations``.
+"""The queue's schema version: Alembic revisions in ``plc_agent/queue/migrations``.
 
 :func:`upgrade` brings any queue database to the latest revision in one transaction:
 
@@ -24,7 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
-from .database import Base
+from .models import Base
 # The report areas' tables join Base.metadata when their modules are imported.
 from .failure import PlcFailure  # noqa: F401
 from .weighing import ManualWeighing  # noqa: F401
@@ -40,7 +40,7 @@ MIGRATION_LOCK_KEY = 0x504C_4333  # "PLC3", beside the fill and instance locks
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location",
-                           str(resources.files("plc_agent").joinpath("migrations")))
+                           str(resources.files(__package__).joinpath("migrations")))
     if connection is not None:
         config.attributes["connection"] = connection
     return config
@@ -59,7 +59,7 @@ def missing_tables(engine: Engine) -> list[str]:
 
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "plc_agent/migrations has no revision"
+    assert head is not None, "plc_agent/queue/migrations has no revision"
     return head
 
 

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .database import Base, DeliveryState, PlcReportFields
+from .models import Base, DeliveryState, PlcReportFields
 from .failure import KEY_TIME_FORMAT
-from .register_map import AreaReading
+from ..plc.register_map import AreaReading
 
 # Without these nothing can be consumed: bad words here keep the entry in the agent.
 NUMBER_FIELDS = ("batch_number", "product_id", "quantity")

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..batch import ReportResult, report_payload
-from ..database import PUSHABLE, MoBatch, MoHistory, Outcome
+from ..queue.models import PUSHABLE, MoBatch, MoHistory, Outcome
 from ..odoo_gateway import OdooError, OdooGatewayError, OdooUnavailable
 from .context import AgentContext, crash_point
 

@@ -26,9 +26,9 @@ from typing import Any, Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..database import DeliveryState, PlcReportFields
+from ..queue.models import DeliveryState, PlcReportFields
 from ..odoo_gateway import AreaReportResult, OdooError, OdooUnavailable
-from ..register_map import AreaReading, ReportArea
+from ..plc.register_map import AreaReading, ReportArea
 from .context import AgentContext, crash_point
 
 logger = logging.getLogger(__name__)

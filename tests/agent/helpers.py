@@ -9,7 +9,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plc_agent.database import MoBatch, MoHistory
+from plc_agent.queue.models import MoBatch, MoHistory
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05,

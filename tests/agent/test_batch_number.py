@@ -52,7 +52,7 @@ def test_rereleased_mo_in_the_same_slot_is_not_taken_for_its_previous_run(
 
 
 def test_numbers_roll_over_and_skip_those_in_use():
-    from plc_agent.batch_numbers import next_batch_numbers
+    from plc_agent.plc.batch_numbers import next_batch_numbers
 
     assert next_batch_numbers(None, 3, set()) == [1, 2, 3]
     assert next_batch_numbers(65533, 4, {1}) == [65534, 65535, 2, 3]
@@ -94,7 +94,7 @@ def test_number_still_shown_by_the_plc_is_not_given_again(tasks, engine, odoo_st
 
 
 def _batch():
-    from plc_agent.register_map import ComponentDose, SlotBatch
+    from plc_agent.plc.register_map import ComponentDose, SlotBatch
 
     return SlotBatch(batch_no=1, mo_reference="WH/MO/1", bom_code="", finished_goods="",
                      planned_quantity=1.0, components=(ComponentDose(101, 1.0),))

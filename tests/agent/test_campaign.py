@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from plc_agent.plc import PlcLink
+from plc_agent.plc.link import PlcLink
 
 from bench.campaign import FAULT_KINDS, run_campaign
 
@@ -90,8 +90,8 @@ def test_mixed_garbage_garbles_some_values_of_each_batch_and_says_which(plc_simu
 
 
 def test_simulator_refuses_an_unknown_drop():
-    from plc_agent.register_map import load_register_map
-    from plc_agent.simulator import PlcSimulator
+    from plc_agent.plc.register_map import load_register_map
+    from plc_agent.plc.simulator import PlcSimulator
 
     simulator = PlcSimulator(load_register_map())
     with pytest.raises(ValueError, match="read, write, handshake or ack"):

@@ -115,8 +115,8 @@ def test_simulate_plc_command_serves_modbus(tmp_path):
                              "--batch-seconds", "0.1", "--seed", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
-        from plc_agent.plc import PlcLink
-        from plc_agent.register_map import load_register_map
+        from plc_agent.plc.link import PlcLink
+        from plc_agent.plc.register_map import load_register_map
 
         link = PlcLink("127.0.0.1", port, 1, load_register_map(), timeout=1.0)
 

@@ -10,16 +10,11 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from plc_agent.schema import missing_tables
-from plc_agent.database import (
-    InstanceLock,
-    InstanceLocked,
-    MoBatch,
-    MoBatchComponent,
-    fill_if_empty,
-    make_engine,
-    make_session_factory,
-)
+from plc_agent.queue.schema import missing_tables
+from plc_agent.queue.instance_lock import InstanceLock, InstanceLocked
+from plc_agent.queue.models import MoBatch, MoBatchComponent
+from plc_agent.queue.fill_gate import fill_if_empty
+from plc_agent.queue.engine import make_engine, make_session_factory
 
 
 def make_batch(slot: int, key: str | None = None, n_components: int = 3) -> MoBatch:
@@ -101,7 +96,7 @@ def test_fill_gate_stores_all_or_nothing(engine):
 def test_instance_lock_refuses_a_second_holder_and_names_the_first(database_url):
     eng1 = make_engine(database_url)
     eng2 = make_engine(database_url)
-    from plc_agent.schema import init_db
+    from plc_agent.queue.schema import init_db
 
     init_db(eng1)
     lock = InstanceLock(eng1).acquire()

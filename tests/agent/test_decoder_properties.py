@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plc_agent.register_map import load_register_map
+from plc_agent.plc.register_map import load_register_map
 
 RMAP = load_register_map()
 WORD = st.integers(min_value=0, max_value=0xFFFF)

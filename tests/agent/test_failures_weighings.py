@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plc_agent.database import DeliveryState, utcnow
-from plc_agent.failure import PlcFailure
-from plc_agent.weighing import ManualWeighing
+from plc_agent.queue.models import DeliveryState, utcnow
+from plc_agent.queue.failure import PlcFailure
+from plc_agent.queue.weighing import ManualWeighing
 
 from .helpers import run_line_until_finished, wait_until
 from .test_faults import agent

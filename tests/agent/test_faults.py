@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from plc_agent.database import utcnow
-from plc_agent.plc import PlcError
+from plc_agent.queue.models import utcnow
+from plc_agent.plc.link import PlcError
 from plc_agent.odoo_gateway import OdooUnavailable
 
 from .helpers import batches, history, run_line_until_finished, wait_until

@@ -14,7 +14,9 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plc_agent.database import MoBatch, MoBatchComponent, fill_if_empty, make_engine, make_session_factory
+from plc_agent.queue.models import MoBatch, MoBatchComponent
+from plc_agent.queue.fill_gate import fill_if_empty
+from plc_agent.queue.engine import make_engine, make_session_factory
 
 
 def _racer(url: str, name: str, barrier, results) -> None:

@@ -11,10 +11,10 @@ from dataclasses import replace
 
 import pytest
 
-from plc_agent.database import DeliveryState
-from plc_agent.failure import PlcFailure
+from plc_agent.queue.models import DeliveryState
+from plc_agent.queue.failure import PlcFailure
 from plc_agent.odoo_gateway import OdooGateway, OdooProtocolError
-from plc_agent.weighing import ManualWeighing
+from plc_agent.queue.weighing import ManualWeighing
 
 from .helpers import wait_until
 from .test_failures_weighings import rows

@@ -11,8 +11,9 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from plc_agent.database import INSTANCE_LOCK_KEY, InstanceLock, InstanceLockLost, make_engine
-from plc_agent.schema import init_db
+from plc_agent.queue.instance_lock import INSTANCE_LOCK_KEY, InstanceLock, InstanceLockLost
+from plc_agent.queue.engine import make_engine
+from plc_agent.queue.schema import init_db
 
 from .helpers import wait_until
 from .test_faults import _agent_env

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from plc_agent.config import ConfigError
 from plc_agent.metrics import AgentMetrics
 from plc_agent.odoo_gateway import OdooError
-from plc_agent.plc import PlcError
+from plc_agent.plc.link import PlcError
 
 from .helpers import wait_until
 from .test_faults import _agent_env

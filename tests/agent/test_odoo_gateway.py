@@ -7,12 +7,7 @@ import logging
 import pytest
 
 from plc_agent.batch import FetchedComponent
-from plc_agent.odoo_gateway import (
-    OdooError,
-    OdooGateway,
-    OdooProtocolError,
-    OdooUnavailable,
-)
+from plc_agent.odoo_gateway import OdooError, OdooGateway, OdooProtocolError, OdooUnavailable
 
 
 def gateway(standin, password: str | None = None, username: str | None = None) -> OdooGateway:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from plc_agent.plc import PlcError, PlcLink
-from plc_agent.register_map import ComponentDose, RegisterMap, SlotBatch
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.link import PlcError, PlcLink
+from plc_agent.plc.register_map import ComponentDose, RegisterMap, SlotBatch
+from plc_agent.plc.simulator import PlcSimulator
 
 
 def make_batch(slot: int) -> SlotBatch:

@@ -19,18 +19,12 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateTable
 
-from plc_agent.schema import missing_tables
-from plc_agent.database import (
-    BatchState,
-    MoBatch,
-    MoHistory,
-    make_engine,
-    make_session_factory,
-    read_only_session_factory,
-)
-from plc_agent.schema import init_db
+from plc_agent.queue.schema import missing_tables
+from plc_agent.queue.models import BatchState, MoBatch, MoHistory
+from plc_agent.queue.engine import make_engine, make_session_factory, read_only_session_factory
+from plc_agent.queue.schema import init_db
 from plc_agent.odoo_gateway import OdooGateway
-from plc_agent.plc import PlcLink
+from plc_agent.plc.link import PlcLink
 from plc_agent.tasks import AgentTasks
 
 from .helpers import load_sql_dump

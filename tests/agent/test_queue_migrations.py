@@ -18,20 +18,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, inspect, select, text
 
-from plc_agent.database import (
-    Base,
-    BatchState,
-    MoBatch,
-    MoHistory,
-    make_engine,
-    make_session_factory,
-    read_only_session_factory,
-)
-from plc_agent.schema import init_db
-from plc_agent.failure import PlcFailure
+from plc_agent.queue.models import Base, BatchState, MoBatch, MoHistory
+from plc_agent.queue.engine import make_engine, make_session_factory, read_only_session_factory
+from plc_agent.queue.schema import init_db
+from plc_agent.queue.failure import PlcFailure
 from plc_agent.odoo_gateway import OdooGateway
-from plc_agent.plc import PlcLink
-from plc_agent.schema import (
+from plc_agent.plc.link import PlcLink
+from plc_agent.queue.schema import (
     BASELINE_REVISION,
     alembic_config,
     current_revision,
@@ -39,7 +32,7 @@ from plc_agent.schema import (
     pending_revisions,
 )
 from plc_agent.tasks import AgentTasks
-from plc_agent.weighing import ManualWeighing
+from plc_agent.queue.weighing import ManualWeighing
 
 from .helpers import load_sql_dump
 
@@ -95,7 +88,7 @@ def test_baseline_revision_is_the_0_1_0_schema(queue_0_1_0):
 
 def test_release_0_1_0_queue_is_stamped_then_upgraded(queue_0_1_0, caplog):
     assert pending_revisions(queue_0_1_0)[0] == "0002_failures_weighings"
-    with caplog.at_level(logging.INFO, logger="plc_agent.schema"):
+    with caplog.at_level(logging.INFO, logger="plc_agent.queue.schema"):
         applied = init_db(queue_0_1_0)
     assert applied[0] == "0002_failures_weighings" and BASELINE_REVISION not in applied
     assert "a release 0.1.0 queue, stamped 0001_queue_0_1_0" in caplog.text

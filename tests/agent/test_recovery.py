@@ -136,7 +136,7 @@ def test_another_set_in_the_plc_makes_the_stored_set_wait(tasks, engine, odoo_st
 
 
 def _foreign_batch():
-    from plc_agent.register_map import ComponentDose, SlotBatch
+    from plc_agent.plc.register_map import ComponentDose, SlotBatch
 
     return SlotBatch(batch_no=1, mo_reference="OTHER/0001", bom_code="X", finished_goods="X",
                      planned_quantity=10.0, components=(ComponentDose(101, 10.0),))
@@ -164,7 +164,7 @@ def test_plc_not_ready_makes_the_set_wait_then_it_is_written(tasks, engine, odoo
 def _later(tasks, **delta):
     from datetime import timedelta
 
-    from plc_agent.database import utcnow
+    from plc_agent.queue.models import utcnow
 
     tasks.clock = lambda: utcnow() + timedelta(**delta)
 
@@ -176,7 +176,8 @@ def test_health_restarts_a_written_set_the_plc_still_waits_for(tasks, engine, od
     set that has not started, and since the PLC says it waits, lowers 7076."""
     from sqlalchemy import update
 
-    from plc_agent.database import BatchState, MoBatch, make_session_factory, utcnow
+    from plc_agent.queue.models import BatchState, MoBatch, utcnow
+    from plc_agent.queue.engine import make_session_factory
 
     for _ in range(2):
         odoo_standin.add_mo()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from plc_agent.register_map import (
+from plc_agent.plc.register_map import (
     ComponentDose,
     RegisterMap,
     RegisterMapError,
@@ -21,7 +21,7 @@ from plc_agent.register_map import (
 
 
 def default_doc() -> dict:
-    text = resources.files("plc_agent").joinpath("default_register_map.toml").read_text("utf-8")
+    text = resources.files("plc_agent.plc.register_map").joinpath("default_register_map.toml").read_text("utf-8")
     return tomllib.loads(text)
 
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from plc_agent.failure import PlcFailure, failure_key, plc_clock_to_utc
-from plc_agent.database import DeliveryState
-from plc_agent.register_map import RegisterMapError, ValueType, load_register_map
-from plc_agent.weighing import ManualWeighing
+from plc_agent.queue.failure import PlcFailure, failure_key, plc_clock_to_utc
+from plc_agent.queue.models import DeliveryState
+from plc_agent.plc.register_map import RegisterMapError, ValueType, load_register_map
+from plc_agent.queue.weighing import ManualWeighing
 
 from .test_register_map import default_doc, write_map
 

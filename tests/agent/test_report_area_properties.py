@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plc_agent.database import DeliveryState
-from plc_agent.failure import PlcFailure
-from plc_agent.register_map import ValueType, load_register_map
-from plc_agent.weighing import ManualWeighing
+from plc_agent.queue.models import DeliveryState
+from plc_agent.queue.failure import PlcFailure
+from plc_agent.plc.register_map import ValueType, load_register_map
+from plc_agent.queue.weighing import ManualWeighing
 
 RMAP = load_register_map()
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)

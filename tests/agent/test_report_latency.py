@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plc_agent.failure import PlcFailure
+from plc_agent.queue.failure import PlcFailure
 from plc_agent.service import AgentService
-from plc_agent.weighing import ManualWeighing
+from plc_agent.queue.weighing import ManualWeighing
 
 from .conftest import with_settings
 from .helpers import wait_until

@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plc_agent.database import DeliveryState, MoHistory, make_session_factory
-from plc_agent.failure import PlcFailure
-from plc_agent.weighing import ManualWeighing
+from plc_agent.queue.models import DeliveryState, MoHistory
+from plc_agent.queue.engine import make_session_factory
+from plc_agent.queue.failure import PlcFailure
+from plc_agent.queue.weighing import ManualWeighing
 
 from .conftest import with_settings
 

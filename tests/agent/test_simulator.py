@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from plc_agent.plc import PlcLink
-from plc_agent.register_map import ComponentDose, RegisterMap, SlotBatch, SlotReading
-from plc_agent.simulator import PlcSimulator, SimulatorError, run_simulator
+from plc_agent.plc.link import PlcLink
+from plc_agent.plc.register_map import ComponentDose, RegisterMap, SlotBatch, SlotReading
+from plc_agent.plc.simulator import PlcSimulator, SimulatorError, run_simulator
 
 
 def make_batch(slot: int, mo: int | None = None) -> SlotBatch:

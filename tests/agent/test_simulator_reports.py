@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from plc_agent.cli import main
-from plc_agent.simulator import PlcSimulator
-from plc_agent.simulator_reports import ScriptedFailure, ScriptedWeighing, parse_failure, parse_weighing
+from plc_agent.plc.simulator import PlcSimulator
+from plc_agent.plc.simulator.reports import (
+    ScriptedFailure,
+    ScriptedWeighing,
+    parse_failure,
+    parse_weighing,
+)
 
 from .helpers import wait_until
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from plc_agent.database import utcnow
+from plc_agent.queue.models import utcnow
 
 from .helpers import batches, history, run_line_until_finished, wait_until
 

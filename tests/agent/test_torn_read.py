@@ -14,8 +14,8 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 
 from .conftest import with_settings
 from .helpers import batches, history, run_line_until_finished, wait_until

@@ -19,8 +19,8 @@ from collections import Counter
 
 import pytest
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 
 from .conftest import LINE, odoo_shell, wait_until
 from .test_chain import assert_each_mo_once

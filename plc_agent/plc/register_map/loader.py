@@ -370,7 +370,7 @@ def load_register_map(path: Path | None = None) -> RegisterMap:
     """Load and check a register map; None loads the packaged default."""
     if path is None:
         source = "default_register_map.toml"
-        text = resources.files("plc_agent").joinpath("default_register_map.toml").read_text("utf-8")
+        text = resources.files(__package__).joinpath("default_register_map.toml").read_text("utf-8")
     else:
         path = Path(path)
         source = str(path)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from .register_map import ReportArea
+from ..register_map import ReportArea
 
 EQUIPMENT = ("silo101", "silo102", "silo104", "mixer_01", "motor_pump_01", "conveyor_03")
 FAILURE_INFO = ("START_FAILURE", "SENSOR_ERROR", "MOTOR_FAILURE", "OVERLOAD", "TIMEOUT")

@@ -7,7 +7,7 @@ the set is finished and acknowledged. Faults can be injected: a failing batch, d
 connections, implausible values, Modbus exception responses, slow answers.
 
 When the register map has them, the failure and manual-weighing areas work as the PLC's
-do (:mod:`plc_agent.simulator_reports`): reports given by a test, a script (CLI options)
+do (:mod:`plc_agent.plc.simulator.reports`): reports given by a test, a script (CLI options)
 or at random are written one at a time, each waiting for the agent's acknowledgement.
 """
 
@@ -26,8 +26,8 @@ from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from .register_map import RegisterMap, SlotBatch
-from .simulator_reports import (
+from ..register_map import RegisterMap, SlotBatch
+from .reports import (
     EQUIPMENT,
     FAILURE_INFO,
     ReportStation,

@@ -1,6 +1,6 @@
 """Alembic environment of the queue: always run on a connection the agent hands over.
 
-:func:`plc_agent.schema.upgrade` opens the transaction (on PostgreSQL under a migration
+:func:`plc_agent.queue.schema.upgrade` opens the transaction (on PostgreSQL under a migration
 lock, on SQLite with ``BEGIN IMMEDIATE``) and passes the connection in
 ``config.attributes["connection"]``; all pending revisions then run in that one
 transaction, so a failed upgrade leaves the schema as it was.
@@ -13,7 +13,7 @@ from alembic import context
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None or context.is_offline_mode():
-    raise RuntimeError("the queue's migrations run through plc_agent.schema.upgrade "
+    raise RuntimeError("the queue's migrations run through plc_agent.queue.schema.upgrade "
                        "('plc-agent init-db'), on a live connection")
 
 context.configure(
