@@ -158,7 +158,7 @@ def run(repeat: int = 200, naive_repeat: int = 20) -> BenchResult:
         naive_write_requests = link.request_count - before
         naive_write_times = time_calls(naive_write, naive_repeat)
         assert link.read_write_area() == batches
-        violations = list(simulator.protocol_violations)
+        violations = list(simulator.line.protocol_violations)
     finally:
         link.close()
         simulator.stop()

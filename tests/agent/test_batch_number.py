@@ -20,10 +20,10 @@ def test_rereleased_mo_in_the_same_slot_is_not_taken_for_its_previous_run(
     would report the first run's consumption a second time)."""
     rmap = tasks.register_map
     mo_id = odoo_standin.add_mo()
-    plc_simulator.fail_batch(1)
+    plc_simulator.faults.fail_batch(1)
     tasks.sync()
-    wait_until(lambda: len(plc_simulator.completed_batches) == 1, what="the first run to end")
-    plc_simulator.drop_at_next("ack", "before", times=2)
+    wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the first run to end")
+    plc_simulator.faults.drop_at_next("ack", "before", times=2)
     assert tasks.read_plc().acknowledged == 0
     assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
     assert tasks.push().archived == 1
@@ -48,7 +48,7 @@ def test_rereleased_mo_in_the_same_slot_is_not_taken_for_its_previous_run(
     assert tasks.push().archived == 1
     mo = odoo_standin.mo(mo_id)
     assert mo["plc_state"] == "done" and len(mo["reports_received"]) == 2
-    assert len(plc_simulator.received_sets) == 2
+    assert len(plc_simulator.line.received_sets) == 2
 
 
 def test_numbers_roll_over_and_skip_those_in_use():
@@ -74,7 +74,7 @@ def test_number_is_written_at_offset_77_and_echoed_in_the_read_slot(tasks, engin
     run_line_until_finished(tasks, engine)
     assert [r.batch_number for r in tasks.plc.read_read_area()[:2]] == [1, 2]
     assert tasks.push().archived == 2
-    wait_until(lambda: plc_simulator.state == "ready", what="PLC ready")
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
     odoo_standin.add_mo()
     tasks.sync()
     assert [r.batch_number for r in batches(engine)] == [3]  # rolls on from the history

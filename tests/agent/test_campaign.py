@@ -20,7 +20,7 @@ def test_simulator_drops_the_connection_at_a_chosen_request(plc_simulator, regis
                    reconnect_backoff_initial=0.05, reconnect_backoff_max=0.2)
     try:
         link.read_write_handshake()
-        plc_simulator.drop_at_next(request_kind, effect)
+        plc_simulator.faults.drop_at_next(request_kind, effect)
         if request_kind == "read":
             link.read_read_area()
         elif request_kind == "write":
@@ -29,8 +29,8 @@ def test_simulator_drops_the_connection_at_a_chosen_request(plc_simulator, regis
             link.set_write_handshake(1)
         else:
             link.acknowledge_read(5)
-        assert len(plc_simulator.dropped_requests) == 1
-        kind, how, _address = plc_simulator.dropped_requests[0]
+        assert len(plc_simulator.faults.dropped_requests) == 1
+        kind, how, _address = plc_simulator.faults.dropped_requests[0]
         assert (kind, how) == (request_kind, effect)
         if request_kind == "ack":
             assert plc_simulator.registers(register_map.read_ack_address(5), 1) == [1]
@@ -48,11 +48,11 @@ def test_simulator_drops_a_later_request_of_a_sequence(plc_simulator, register_m
     struck_slot, struck_address = requests[3]
     try:
         link.read_write_handshake()
-        plc_simulator.drop_at_next("write", "before", skip=3)
+        plc_simulator.faults.drop_at_next("write", "before", skip=3)
         for slot in range(1, struck_slot):
             link.write_slot(slot, None)
         link.write_slot(struck_slot, None)
-        assert [(k, how, address) for k, how, address in plc_simulator.dropped_requests] == [
+        assert [(k, how, address) for k, how, address in plc_simulator.faults.dropped_requests] == [
             ("write", "before", struck_address)]
     finally:
         link.close()
@@ -63,14 +63,14 @@ def test_mixed_garbage_garbles_some_values_of_each_batch_and_says_which(plc_simu
 
     link = PlcLink(plc_simulator.host, plc_simulator.port, 1, register_map, timeout=1.0)
     try:
-        plc_simulator.set_mixed_garbage(("negative", "huge", "sentinel", "extreme"))
+        plc_simulator.faults.set_mixed_garbage(("negative", "huge", "sentinel", "extreme"))
         send_set(link, {1: make_batch(1, 21), 2: make_batch(2, 22), 3: make_batch(3, 23)})
-        wait_for(lambda: len(plc_simulator.completed_batches) == 3)
-        plc_simulator.set_mixed_garbage(())
-        assert [(slot, mo) for slot, _no, mo, _values in plc_simulator.garbled_batches] == [
+        wait_for(lambda: len(plc_simulator.line.completed_batches) == 3)
+        plc_simulator.faults.set_mixed_garbage(())
+        assert [(slot, mo) for slot, _no, mo, _values in plc_simulator.line.garbled_batches] == [
             (1, "WH/MO/00021"), (2, "WH/MO/00022"), (3, "WH/MO/00023")]
         readings = {r.slot: r for r in link.read_read_area()}
-        for slot, _no, _mo, values in plc_simulator.garbled_batches:
+        for slot, _no, _mo, values in plc_simulator.line.garbled_batches:
             assert values, "at least one value of a garbled batch is garbage"
             reading = readings[slot]
             for name, form in values:
@@ -86,7 +86,7 @@ def test_mixed_garbage_garbles_some_values_of_each_batch_and_says_which(plc_simu
     finally:
         link.close()
     with pytest.raises(ValueError, match="unknown garbage form"):
-        plc_simulator.set_mixed_garbage(("confetti",))
+        plc_simulator.faults.set_mixed_garbage(("confetti",))
 
 
 def test_simulator_refuses_an_unknown_drop():
@@ -95,11 +95,11 @@ def test_simulator_refuses_an_unknown_drop():
 
     simulator = PlcSimulator(load_register_map())
     with pytest.raises(ValueError, match="read, write, handshake or ack"):
-        simulator.drop_at_next("coil", "before")
+        simulator.faults.drop_at_next("coil", "before")
     with pytest.raises(ValueError, match="'before' or 'after'"):
-        simulator.drop_at_next("read", "during")
+        simulator.faults.drop_at_next("read", "during")
     with pytest.raises(ValueError, match="skip must be >= 0"):
-        simulator.drop_at_next("read", "before", skip=-1)
+        simulator.faults.drop_at_next("read", "before", skip=-1)
 
 
 def test_campaign_refuses_unknown_faults():

@@ -84,7 +84,7 @@ def test_second_run_refuses_and_sigterm_stops_the_first(agent_settings, odoo_sta
     first = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=_agent_env(agent_settings),
                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: plc_simulator.received_sets, timeout=30, what="the agent to write the PLC")
+        wait_until(lambda: plc_simulator.line.received_sets, timeout=30, what="the agent to write the PLC")
         second = agent(agent_settings, "run", cwd=tmp_path)
         assert second.returncode == 3, second.stderr
         assert f"pid {first.pid}" in second.stderr

@@ -48,22 +48,22 @@ def test_full_cycle(tasks, engine, odoo_standin, plc_simulator):
         reported = {c["silo"]: c["actual_quantity"] for c in h.components}
         assert mo["actuals"] == pytest.approx({k: round(v, 3) for k, v in reported.items()})
         assert h.odoo_result["status"] == "done"
-    assert plc_simulator.received_sets == [
+    assert plc_simulator.line.received_sets == [
         [(slot, slot, odoo_standin.mo(i)["name"]) for slot, i in enumerate(mo_ids, start=1)]
     ]
-    assert plc_simulator.protocol_violations == []
+    assert plc_simulator.line.protocol_violations == []
 
     # The next set: the PLC is ready again once every batch was acknowledged.
-    wait_until(lambda: plc_simulator.state == "ready", what="PLC ready")
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
     more = [odoo_standin.add_mo() for _ in range(2)]
     result = tasks.sync()
     assert result.inserted == 2 and result.write.confirmed
     run_line_until_finished(tasks, engine)
     assert tasks.push().archived == 2
     assert {odoo_standin.mo(i)["plc_state"] for i in more} == {"done"}
-    assert len(plc_simulator.completed_batches) == 5
+    assert len(plc_simulator.line.completed_batches) == 5
     # Slots 3.. of the second set were written as zeros: the PLC took 2 batches, not 3.
-    assert [len(s) for s in plc_simulator.received_sets] == [3, 2]
+    assert [len(s) for s in plc_simulator.line.received_sets] == [3, 2]
 
 
 def test_sync_skips_when_queue_not_empty(tasks, engine, odoo_standin, caplog):
@@ -91,13 +91,13 @@ def test_service_refills_right_after_last_push(agent_settings, make_tasks, engin
     thread = threading.Thread(target=service.run, kwargs={"max_seconds": 40}, daemon=True)
     thread.start()
     try:
-        wait_until(lambda: len(plc_simulator.received_sets) == 1, what="first set in the PLC")
+        wait_until(lambda: len(plc_simulator.line.received_sets) == 1, what="first set in the PLC")
         # Released while the first set runs: they go in right after it.
         later = [odoo_standin.add_mo() for _ in range(2)]
-        wait_until(lambda: len(plc_simulator.completed_batches) == 2, interval=0.005,
+        wait_until(lambda: len(plc_simulator.line.completed_batches) == 2, interval=0.005,
                    what="first set finished")
         last_batch_done = time.monotonic()
-        wait_until(lambda: len(plc_simulator.received_sets) == 2, timeout=20, interval=0.005,
+        wait_until(lambda: len(plc_simulator.line.received_sets) == 2, timeout=20, interval=0.005,
                    what="second set")
         idle = time.monotonic() - last_batch_done
         wait_until(lambda: all(odoo_standin.mo(i)["plc_state"] == "done" for i in later),
@@ -110,5 +110,5 @@ def test_service_refills_right_after_last_push(agent_settings, make_tasks, engin
     assert idle <= settings.plc_poll_interval_seconds + 2.0
     assert odoo_standin.calls("plc_fetch_batches") >= 2
     assert len(history(engine)) == 4
-    assert [len(s) for s in plc_simulator.received_sets] == [2, 2]
-    assert plc_simulator.protocol_violations == []
+    assert [len(s) for s in plc_simulator.line.received_sets] == [2, 2]
+    assert plc_simulator.line.protocol_violations == []

@@ -65,7 +65,7 @@ def test_failure_during_a_batch_reaches_odoo_once_with_its_mo(tasks, engine, odo
 def test_the_plc_clock_zone_setting(make_settings, make_tasks, agent_settings, engine, plc_simulator,
                                     register_map):
     tasks = make_tasks(make_settings(**{**_env(agent_settings), "PLC_TIMEZONE": "Europe/Paris"}))
-    plc_simulator.plc_zone = ZoneInfo("Europe/Paris")
+    plc_simulator.reports.zone = ZoneInfo("Europe/Paris")
     plc_simulator.report_failure("mixer_01", "OVERLOAD", when=WHEN)
     wait_until(lambda: report_waiting(plc_simulator, register_map.failure_area), what="the failure")
     tasks.read_failures()

@@ -28,7 +28,7 @@ def test_plc_connection_drop_between_and_during_reads(tasks, engine, odoo_standi
     plc_simulator.drop_connections()
     tasks.read_plc()  # one reconnect on a fresh connection is transparent
     # drop while a read waits for its answer
-    plc_simulator.set_response_delay(0.3)
+    plc_simulator.faults.set_response_delay(0.3)
     import threading
 
     timer = threading.Timer(0.1, plc_simulator.drop_connections)
@@ -38,7 +38,7 @@ def test_plc_connection_drop_between_and_during_reads(tasks, engine, odoo_standi
     except PlcError as exc:
         assert "PLC" in str(exc) or ":" in str(exc)
     timer.join()
-    plc_simulator.set_response_delay(0)
+    plc_simulator.faults.set_response_delay(0)
     before = [(r.state, r.last_read_from_plc) for r in batches(engine)]
     assert before[0][0] in ("written", "running", "finished")
     wait_until(lambda: _read_ok(tasks), timeout=10, what="PLC reachable again")
@@ -57,30 +57,30 @@ def _read_ok(tasks) -> bool:
 def test_plc_timeout_changes_nothing(tasks, engine, odoo_standin, plc_simulator):
     odoo_standin.add_mo()
     tasks.sync()
-    plc_simulator.set_response_delay(1.5)  # timeout is 1 s
+    plc_simulator.faults.set_response_delay(1.5)  # timeout is 1 s
     snapshot = [(r.state, r.last_read_from_plc) for r in batches(engine)]
     with pytest.raises(PlcError):
         tasks.read_plc()
     assert [(r.state, r.last_read_from_plc) for r in batches(engine)] == snapshot
-    plc_simulator.set_response_delay(0)
+    plc_simulator.faults.set_response_delay(0)
     wait_until(lambda: _read_ok(tasks), timeout=10, what="PLC answers again")
     run_line_until_finished(tasks, engine)
 
 
 def test_plc_exception_responses_keep_batches_queued(tasks, engine, odoo_standin, plc_simulator):
     odoo_standin.add_mo()
-    plc_simulator.set_exception_responses(True)
+    plc_simulator.faults.set_exception_responses(True)
     result = tasks.sync()  # stored, then the PLC refuses every request
     assert result.inserted == 1 and result.write is None or not result.write.confirmed
     assert [r.state for r in batches(engine)] == ["queued"]
     with pytest.raises(PlcError, match="exception"):
         tasks.read_plc()
-    plc_simulator.set_exception_responses(False)
+    plc_simulator.faults.set_exception_responses(False)
     assert tasks.sync().count_before == 1  # the restart rule wrote the stored set
     assert [r.state for r in batches(engine)] == ["written"]
     assert odoo_standin.calls("plc_fetch_batches") == 1
     run_line_until_finished(tasks, engine)
-    assert len(plc_simulator.received_sets) == 1
+    assert len(plc_simulator.line.received_sets) == 1
 
 
 # ----------------------------------------------------------------------------- Odoo
@@ -180,17 +180,17 @@ def test_killed_at_each_point_then_restarted(agent_settings, engine, odoo_standi
     p = agent(agent_settings, "once", "sync", crash_at="after_store", cwd=tmp_path)
     assert p.returncode == 137, p.stderr
     assert [r.state for r in batches(engine)] == ["queued"] * 3
-    assert plc_simulator.received_sets == []
+    assert plc_simulator.line.received_sets == []
     p = agent(agent_settings, "once", "sync", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert [r.state for r in batches(engine)] == ["written"] * 3
     assert odoo_standin.calls("plc_fetch_batches") == 1  # no second fetch
-    wait_until(lambda: plc_simulator.received_sets, what="set taken")
-    assert plc_simulator.received_sets == [[(i + 1, i + 1, n) for i, n in enumerate(names)]]
+    wait_until(lambda: plc_simulator.line.received_sets, what="set taken")
+    assert plc_simulator.line.received_sets == [[(i + 1, i + 1, n) for i, n in enumerate(names)]]
 
     # finish and push these so the line can take the next set
     p = agent(agent_settings, "once", "read", cwd=tmp_path)
-    wait_until(lambda: len(plc_simulator.completed_batches) == 3, what="set done")
+    wait_until(lambda: len(plc_simulator.line.completed_batches) == 3, what="set done")
     p = agent(agent_settings, "once", "read", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert [r.state for r in batches(engine)] == ["finished"] * 3
@@ -209,26 +209,26 @@ def test_killed_at_each_point_then_restarted(agent_settings, engine, odoo_standi
     assert sum(1 for r in odoo_standin.reports if r["result"]["duplicate"]) == 1
 
     # 2. between writing the PLC and marking the rows written
-    wait_until(lambda: plc_simulator.state == "ready", what="PLC ready")
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
     more = [odoo_standin.add_mo() for _ in range(2)]
     p = agent(agent_settings, "once", "sync", crash_at="after_plc_write", cwd=tmp_path)
     assert p.returncode == 137, p.stderr
     assert [r.state for r in batches(engine)] == ["queued"] * 2
-    wait_until(lambda: len(plc_simulator.received_sets) == 2, what="second set taken")
+    wait_until(lambda: len(plc_simulator.line.received_sets) == 2, what="second set taken")
     p = agent(agent_settings, "once", "sync", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert [r.state for r in batches(engine)] == ["written"] * 2
     assert "marked" in p.stderr
-    wait_until(lambda: len(plc_simulator.completed_batches) == 5, what="second set done")
+    wait_until(lambda: len(plc_simulator.line.completed_batches) == 5, what="second set done")
     assert agent(agent_settings, "once", "read", cwd=tmp_path).returncode == 0
     assert agent(agent_settings, "once", "push", cwd=tmp_path).returncode == 0
     assert {odoo_standin.mo(i)["plc_state"] for i in more} == {"done"}
 
     # the PLC received each batch exactly once, in two sets
-    assert [len(s) for s in plc_simulator.received_sets] == [3, 2]
-    completed = [mo for _, mo in plc_simulator.completed_batches]
+    assert [len(s) for s in plc_simulator.line.received_sets] == [3, 2]
+    completed = [mo for _, mo in plc_simulator.line.completed_batches]
     assert sorted(completed) == sorted(set(completed)) and len(completed) == 5
-    assert plc_simulator.protocol_violations == []
+    assert plc_simulator.line.protocol_violations == []
     assert len(history(engine)) == 5
     assert odoo_standin.calls("plc_fetch_batches") == 2
 

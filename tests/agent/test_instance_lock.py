@@ -86,7 +86,7 @@ def test_the_agent_stops_when_its_lock_connection_is_terminated(postgres_agent_s
     process = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=_agent_env(settings),
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: plc_simulator.received_sets, timeout=30, what="the agent to write the PLC")
+        wait_until(lambda: plc_simulator.line.received_sets, timeout=30, what="the agent to write the PLC")
         [holder] = wait_until(lambda: _lock_holders(observer), timeout=10, what="the instance lock")
         _terminate(observer, holder)
         try:

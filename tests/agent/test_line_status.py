@@ -16,9 +16,9 @@ from .helpers import run_line_until_finished, wait_until
 
 def test_health_sends_the_line_status_odoo_stores(tasks, engine, odoo_standin, plc_simulator):
     mo_ids = [odoo_standin.add_mo() for _ in range(3)]
-    plc_simulator.hold_before(3, "end")  # the third batch is running when health looks
+    plc_simulator.faults.hold_before(3, "end")  # the third batch is running when health looks
     tasks.sync()
-    wait_until(lambda: tasks.read_plc() and plc_simulator.held_at == (3, "end"), timeout=20,
+    wait_until(lambda: tasks.read_plc() and plc_simulator.line.held_at == (3, "end"), timeout=20,
                what="the third batch to be running")
     tasks.read_plc()
 
@@ -37,7 +37,7 @@ def test_health_sends_the_line_status_odoo_stores(tasks, engine, odoo_standin, p
     last_read = datetime.fromisoformat(status["plc"]["last_good_read_at"])
     assert timedelta(0) <= datetime.now(timezone.utc) - last_read < timedelta(seconds=30)
 
-    plc_simulator.release()
+    plc_simulator.faults.release()
     run_line_until_finished(tasks, engine)
     tasks.push()
     tasks.health()
@@ -49,7 +49,7 @@ def test_health_sends_the_line_status_odoo_stores(tasks, engine, odoo_standin, p
 def test_status_says_the_plc_is_down_with_its_error_and_counts_suspect(
         tasks, engine, odoo_standin, plc_simulator):
     odoo_standin.add_mo()
-    plc_simulator.set_garbage(True)  # 0xFFFF actuals: stored, acknowledged, marked suspect
+    plc_simulator.faults.set_garbage(True)  # 0xFFFF actuals: stored, acknowledged, marked suspect
     tasks.sync()
     wait_until(lambda: tasks.read_plc().suspect, timeout=20, what="the batch to be stored as suspect")
     plc_simulator.stop()

@@ -103,7 +103,7 @@ def test_drop_in_the_middle_of_an_area_read(plc_link: PlcLink, plc_simulator: Pl
 
 def test_exception_response_is_a_plc_error(plc_link: PlcLink, plc_simulator: PlcSimulator) -> None:
     plc_link.ping()
-    plc_simulator.set_exception_responses(True)
+    plc_simulator.faults.set_exception_responses(True)
     with pytest.raises(PlcError) as info:
         plc_link.read_read_area()
     message = str(info.value)
@@ -112,7 +112,7 @@ def test_exception_response_is_a_plc_error(plc_link: PlcLink, plc_simulator: Plc
     assert "Modbus exception 4 (DEVICE_FAILURE)" in message
     with pytest.raises(PlcError, match="write 78 register\\(s\\) at 7100.*exception 4"):
         plc_link.write_slot(2, make_batch(2))
-    plc_simulator.set_exception_responses(False)
+    plc_simulator.faults.set_exception_responses(False)
     # An exception answer does not break the connection or start a backoff.
     assert plc_link.connected
     assert plc_link.read_write_handshake() == 1
@@ -120,12 +120,12 @@ def test_exception_response_is_a_plc_error(plc_link: PlcLink, plc_simulator: Plc
 
 def test_timeout_is_a_plc_error_and_the_link_recovers(plc_link: PlcLink, plc_simulator: PlcSimulator) -> None:
     plc_link.ping()
-    plc_simulator.set_response_delay(1.5)
+    plc_simulator.faults.set_response_delay(1.5)
     started = time.monotonic()
     with pytest.raises(PlcError, match="read 1 register\\(s\\) at 7076: no answer within 1 s"):
         plc_link.read_write_handshake()
     assert time.monotonic() - started < 1.4
-    plc_simulator.set_response_delay(0)
+    plc_simulator.faults.set_response_delay(0)
     # First failure: the next attempt may reconnect at once.
     assert plc_link.read_write_handshake() == 1
 
@@ -206,7 +206,7 @@ def test_short_answer_is_a_plc_error(register_map: RegisterMap, short_answer_ser
 
 
 def test_garbage_values_reach_the_agent_as_problems(plc_link: PlcLink, plc_simulator: PlcSimulator) -> None:
-    plc_simulator.set_garbage(True)
+    plc_simulator.faults.set_garbage(True)
     plc_link.write_slot(1, make_batch(2))
     plc_link.set_write_handshake(0)
     deadline = time.monotonic() + 5

@@ -46,7 +46,7 @@ def finished(reading: SlotReading) -> bool:
 def test_starts_ready_on_an_ephemeral_port(plc_simulator: PlcSimulator) -> None:
     assert plc_simulator.port > 0
     assert plc_simulator.registers(7076, 1) == [1]
-    assert plc_simulator.state == "ready"
+    assert plc_simulator.line.state == "ready"
 
 
 def test_a_set_runs_in_slot_order_once_and_waits_for_acknowledgement(
@@ -54,8 +54,8 @@ def test_a_set_runs_in_slot_order_once_and_waits_for_acknowledgement(
 ) -> None:
     batches = {1: make_batch(1, 11), 2: make_batch(2, 12), 4: make_batch(4, 14)}
     send_set(plc_link, batches)
-    wait_for(lambda: len(plc_simulator.completed_batches) == 3)
-    assert plc_simulator.completed_batches == [(1, "WH/MO/00011"), (2, "WH/MO/00012"), (4, "WH/MO/00014")]
+    wait_for(lambda: len(plc_simulator.line.completed_batches) == 3)
+    assert plc_simulator.line.completed_batches == [(1, "WH/MO/00011"), (2, "WH/MO/00012"), (4, "WH/MO/00014")]
     readings = plc_link.read_read_area()
     for slot, batch in batches.items():
         reading = readings[slot - 1]
@@ -72,13 +72,13 @@ def test_a_set_runs_in_slot_order_once_and_waits_for_acknowledgement(
     plc_link.acknowledge_read(2)
     time.sleep(0.3)
     assert plc_link.read_write_handshake() == 0
-    assert plc_simulator.state == "waiting_ack"
+    assert plc_simulator.line.state == "waiting_ack"
     plc_link.acknowledge_read(4)
     wait_for(lambda: plc_link.read_write_handshake() == 1)
     time.sleep(0.5)  # longer than two batches: nothing runs again
-    assert len(plc_simulator.completed_batches) == 3
-    assert plc_simulator.received_sets == [[(1, 1, "WH/MO/00011"), (2, 2, "WH/MO/00012"), (4, 4, "WH/MO/00014")]]
-    assert plc_simulator.protocol_violations == []
+    assert len(plc_simulator.line.completed_batches) == 3
+    assert plc_simulator.line.received_sets == [[(1, 1, "WH/MO/00011"), (2, 2, "WH/MO/00012"), (4, 4, "WH/MO/00014")]]
+    assert plc_simulator.line.protocol_violations == []
 
 
 def test_header_appears_at_batch_start_and_old_values_are_cleared(
@@ -100,9 +100,9 @@ def test_header_appears_at_batch_start_and_old_values_are_cleared(
 
 
 def test_failed_batch_reports_status_operation(plc_link: PlcLink, plc_simulator: PlcSimulator) -> None:
-    plc_simulator.fail_batch(2)
+    plc_simulator.faults.fail_batch(2)
     send_set(plc_link, {1: make_batch(1), 2: make_batch(2), 3: make_batch(3)})
-    wait_for(lambda: len(plc_simulator.completed_batches) == 3)
+    wait_for(lambda: len(plc_simulator.line.completed_batches) == 3)
     readings = plc_link.read_read_area()
     assert [(r.status_manufacturing, r.status_operation) for r in readings[:3]] == [(1, 0), (0, 1), (1, 0)]
     assert readings[1].finished_weight == 0.0
@@ -112,13 +112,13 @@ def test_failed_batch_reports_status_operation(plc_link: PlcLink, plc_simulator:
     wait_for(lambda: plc_link.read_write_handshake() == 1)
     # The failure was for one run only.
     send_set(plc_link, {2: make_batch(2, 22)})
-    wait_for(lambda: len(plc_simulator.completed_batches) == 4)
+    wait_for(lambda: len(plc_simulator.line.completed_batches) == 4)
     reading = plc_link.read_read_area()[1]
     assert (reading.status_manufacturing, reading.status_operation) == (1, 0)
 
 
 def test_garbage_mode_reports_sentinels(plc_link: PlcLink, plc_simulator: PlcSimulator) -> None:
-    plc_simulator.set_garbage(True)
+    plc_simulator.faults.set_garbage(True)
     send_set(plc_link, {1: make_batch(1)})
     wait_for(lambda: finished(plc_link.read_read_area()[0]))
     reading = plc_link.read_read_area()[0]
@@ -135,7 +135,7 @@ def test_the_line_keeps_running_through_dropped_connections(
         plc_simulator.drop_connections()
         time.sleep(0.05)
     assert plc_simulator.connection_count == 0
-    wait_for(lambda: len(plc_simulator.completed_batches) == 3)
+    wait_for(lambda: len(plc_simulator.line.completed_batches) == 3)
     with PlcLink(plc_simulator.host, plc_simulator.port, 1, plc_simulator.register_map, timeout=1) as other:
         assert all(finished(r) for r in other.read_read_area()[:3])
         assert plc_simulator.connection_count == 1
@@ -144,9 +144,9 @@ def test_the_line_keeps_running_through_dropped_connections(
 def test_writing_while_the_line_runs_is_recorded(plc_link: PlcLink, plc_simulator: PlcSimulator) -> None:
     plc_simulator.batch_seconds = 1.0
     send_set(plc_link, {1: make_batch(1)})
-    wait_for(lambda: plc_simulator.state == "running")
+    wait_for(lambda: plc_simulator.line.state == "running")
     plc_link.write_slot(2, make_batch(2))
-    assert plc_simulator.protocol_violations == [
+    assert plc_simulator.line.protocol_violations == [
         "write of 78 register(s) at 7100 while the line is running (write handshake is 0)"
     ]
 
@@ -154,8 +154,8 @@ def test_writing_while_the_line_runs_is_recorded(plc_link: PlcLink, plc_simulato
 def test_empty_set_makes_the_line_ready_again(plc_link: PlcLink, plc_simulator: PlcSimulator) -> None:
     send_set(plc_link, {})
     wait_for(lambda: plc_link.read_write_handshake() == 1)
-    assert plc_simulator.completed_batches == []
-    assert plc_simulator.received_sets == [[]]
+    assert plc_simulator.line.completed_batches == []
+    assert plc_simulator.line.received_sets == [[]]
 
 
 def test_unit_id_and_start_errors(register_map: RegisterMap, plc_simulator: PlcSimulator) -> None:
@@ -167,7 +167,7 @@ def test_unit_id_and_start_errors(register_map: RegisterMap, plc_simulator: PlcS
     with pytest.raises(ValueError, match="noise must be"):
         PlcSimulator(register_map, noise=1.5)
     with pytest.raises(ValueError, match="slot 12 does not exist"):
-        plc_simulator.fail_batch(12)
+        plc_simulator.faults.fail_batch(12)
 
 
 def test_run_simulator_serves_until_stopped(register_map: RegisterMap) -> None:

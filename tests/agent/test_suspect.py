@@ -16,7 +16,7 @@ def test_real_weight_with_low_word_ffff_is_reported_suspect_and_the_line_goes_on
     assert weight.type.encode(2621.43, "w") == [0x0003, 0xFFFF]  # a real weight, sentinel-like
     first = odoo_standin.add_mo(quantity=2600.0)
     second = odoo_standin.add_mo()
-    plc_simulator.report_weight(1, 2621.43)
+    plc_simulator.faults.report_weight(1, 2621.43)
     tasks.sync()
 
     run_line_until_finished(tasks, engine)
@@ -30,7 +30,7 @@ def test_real_weight_with_low_word_ffff_is_reported_suspect_and_the_line_goes_on
     assert rows[1].suspect is None
     # both acknowledged: the PLC goes on to its next set
     assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [1]
-    wait_until(lambda: plc_simulator.state == "ready", what="the PLC to be ready for the next set")
+    wait_until(lambda: plc_simulator.line.state == "ready", what="the PLC to be ready for the next set")
 
     # plc-agent status shows it, with the raw words
     p = agent(agent_settings, "status", cwd=tmp_path)

@@ -30,8 +30,8 @@ def test_batch_that_does_not_fit_is_reported_failed_not_written(tasks, engine, o
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any(odoo_standin.mo(bad_silo)["name"] in m for m in errors)
     # only the fitting batch went to the PLC, in its slot; the other slots are zeros
-    wait_until(lambda: plc_simulator.received_sets, what="set taken")
-    assert plc_simulator.received_sets == [[(1, 1, odoo_standin.mo(ok)["name"])]]
+    wait_until(lambda: plc_simulator.line.received_sets, what="set taken")
+    assert plc_simulator.line.received_sets == [[(1, 1, odoo_standin.mo(ok)["name"])]]
 
     push = tasks.push()  # the refused ones are pushable at once
     assert push.archived == 2
@@ -59,20 +59,20 @@ def test_redelivered_mo_already_in_history_is_not_queued_again(tasks, engine, od
     assert any(r.levelno == logging.ERROR and "rejected" in r.getMessage() for r in caplog.records)
     # Odoo delivers the MO again: the agent refuses to run it twice.
     odoo_standin._mos[mo_id]["state"] = "confirmed"
-    wait_until(lambda: plc_simulator.state == "ready", what="PLC ready")
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
     caplog.clear()
     result = tasks.sync()
     assert result.inserted == 0 and batches(engine) == []
     name = odoo_standin.mo(mo_id)["name"]
     assert any(r.levelno == logging.ERROR and name in r.getMessage() and "planner" in r.getMessage()
                for r in caplog.records)
-    assert len(plc_simulator.received_sets) == 1
+    assert len(plc_simulator.line.received_sets) == 1
 
 
 def test_garbage_values_are_stored_acknowledged_and_reported_suspect(tasks, engine, odoo_standin,
                                                                      plc_simulator, caplog):
     mo_id = odoo_standin.add_mo(components=(("101", "RM-A", "A", 100.0, "kg"),))
-    plc_simulator.set_garbage(True)
+    plc_simulator.faults.set_garbage(True)
     tasks.sync()
     caplog.set_level(logging.WARNING, logger="plc_agent")
     run_line_until_finished(tasks, engine)
@@ -86,7 +86,7 @@ def test_garbage_values_are_stored_acknowledged_and_reported_suspect(tasks, engi
     assert any("suspect" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     rmap = tasks.register_map
     assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [1]  # the line goes on
-    wait_until(lambda: plc_simulator.state == "ready", what="PLC ready")
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
 
     assert tasks.push().archived == 1
     (h,) = history(engine)
@@ -99,7 +99,7 @@ def test_garbage_values_are_stored_acknowledged_and_reported_suspect(tasks, engi
 
 def test_more_than_the_factor_of_the_plan_is_suspect(tasks, engine, odoo_standin, plc_simulator):
     odoo_standin.add_mo(quantity=1000.0, components=(("101", "RM-A", "A", 100.0, "kg"),))
-    plc_simulator.report_weight(1, 5000.0)
+    plc_simulator.faults.report_weight(1, 5000.0)
     tasks.sync()
     run_line_until_finished(tasks, engine)
     (row,) = batches(engine)
@@ -112,7 +112,7 @@ def test_more_than_the_factor_of_the_plan_is_suspect(tasks, engine, odoo_standin
 
 def test_failed_batch_is_reported_failed_with_what_it_used(tasks, engine, odoo_standin, plc_simulator):
     good, bad = odoo_standin.add_mo(), odoo_standin.add_mo()
-    plc_simulator.fail_batch(2)
+    plc_simulator.faults.fail_batch(2)
     tasks.sync()
     run_line_until_finished(tasks, engine)
     rows = batches(engine)
@@ -124,7 +124,7 @@ def test_failed_batch_is_reported_failed_with_what_it_used(tasks, engine, odoo_s
     assert failed["plc_state"] == "failed" and failed["actuals"]
     assert [h.outcome for h in history(engine)] == ["done", "failed"]
     # the PLC got every acknowledgement and is ready for the next set
-    wait_until(lambda: plc_simulator.state == "ready", what="PLC ready")
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
 
 
 def test_recorded_outcome_is_archived_with_the_reason(tasks, engine, odoo_standin):
@@ -173,7 +173,7 @@ def test_only_cut_slots_that_show_an_end_are_read_again(tasks, engine, odoo_stan
     odoo_standin.add_mo()
     odoo_standin.add_mo()
     tasks.sync()
-    wait_until(lambda: len(plc_simulator.completed_batches) == 2, what="both batches done")
+    wait_until(lambda: len(plc_simulator.line.completed_batches) == 2, what="both batches done")
     area = len(tasks.register_map.read_area_requests())
     before = tasks.plc.request_count
     result = tasks.read_plc()
@@ -192,13 +192,13 @@ def test_after_a_failed_batch_the_plc_goes_on_and_the_failure_counts_as_ended(
     batch, and the failed batch's acknowledgement counts for the next set like a finished one."""
     for _ in range(3):
         odoo_standin.add_mo()
-    plc_simulator.fail_batch(2)
+    plc_simulator.faults.fail_batch(2)
     tasks.sync()
     run_line_until_finished(tasks, engine)
     assert [r.state for r in batches(engine)] == ["finished", "failed", "finished"]
-    assert [slot for slot, _ in plc_simulator.completed_batches] == [1, 2, 3]
-    wait_until(lambda: plc_simulator.state == "ready", what="the PLC to take the next set")
+    assert [slot for slot, _ in plc_simulator.line.completed_batches] == [1, 2, 3]
+    wait_until(lambda: plc_simulator.line.state == "ready", what="the PLC to take the next set")
     assert tasks.push().archived == 3
     odoo_standin.add_mo()
     tasks.sync()
-    wait_until(lambda: len(plc_simulator.received_sets) == 2, what="the next set taken")
+    wait_until(lambda: len(plc_simulator.line.received_sets) == 2, what="the next set taken")

@@ -87,20 +87,20 @@ def test_archived_batch_path(slot, move, tasks, engine, odoo_standin, plc_simula
     tasks.sync()
     run_line_until_finished(tasks, engine)
     assert tasks.push().archived == slot
-    wait_until(lambda: plc_simulator.state == "ready", what="the PLC to be ready for the next set")
+    wait_until(lambda: plc_simulator.line.state == "ready", what="the PLC to be ready for the next set")
 
-    plc_simulator.hold_before(slot, "start")
+    plc_simulator.faults.hold_before(slot, "start")
     second_set = [odoo_standin.add_mo() for _ in range(slot)]
     assert tasks.sync().write.confirmed
-    wait_until(lambda: plc_simulator.held_at == (slot, "start"), what=f"the line to reach slot {slot}")
+    wait_until(lambda: plc_simulator.line.held_at == (slot, "start"), what=f"the line to reach slot {slot}")
     new_batch = batches(engine)[slot - 1]
     ended = _status_address(rmap, slot, "status_manufacturing")
 
     def plc_moves_on() -> None:
-        plc_simulator.hold_before(slot, "end")
-        wait_until(lambda: plc_simulator.held_at == (slot, "end"), what="the new batch to start")
+        plc_simulator.faults.hold_before(slot, "end")
+        wait_until(lambda: plc_simulator.line.held_at == (slot, "end"), what="the new batch to start")
         if move == "start_and_end":
-            plc_simulator.release()
+            plc_simulator.faults.release()
             wait_until(lambda: plc_simulator.registers(ended, 1) == [1], what="the new batch to end")
 
     requests = _move_between_requests(tasks, monkeypatch, slot, plc_moves_on)
@@ -115,11 +115,11 @@ def test_archived_batch_path(slot, move, tasks, engine, odoo_standin, plc_simula
     else:
         assert ack == 1 and row.state == "finished", "stored from one moment, then acknowledged"
 
-    plc_simulator.release()
+    plc_simulator.faults.release()
     _run_to_history(tasks, engine, odoo_standin, first_set + second_set)
-    assert sorted(plc_simulator.completed_batches) == sorted(set(plc_simulator.completed_batches))
-    assert len(plc_simulator.completed_batches) == 2 * slot
-    assert plc_simulator.protocol_violations == []
+    assert sorted(plc_simulator.line.completed_batches) == sorted(set(plc_simulator.line.completed_batches))
+    assert len(plc_simulator.line.completed_batches) == 2 * slot
+    assert plc_simulator.line.protocol_violations == []
 
 
 @pytest.mark.parametrize("slot", SPLIT_SLOTS)
@@ -128,13 +128,13 @@ def test_current_set_path(slot, tasks, engine, odoo_standin, plc_simulator, monk
     the stored actuals are the PLC's final words, not half of them."""
     rmap = tasks.register_map
     mo_ids = [odoo_standin.add_mo() for _ in range(slot)]
-    plc_simulator.hold_before(slot, "end")
+    plc_simulator.faults.hold_before(slot, "end")
     assert tasks.sync().write.confirmed
-    wait_until(lambda: plc_simulator.held_at == (slot, "end"), what=f"slot {slot} to run")
+    wait_until(lambda: plc_simulator.line.held_at == (slot, "end"), what=f"slot {slot} to run")
     ended = _status_address(rmap, slot, "status_manufacturing")
 
     def plc_moves_on() -> None:
-        plc_simulator.hold_before(slot + 1, "start")  # a split slot is never the last one
+        plc_simulator.faults.hold_before(slot + 1, "start")  # a split slot is never the last one
         wait_until(lambda: plc_simulator.registers(ended, 1) == [1], what="the batch to end")
 
     _move_between_requests(tasks, monkeypatch, slot, plc_moves_on)
@@ -152,9 +152,9 @@ def test_current_set_path(slot, tasks, engine, odoo_standin, plc_simulator, monk
     assert row.finished_weight == pytest.approx(final.finished_weight)
     assert plc_simulator.registers(rmap.read_ack_address(slot), 1) == [1]
 
-    plc_simulator.release()
+    plc_simulator.faults.release()
     _run_to_history(tasks, engine, odoo_standin, mo_ids)
-    assert plc_simulator.protocol_violations == []
+    assert plc_simulator.line.protocol_violations == []
 
 
 @pytest.mark.slow
@@ -165,7 +165,7 @@ def test_random_moments_300_batches(agent_settings, make_tasks, engine, odoo_sta
     simulator = PlcSimulator(register_map, batch_seconds=0.03, batch_jitter=1.0, noise=0.02, seed=2026)
     simulator.start("127.0.0.1", 0)
     try:
-        simulator.set_response_jitter(0.008)
+        simulator.faults.set_response_jitter(0.008)
         tasks = make_tasks(with_settings(agent_settings, plc_port=simulator.port))
         mo_ids = [odoo_standin.add_mo() for _ in range(300)]
         caplog.set_level("INFO", logger="plc_agent.tasks")
@@ -182,8 +182,8 @@ def test_random_moments_300_batches(agent_settings, make_tasks, engine, odoo_sta
     assert batches(engine) == []
     assert len(history(engine)) == 300
     assert all(odoo_standin.mo(i)["times_closed"] == 1 for i in mo_ids)
-    assert len(simulator.completed_batches) == 300
-    assert len({ref for _, ref in simulator.completed_batches}) == 300
-    assert simulator.protocol_violations == []
+    assert len(simulator.line.completed_batches) == 300
+    assert len({ref for _, ref in simulator.line.completed_batches}) == 300
+    assert simulator.line.protocol_violations == []
     torn = [r for r in caplog.records if "changed during the area read" in r.getMessage()]
     print(f"\n300 batches, {len(torn)} slot(s) seen changing during an area read")

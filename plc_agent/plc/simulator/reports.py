@@ -6,21 +6,27 @@ so no read sees half a report); when the agent sets the handshake to 1 the repor
 delivered and the next one is written with the handshake back at 0. Nothing is written
 while the agent has not acknowledged: a report the agent never acknowledges blocks the
 area, as it did in the old system, which is what the tests watch for.
+
+:class:`ReportAreas` runs the line's stations: reports given by a test, a script (the
+``simulate-plc`` options) or at random, with the PLC clock in its own zone.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
+import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, Union
 from zoneinfo import ZoneInfo
 
-from ..register_map import ReportArea
+from ..register_map import RegisterMap, ReportArea
 
 EQUIPMENT = ("silo101", "silo102", "silo104", "mixer_01", "motor_pump_01", "conveyor_03")
 FAILURE_INFO = ("START_FAILURE", "SENSOR_ERROR", "MOTOR_FAILURE", "OVERLOAD", "TIMEOUT")
+POLL_SECONDS = 0.01  # how often the stations look at their handshakes
 
 
 @dataclass
@@ -131,3 +137,84 @@ def _seconds(text: str, whole: str, option: str) -> float:
 def next_random_delay(rng: random.Random, mean_seconds: float) -> timedelta:
     """Random moments: exponential gaps of the given mean, as unrelated events arrive."""
     return timedelta(seconds=rng.expovariate(1.0 / mean_seconds))
+
+
+ScriptedReport = Union[ScriptedFailure, ScriptedWeighing]
+
+
+class ReportAreas:
+    """The line's failure and manual-weighing areas, a :class:`ReportStation` each.
+
+    ``last_batch`` tells which batch the line runs (or ran last): a weighing without an MO
+    reference is for that one. Scripted reports come ``after_seconds`` after :meth:`run`
+    starts; random ones at exponential gaps of the given mean.
+    """
+
+    def __init__(self, register_map: RegisterMap, rng: random.Random, zone: ZoneInfo, *,
+                 last_batch: Callable[[], tuple[int, str] | None],
+                 scripted: tuple[ScriptedReport, ...] = (),
+                 random_failure_seconds: float | None = None,
+                 random_weighing_seconds: float | None = None,
+                 weighing_products: tuple[int, ...] = ()) -> None:
+        self.register_map = register_map
+        self._random = rng
+        self.zone = zone
+        self._last_batch = last_batch
+        self._scripted: list[ScriptedReport] = sorted(scripted, key=lambda e: e.after_seconds)
+        self._random_failure_seconds = random_failure_seconds
+        self._random_weighing_seconds = random_weighing_seconds
+        self._weighing_products = weighing_products or (1,)
+        self.failure_station: ReportStation | None = None
+        self.weighing_station: ReportStation | None = None
+
+    def open(self, peek: Callable[[int, int], list[int]], poke: Callable[[int, list[int]], None]) -> None:
+        """The PLC starts: a station for each area the register map has."""
+        rmap = self.register_map
+        if rmap.failure_area is not None:
+            self.failure_station = ReportStation(rmap.failure_area, peek, poke)
+        if rmap.weighing_area is not None:
+            self.weighing_station = ReportStation(rmap.weighing_area, peek, poke)
+
+    def station(self, area: str) -> ReportStation | None:
+        """The station of ``area`` ("failure" / "weighing"); None without one."""
+        return {"failure": self.failure_station, "weighing": self.weighing_station}.get(area)
+
+    def weighing_for(self, product_id: int, quantity: float, mo_reference: str | None = None,
+                     batch_number: int | None = None) -> dict[str, object]:
+        """A weighing's fields; without an MO or batch number, those of the line's batch."""
+        last = self._last_batch() or (0, "")
+        return weighing_values(last[0] if batch_number is None else batch_number,
+                               last[1] if mo_reference is None else mo_reference, product_id, quantity)
+
+    async def run(self) -> None:
+        """Scripted and random reports, and each station's handshake."""
+        started = time.monotonic()
+        now = datetime.now(timezone.utc)
+        next_failure = (now + next_random_delay(self._random, self._random_failure_seconds)
+                        if self._random_failure_seconds else None)
+        next_weighing = (now + next_random_delay(self._random, self._random_weighing_seconds)
+                         if self._random_weighing_seconds else None)
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            now = datetime.now(timezone.utc)
+            while self._scripted and self._scripted[0].after_seconds <= time.monotonic() - started:
+                self._queue_event(self._scripted.pop(0), now)
+            if next_failure is not None and now >= next_failure and self.failure_station:
+                self.failure_station.queue(failure_values(
+                    self._random.choice(EQUIPMENT), self._random.choice(FAILURE_INFO), now, self.zone))
+                next_failure = now + next_random_delay(self._random, self._random_failure_seconds or 1)
+            if next_weighing is not None and now >= next_weighing and self.weighing_station:
+                self.weighing_station.queue(self.weighing_for(
+                    self._random.choice(self._weighing_products), round(self._random.uniform(0.5, 25.0), 2)))
+                next_weighing = now + next_random_delay(self._random, self._random_weighing_seconds or 1)
+            for station in (self.failure_station, self.weighing_station):
+                if station is not None:
+                    station.step()
+
+    def _queue_event(self, event: ScriptedReport, now: datetime) -> None:
+        if isinstance(event, ScriptedFailure):
+            if self.failure_station is not None:
+                self.failure_station.queue(failure_values(event.equipment, event.info, now, self.zone))
+            return
+        if self.weighing_station is not None:
+            self.weighing_station.queue(self.weighing_for(event.product_id, event.quantity, event.mo_reference))
