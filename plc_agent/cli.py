@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 from datetime import datetime, timezone
@@ -188,12 +189,28 @@ def _schema_problem(engine: Any) -> str | None:
             "(or start 'plc-agent run', which applies it)")
 
 
-def _locked_run(settings: Any, body: Any) -> int:
+def _upgrade_in_child(args: argparse.Namespace) -> int:
+    """Run ``plc-agent init-db`` as a child process; its exit code.
+
+    The schema upgrade needs Alembic, which a long-running agent never needs again: the child
+    loads it and ends, and the agent's memory stays what its loop needs. The child reads the
+    same settings (environment, working directory, ``--env-file``) and logs to the same stderr.
+    """
+    command = [sys.executable, "-m", "plc_agent"]
+    if args.env_file is not None:
+        command += ["--env-file", str(args.env_file)]
+    child = subprocess.run([*command, "init-db"], stdout=subprocess.PIPE, text=True, check=False)
+    for line in child.stdout.splitlines():
+        logger.info("init-db: %s", line)
+    return child.returncode
+
+
+def _locked_run(settings: Any, args: argparse.Namespace, body: Any) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .queue.instance_lock import InstanceLock, InstanceLocked
-    from .queue.schema import init_db
     from .plc.register_map import RegisterMapError
+    from .queue.instance_lock import InstanceLock, InstanceLocked
+    from .queue.schema import up_to_date
 
     try:
         engine = _open_database(settings)
@@ -211,11 +228,19 @@ def _locked_run(settings: Any, body: Any) -> int:
         # Pending schema migrations run under the instance lock: no other agent of this
         # database is between its reads and writes while a table changes.
         try:
-            init_db(engine)
+            current = up_to_date(engine)
         except SQLAlchemyError as exc:
-            logger.error("database %s: schema upgrade failed, nothing changed: %s",
+            logger.error("database %s: cannot read the schema's revision: %s",
                          settings.masked_database_url, _one_line(exc))
             return EXIT_FAILURE
+        if current:
+            logger.info("queue schema: up to date at %s", current)
+        else:
+            code = _upgrade_in_child(args)
+            if code != EXIT_OK:
+                logger.error("database %s: schema upgrade failed (plc-agent init-db exited %d), "
+                             "nothing changed", settings.masked_database_url, code)
+                return EXIT_FAILURE
         lock.record_holder()
         try:
             tasks = build_tasks(settings, engine)
@@ -240,7 +265,7 @@ def _one_line(exc: BaseException) -> str:
 # --------------------------------------------------------------------------- commands
 
 
-def _run(settings: Any, _args: argparse.Namespace) -> int:
+def _run(settings: Any, args: argparse.Namespace) -> int:
     from .metrics import MetricsEndpointError
     from .service import AgentService
 
@@ -256,7 +281,7 @@ def _run(settings: Any, _args: argparse.Namespace) -> int:
         # agent again, and the new one takes the lock anew or waits for whoever has it.
         return EXIT_LOCKED if service.lock_lost else EXIT_OK
 
-    return _locked_run(settings, body)
+    return _locked_run(settings, args, body)
 
 
 def _once(settings: Any, args: argparse.Namespace) -> int:
@@ -286,7 +311,7 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
         logger.info("%s: %s", args.task, result)
         return EXIT_OK
 
-    return _locked_run(settings, body)
+    return _locked_run(settings, args, body)
 
 
 def _init_db(settings: Any, _args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect, select, text
 
 from plc_agent.queue.models import Base, BatchState, MoBatch, MoHistory
@@ -29,7 +30,9 @@ from plc_agent.queue.schema import (
     alembic_config,
     current_revision,
     head_revision,
+    newest_revision,
     pending_revisions,
+    up_to_date,
 )
 from plc_agent.tasks import AgentTasks
 from plc_agent.queue.weighing import ManualWeighing
@@ -184,3 +187,19 @@ def test_commands_on_a_0_1_0_queue(queue_0_1_0, make_settings, database_url, odo
     p = agent(settings, "status", cwd=tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "Queue: 7 total" in p.stdout
+
+
+def test_the_newest_revision_file_is_alembics_head():
+    assert newest_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head_revision() == newest_revision()
+
+
+def test_up_to_date_reads_the_stored_revision(queue_0_1_0, database_url):
+    assert up_to_date(queue_0_1_0) is None  # no alembic_version: 0.1.0 is behind
+    init_db(queue_0_1_0)
+    assert up_to_date(queue_0_1_0) == head_revision()
+    with queue_0_1_0.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0002_failures_weighings'"))
+    assert up_to_date(queue_0_1_0) is None
+    assert pending_revisions(queue_0_1_0) == [head_revision()]
+
