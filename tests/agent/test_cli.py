@@ -132,3 +132,40 @@ def test_simulate_plc_command_serves_modbus(tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
     assert proc.returncode == 0
+
+
+# Loaded by a command that needs them, never by a start on a current queue without METRICS_PORT
+# (pymodbus's client brings its own pymodbus.simulator data types; its server stays out).
+LOADED_WHEN_ASKED = ("alembic", "mako", "prometheus_client", "pymodbus.server", "plc_agent.plc.simulator",
+                     "hypothesis")
+
+
+def imported_modules(stderr: str) -> set[str]:
+    """The modules a run with PYTHONPROFILEIMPORTTIME=1 imported."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+def test_a_start_on_a_current_queue_loads_only_what_it_needs(agent_settings, engine, odoo_standin,
+                                                             plc_simulator, tmp_path):
+    env = _agent_env(agent_settings)
+    env["PYTHONPROFILEIMPORTTIME"] = "1"
+    p = subprocess.run([sys.executable, "-m", "plc_agent", "once", "health"], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "queue schema: up to date at" in p.stderr
+    imported = imported_modules(p.stderr)
+    assert {"plc_agent.queue.schema", "plc_agent.plc.link", "odoorpc", "sqlalchemy.orm"} <= imported
+    assert sorted(m for m in imported if m.startswith(LOADED_WHEN_ASKED)) == []
+
+
+def test_a_start_on_a_new_queue_has_init_db_upgrade_it_first(agent_settings, odoo_standin, plc_simulator,
+                                                             tmp_path):
+    p = agent(agent_settings, "once", "health", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "queue schema: applied 0001_queue_0_1_0" in p.stderr
+    assert "init-db: database " in p.stderr and "(applied 0001_queue_0_1_0, " in p.stderr
+    p = agent(agent_settings, "once", "health", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "queue schema: up to date at" in p.stderr and "init-db:" not in p.stderr
+
