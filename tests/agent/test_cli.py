@@ -1,5 +1,5 @@
 """The ``plc-agent`` command: help, exit codes, init-db / status / check, one instance per
-database, SIGTERM, and no secret in any output."""
+database, SIGTERM, no secret in any output, and a start that loads only what it needs."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import signal
 import subprocess
 import sys
 
-
 from plc_agent import __version__
 from plc_agent.cli import main
 
-from .helpers import wait_until
-from .test_faults import _agent_env, agent
+from .helpers import agent, agent_env, wait_until
 
 
 def test_help_and_version(capsys):
@@ -81,7 +79,7 @@ def test_check_compares_the_lines_capacity_with_the_register_map(agent_settings,
 def test_second_run_refuses_and_sigterm_stops_the_first(agent_settings, odoo_standin, plc_simulator,
                                                         tmp_path):
     odoo_standin.add_mo()
-    first = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=_agent_env(agent_settings),
+    first = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=agent_env(agent_settings),
                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_until(lambda: plc_simulator.line.received_sets, timeout=30, what="the agent to write the PLC")
@@ -148,7 +146,7 @@ def imported_modules(stderr: str) -> set[str]:
 
 def test_a_start_on_a_current_queue_loads_only_what_it_needs(agent_settings, engine, odoo_standin,
                                                              plc_simulator, tmp_path):
-    env = _agent_env(agent_settings)
+    env = agent_env(agent_settings)
     env["PYTHONPROFILEIMPORTTIME"] = "1"
     p = subprocess.run([sys.executable, "-m", "plc_agent", "once", "health"], env=env, cwd=tmp_path,
                        capture_output=True, text=True, timeout=60)
@@ -169,3 +167,8 @@ def test_a_start_on_a_new_queue_has_init_db_upgrade_it_first(agent_settings, odo
     assert p.returncode == 0, p.stderr[-3000:]
     assert "queue schema: up to date at" in p.stderr and "init-db:" not in p.stderr
 
+
+def test_bad_simulator_options_exit_2():
+    assert main(["simulate-plc", "--failure", "silo101"]) == 2
+    assert main(["simulate-plc", "--random-weighings", "0"]) == 2
+    assert main(["simulate-plc", "--plc-timezone", "Nowhere/Town"]) == 2

@@ -13,12 +13,11 @@ import pytest
 
 from plc_agent.cli import main
 
-from .helpers import wait_until
-from .test_faults import _agent_env
+from .helpers import agent_env, wait_until
 
 
 def health(settings, env_overrides: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
-    env = _agent_env(settings)
+    env = agent_env(settings)
     env.update(PLC_POLL_INTERVAL_SECONDS="0.1", ODOO_TIMEOUT_SECONDS="1", PLC_TIMEOUT_SECONDS="1",
                HEALTH_INTERVAL_SECONDS="0.5", PUSH_INTERVAL_SECONDS="0.5")
     env.update(env_overrides or {})
@@ -30,7 +29,7 @@ def test_health_follows_the_service_loop_not_the_plc(agent_settings, odoo_standi
     p = health(agent_settings, cwd=tmp_path)
     assert p.returncode == 1 and "no heartbeat" in p.stdout, p.stdout + p.stderr
 
-    env = _agent_env(agent_settings)
+    env = agent_env(agent_settings)
     env.update(PLC_POLL_INTERVAL_SECONDS="0.1", ODOO_TIMEOUT_SECONDS="1", PLC_TIMEOUT_SECONDS="1",
                HEALTH_INTERVAL_SECONDS="0.5", PUSH_INTERVAL_SECONDS="0.5")
     service = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=env, cwd=tmp_path,
@@ -71,7 +70,7 @@ def test_health_opens_no_connection(agent_settings, tmp_path, monkeypatch, capsy
     listener.listen(5)
     listener.setblocking(False)
     try:
-        for key, value in _agent_env(agent_settings).items():
+        for key, value in agent_env(agent_settings).items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("PLC_HOST", "127.0.0.1")
         monkeypatch.setenv("PLC_PORT", str(listener.getsockname()[1]))

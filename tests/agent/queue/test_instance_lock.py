@@ -4,19 +4,20 @@ the same line."""
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import subprocess
 import sys
 
 import pytest
 from sqlalchemy import text
 
-from plc_agent.queue.instance_lock import INSTANCE_LOCK_KEY, InstanceLock, InstanceLockLost
 from plc_agent.queue.engine import make_engine
+from plc_agent.queue.instance_lock import INSTANCE_LOCK_KEY, InstanceLock, InstanceLocked, InstanceLockLost
 from plc_agent.queue.schema import init_db
 
-from .helpers import wait_until
-from .test_faults import _agent_env
+from ..helpers import agent_env, wait_until
 
 
 def _lock_holders(engine) -> list[int]:
@@ -83,7 +84,7 @@ def test_the_agent_stops_when_its_lock_connection_is_terminated(postgres_agent_s
     settings = postgres_agent_settings
     odoo_standin.add_mo()
     observer = make_engine(settings.database_url)
-    process = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=_agent_env(settings),
+    process = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=agent_env(settings),
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_until(lambda: plc_simulator.line.received_sets, timeout=30, what="the agent to write the PLC")
@@ -100,7 +101,7 @@ def test_the_agent_stops_when_its_lock_connection_is_terminated(postgres_agent_s
         assert "Traceback" not in err, err[-3000:]
         log = tmp_path / "again.log"
         with open(log, "w") as out:
-            again = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=_agent_env(settings),
+            again = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=agent_env(settings),
                                      cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
         try:
             wait_until(lambda: "plc-agent running" in log.read_text(), timeout=30, what="the restarted agent")
@@ -114,3 +115,23 @@ def test_the_agent_stops_when_its_lock_connection_is_terminated(postgres_agent_s
             process.kill()
             process.communicate()
         observer.dispose()
+
+
+def test_instance_lock_refuses_a_second_holder_and_names_the_first(database_url):
+    eng1 = make_engine(database_url)
+    eng2 = make_engine(database_url)
+    from plc_agent.queue.schema import init_db
+
+    init_db(eng1)
+    lock = InstanceLock(eng1).acquire()
+    try:
+        with pytest.raises(InstanceLocked) as info:
+            InstanceLock(eng2).acquire()
+        assert f"pid {os.getpid()}" in str(info.value)
+        assert socket.gethostname() in str(info.value)
+    finally:
+        lock.release()
+    again = InstanceLock(eng2).acquire()
+    again.release()
+    eng1.dispose()
+    eng2.dispose()

@@ -1,32 +1,18 @@
-"""The queue database on SQLite and PostgreSQL: schema, fill gate, instance lock."""
+"""The queue's tables (``plc_agent.queue.models``) on SQLite and PostgreSQL: the old middleware's
+columns, components deleted with their batch, UTC datetimes back as UTC."""
 
 from __future__ import annotations
 
-import os
-import socket
 from datetime import datetime, timezone
 
-import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from plc_agent.queue.schema import missing_tables
-from plc_agent.queue.instance_lock import InstanceLock, InstanceLocked
+from plc_agent.queue.engine import make_session_factory
 from plc_agent.queue.models import MoBatch, MoBatchComponent
-from plc_agent.queue.fill_gate import fill_if_empty
-from plc_agent.queue.engine import make_engine, make_session_factory
+from plc_agent.queue.schema import missing_tables
 
-
-def make_batch(slot: int, key: str | None = None, n_components: int = 3) -> MoBatch:
-    row = MoBatch(
-        slot=slot, mo_name=f"WH/MO/{slot:05d}", odoo_mo_id=slot, batch_key=key or f"FM1-{slot}-1",
-        run=1, planned_quantity=1000.0, line_code="FM1", finished_goods="Layer feed",
-        state="queued", created_at=datetime.now(timezone.utc),
-    )
-    for k in range(n_components):
-        row.components.append(MoBatchComponent(position=k, silo_code=str(101 + k), silo_id=101 + k,
-                                               planned_quantity=100.0 * (k + 1)))
-    return row
+from ..helpers import make_queue_batch
 
 
 def test_schema_has_the_old_columns(engine):
@@ -45,7 +31,7 @@ def test_components_cascade_and_utc_roundtrip(engine):
     factory = make_session_factory(engine)
     when = datetime(2026, 11, 28, 6, 0, 1, tzinfo=timezone.utc)
     with factory.begin() as s:
-        row = make_batch(1)
+        row = make_queue_batch(1)
         row.last_read_from_plc = when
         s.add(row)
     with factory() as s:
@@ -56,58 +42,3 @@ def test_components_cascade_and_utc_roundtrip(engine):
         s.delete(s.scalars(select(MoBatch)).one())
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(MoBatchComponent)) == 0
-
-
-def test_fill_gate_inserts_only_into_an_empty_queue(engine):
-    factory = make_session_factory(engine)
-    calls = []
-
-    def fetch(_session):
-        calls.append(1)
-        return [make_batch(1), make_batch(2)]
-
-    first = fill_if_empty(factory, fetch)
-    assert first.filled and first.inserted == 2
-    second = fill_if_empty(factory, fetch)
-    assert second.count_before == 2 and second.inserted == 0
-    assert len(calls) == 1
-
-
-def test_fill_gate_stores_all_or_nothing(engine):
-    factory = make_session_factory(engine)
-
-    def fetch(_session):
-        # two rows with one batch_key: the second insert fails, the first must not stay
-        return [make_batch(1, key="same"), make_batch(2, key="same")]
-
-    with pytest.raises(Exception):
-        fill_if_empty(factory, fetch)
-    with Session(engine) as s:
-        assert s.scalar(select(func.count()).select_from(MoBatch)) == 0
-
-    def failing(_session):
-        raise RuntimeError("Odoo went away")
-
-    with pytest.raises(RuntimeError):
-        fill_if_empty(factory, failing)
-    assert fill_if_empty(factory, lambda s: [make_batch(1)]).inserted == 1
-
-
-def test_instance_lock_refuses_a_second_holder_and_names_the_first(database_url):
-    eng1 = make_engine(database_url)
-    eng2 = make_engine(database_url)
-    from plc_agent.queue.schema import init_db
-
-    init_db(eng1)
-    lock = InstanceLock(eng1).acquire()
-    try:
-        with pytest.raises(InstanceLocked) as info:
-            InstanceLock(eng2).acquire()
-        assert f"pid {os.getpid()}" in str(info.value)
-        assert socket.gethostname() in str(info.value)
-    finally:
-        lock.release()
-    again = InstanceLock(eng2).acquire()
-    again.release()
-    eng1.dispose()
-    eng2.dispose()

@@ -3,15 +3,9 @@ sync -> PLC write -> PLC run -> read -> push -> history, on SQLite and on Postgr
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 
-from plc_agent.service import AgentService
-
-from .conftest import with_settings
-from .helpers import batches, history, run_line_until_finished, wait_until
+from ..helpers import batches, history, run_line_until_finished, wait_until
 
 
 def test_full_cycle(tasks, engine, odoo_standin, plc_simulator):
@@ -64,51 +58,3 @@ def test_full_cycle(tasks, engine, odoo_standin, plc_simulator):
     assert len(plc_simulator.line.completed_batches) == 5
     # Slots 3.. of the second set were written as zeros: the PLC took 2 batches, not 3.
     assert [len(s) for s in plc_simulator.line.received_sets] == [3, 2]
-
-
-def test_sync_skips_when_queue_not_empty(tasks, engine, odoo_standin, caplog):
-    odoo_standin.add_mo()
-    odoo_standin.add_mo()
-    assert tasks.sync().inserted == 2
-    odoo_standin.add_mo()
-    caplog.set_level("INFO", logger="plc_agent")
-    result = tasks.sync()
-    assert result.inserted == 0 and result.count_before == 2
-    assert ("[TASK 1] Table mo_batch has 2 records. Skipping sync - waiting for PLC to complete "
-            "all batches.") in caplog.messages
-    assert odoo_standin.calls("plc_fetch_batches") == 1
-
-
-def test_service_refills_right_after_last_push(agent_settings, make_tasks, engine, odoo_standin,
-                                               plc_simulator):
-    """A busy line: the service chains read -> push -> sync, so the PLC waits about one poll
-    interval for its next set, not the sync interval (60 min here)."""
-    settings = with_settings(agent_settings, plc_poll_interval_seconds=0.5)
-    tasks = make_tasks(settings)
-    for _ in range(2):
-        odoo_standin.add_mo()
-    service = AgentService(settings, tasks)
-    thread = threading.Thread(target=service.run, kwargs={"max_seconds": 40}, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: len(plc_simulator.line.received_sets) == 1, what="first set in the PLC")
-        # Released while the first set runs: they go in right after it.
-        later = [odoo_standin.add_mo() for _ in range(2)]
-        wait_until(lambda: len(plc_simulator.line.completed_batches) == 2, interval=0.005,
-                   what="first set finished")
-        last_batch_done = time.monotonic()
-        wait_until(lambda: len(plc_simulator.line.received_sets) == 2, timeout=20, interval=0.005,
-                   what="second set")
-        idle = time.monotonic() - last_batch_done
-        wait_until(lambda: all(odoo_standin.mo(i)["plc_state"] == "done" for i in later),
-                   timeout=20, what="second set reported")
-    finally:
-        service.request_stop()
-        thread.join(timeout=10)
-    assert not thread.is_alive()
-    print(f"line idle between sets: {idle:.3f} s (poll interval 0.5 s)")
-    assert idle <= settings.plc_poll_interval_seconds + 2.0
-    assert odoo_standin.calls("plc_fetch_batches") >= 2
-    assert len(history(engine)) == 4
-    assert [len(s) for s in plc_simulator.line.received_sets] == [2, 2]
-    assert plc_simulator.line.protocol_violations == []

@@ -1,22 +1,21 @@
 """Faults: the PLC drops, times out, answers exceptions or garbage; Odoo is unreachable,
-loses a reply, rejects; the agent is killed at the three dangerous points and restarted.
+loses a reply, rejects; the agent is killed at the three dangerous points (and between
+storing a failure or weighing and acknowledging it) and restarted.
 Nothing is lost, nothing runs twice in the PLC, nothing is reported twice."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from plc_agent.queue.models import utcnow
-from plc_agent.plc.link import PlcError
 from plc_agent.odoo_gateway import OdooUnavailable
+from plc_agent.plc.link import PlcError
+from plc_agent.queue.failure import PlcFailure
+from plc_agent.queue.models import DeliveryState, utcnow
+from plc_agent.queue.weighing import ManualWeighing
 
-from .helpers import batches, history, run_line_until_finished, wait_until
-
+from ..helpers import agent, batches, history, report_waiting, rows, run_line_until_finished, wait_until
 
 # ----------------------------------------------------------------------------- PLC
 
@@ -146,31 +145,6 @@ def test_server_side_error_push_is_kept(tasks, engine, odoo_standin):
 # ----------------------------------------------------------------------------- kill -9
 
 
-def _agent_env(settings, crash_at: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ODOO_", "PLC_", "DATABASE_"))}
-    env.update({
-        "PLC_LINE_CODE": settings.line_code,
-        "ODOO_URL": settings.odoo_url,
-        "ODOO_DATABASE": settings.odoo_database,
-        "ODOO_USERNAME": settings.odoo_username,
-        "ODOO_PASSWORD": settings.odoo_password,
-        "DATABASE_URL": settings.database_url,
-        "PLC_AGENT_DATA_DIR": str(settings.data_dir),
-        "PLC_HOST": settings.plc_host,
-        "PLC_PORT": str(settings.plc_port),
-        "PLC_TIMEOUT_SECONDS": "2",
-        "LOG_LEVEL": "INFO",
-    })
-    if crash_at:
-        env["PLC_AGENT_CRASH_AT"] = crash_at
-    return env
-
-
-def agent(settings, *args: str, crash_at: str | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "plc_agent", *args], env=_agent_env(settings, crash_at),
-                          capture_output=True, text=True, timeout=60, cwd=cwd)
-
-
 def test_killed_at_each_point_then_restarted(agent_settings, engine, odoo_standin, plc_simulator,
                                              tmp_path):
     mo_ids = [odoo_standin.add_mo() for _ in range(3)]
@@ -258,3 +232,34 @@ def test_acknowledgement_lost_before_archive_is_sent_again(tasks, engine, odoo_s
     wait_until(lambda: plc_simulator.registers(rmap.write_handshake_address, 1) == [1],
                what="the PLC to be ready for the next set")
     assert tasks.read_plc().acknowledged == 0  # acknowledged once, not on every read
+
+
+WHEN = datetime(2026, 11, 28, 6, 1, 2, tzinfo=timezone.utc)
+
+
+def test_killed_between_storing_and_acknowledging_sends_nothing_twice(agent_settings, engine, odoo_standin,
+                                                                      plc_simulator, register_map, tmp_path):
+    odoo_standin.add_product(55)
+    odoo_standin.add_mo()
+    assert agent(agent_settings, "init-db", cwd=tmp_path).returncode == 0
+    plc_simulator.report_failure("silo101", "START_FAILURE", when=WHEN)
+    plc_simulator.report_weighing(55, 7.5, "WH/MO/00001", 1)
+    for task, area, model in (("failures", register_map.failure_area, PlcFailure),
+                              ("weighing", register_map.weighing_area, ManualWeighing)):
+        wait_until(lambda: report_waiting(plc_simulator, area), what=f"the {task} report")
+        p = agent(agent_settings, "once", task, crash_at="after_area_store", cwd=tmp_path)
+        assert p.returncode == 137, p.stderr
+        (row,) = rows(engine, model)
+        assert row.plc_acknowledged_at is None and row.state is DeliveryState.UNSENT
+        assert report_waiting(plc_simulator, area)  # the PLC still shows it: no handshake
+        p = agent(agent_settings, "once", task, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        (row,) = rows(engine, model)  # recognised, not stored again
+        assert row.plc_acknowledged_at is not None and row.state is DeliveryState.ANSWERED
+        assert not report_waiting(plc_simulator, area)
+        assert agent(agent_settings, "once", task, cwd=tmp_path).returncode == 0
+    assert len(odoo_standin.area_calls("plc_report_failure")) == 1
+    assert len(odoo_standin.area_calls("plc_report_manual_weighing")) == 1
+    assert [c["quantity"] for c in odoo_standin.manual_consumption(1)] == [7.5]
+    wait_until(lambda: len(plc_simulator.delivered("weighing")) == 1, what="the PLC to see the ack")
+    assert len(plc_simulator.delivered("failure")) == 1

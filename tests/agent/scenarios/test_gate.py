@@ -2,7 +2,7 @@
 
 Each process opens its own engine and calls the real gate (``fill_if_empty``) with a fetch
 that takes a while, as an Odoo round trip does; a barrier starts both at the same moment.
-Refill right after the last push is covered by test_cycle.py (the service chaining test).
+Refill right after the last push is covered by test_service.py (the service chaining test).
 """
 
 from __future__ import annotations

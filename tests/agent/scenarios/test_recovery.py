@@ -5,9 +5,7 @@ writing the PLC's words) is played with its ``set_registers``."""
 
 from __future__ import annotations
 
-
-
-from .helpers import batches, run_line_until_finished, wait_until
+from ..helpers import batches, run_line_until_finished, wait_until
 
 
 def _handshake(tasks, plc_simulator) -> int:
@@ -176,8 +174,8 @@ def test_health_restarts_a_written_set_the_plc_still_waits_for(tasks, engine, od
     set that has not started, and since the PLC says it waits, lowers 7076."""
     from sqlalchemy import update
 
-    from plc_agent.queue.models import BatchState, MoBatch, utcnow
     from plc_agent.queue.engine import make_session_factory
+    from plc_agent.queue.models import BatchState, MoBatch, utcnow
 
     for _ in range(2):
         odoo_standin.add_mo()

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plc_agent.queue.failure import PlcFailure
-from plc_agent.service import AgentService
 from plc_agent.queue.weighing import ManualWeighing
+from plc_agent.service import AgentService
 
-from .conftest import with_settings
-from .helpers import wait_until
+from ..conftest import with_settings
+from ..helpers import wait_until
 
 POLL_SECONDS = 1.0
 

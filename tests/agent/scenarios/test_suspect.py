@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .test_faults import agent
-from .helpers import batches, history, run_line_until_finished, wait_until
+from ..helpers import agent, batches, history, run_line_until_finished, wait_until
 
 
 def test_real_weight_with_low_word_ffff_is_reported_suspect_and_the_line_goes_on(

@@ -17,8 +17,8 @@ import pytest
 from plc_agent.plc.register_map import load_register_map
 from plc_agent.plc.simulator import PlcSimulator
 
-from .conftest import with_settings
-from .helpers import batches, history, run_line_until_finished, wait_until
+from ..conftest import with_settings
+from ..helpers import batches, history, run_line_until_finished, wait_until
 
 SPLIT_SLOTS = sorted(load_register_map().read_slots_split)
 

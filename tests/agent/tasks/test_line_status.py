@@ -11,7 +11,7 @@ import pytest
 from plc_agent import __version__
 from plc_agent.odoo_gateway import OdooError, OdooGateway
 
-from .helpers import run_line_until_finished, wait_until
+from ..helpers import run_line_until_finished, wait_until
 
 
 def test_health_sends_the_line_status_odoo_stores(tasks, engine, odoo_standin, plc_simulator):

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plc_agent.queue.models import DeliveryState, MoHistory
 from plc_agent.queue.engine import make_session_factory
 from plc_agent.queue.failure import PlcFailure
+from plc_agent.queue.models import DeliveryState, MoHistory
 from plc_agent.queue.weighing import ManualWeighing
 
-from .conftest import with_settings
+from ..conftest import with_settings
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
 OLD = NOW - timedelta(days=91)

@@ -1,64 +1,16 @@
-"""The rolling batch number: 1..65535, never one still in the queue or in either PLC area,
-written in the write slot and read back in the read slot; the agent matches a read slot by
-its slot, number and MO reference."""
+"""Task 1, sync (``plc_agent.tasks.sync``): only an empty queue is filled; a batch that does not
+fit the PLC is reported failed, not written; a re-delivered MO already answered is not queued
+again; each batch gets a rolling number (1..65535) no queue row or PLC area still holds,
+written in its slot and read back."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 import pytest
 
-from .helpers import batches, history, run_line_until_finished, wait_until
-
-
-def test_rereleased_mo_in_the_same_slot_is_not_taken_for_its_previous_run(
-        tasks, engine, odoo_standin, plc_simulator):
-    """The first run failed in slot 1 and its acknowledgement was lost; Odoo releases the MO
-    again and it lands in slot 1 while the read slot still shows the first run, ended and
-    unacknowledged. Same slot, same MO reference: only the number tells the runs apart. The
-    new run must wait for the PLC and be written, not be taken as already running (which
-    would report the first run's consumption a second time)."""
-    rmap = tasks.register_map
-    mo_id = odoo_standin.add_mo()
-    plc_simulator.faults.fail_batch(1)
-    tasks.sync()
-    wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the first run to end")
-    plc_simulator.faults.drop_at_next("ack", "before", times=2)
-    assert tasks.read_plc().acknowledged == 0
-    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
-    assert tasks.push().archived == 1
-    assert odoo_standin.mo(mo_id)["plc_state"] == "failed"
-
-    odoo_standin.release(mo_id)
-    result = tasks.sync()
-    assert result.inserted == 1
-    (row,) = batches(engine)
-    assert row.slot == 1 and row.run == 2
-    assert row.state == "queued"  # the PLC still waits for the first run's acknowledgement
-    first_number = history(engine)[0].batch_number
-    assert row.batch_number != first_number
-
-    tasks.read_plc()  # acknowledges the first run from the history
-    wait_until(lambda: plc_simulator.registers(rmap.write_handshake_address, 1) == [1],
-               what="the PLC to be ready")
-    assert tasks.write_stored_batches().written
-    run_line_until_finished(tasks, engine)
-    (row,) = batches(engine)
-    assert row.state == "finished"
-    assert tasks.push().archived == 1
-    mo = odoo_standin.mo(mo_id)
-    assert mo["plc_state"] == "done" and len(mo["reports_received"]) == 2
-    assert len(plc_simulator.line.received_sets) == 2
-
-
-def test_numbers_roll_over_and_skip_those_in_use():
-    from plc_agent.plc.batch_numbers import next_batch_numbers
-
-    assert next_batch_numbers(None, 3, set()) == [1, 2, 3]
-    assert next_batch_numbers(65533, 4, {1}) == [65534, 65535, 2, 3]
-    assert next_batch_numbers(10, 3, {11, 13}) == [12, 14, 15]
-    with pytest.raises(ValueError, match="only 1 are free"):
-        next_batch_numbers(1, 2, set(range(2, 65536)))
+from ..helpers import batches, history, run_line_until_finished, wait_until
 
 
 def test_number_is_written_at_offset_77_and_echoed_in_the_read_slot(tasks, engine, odoo_standin,
@@ -98,3 +50,73 @@ def _batch():
 
     return SlotBatch(batch_no=1, mo_reference="WH/MO/1", bom_code="", finished_goods="",
                      planned_quantity=1.0, components=(ComponentDose(101, 1.0),))
+
+
+MANY = tuple((str(101 + k), f"RM-{k}", f"Raw {k}", 10.0, "kg") for k in range(16))
+
+
+def test_batch_that_does_not_fit_is_reported_failed_not_written(tasks, engine, odoo_standin,
+                                                                plc_simulator, caplog):
+    ok = odoo_standin.add_mo()
+    bad_silo = odoo_standin.add_mo(components=(("A", "RM-X", "X", 10.0, "kg"),))
+    too_many = odoo_standin.add_mo(components=MANY)
+    caplog.set_level(logging.INFO, logger="plc_agent")
+    result = tasks.sync()
+    assert result.inserted == 3 and result.refused == 2
+    rows = {r.mo_name: r for r in batches(engine)}
+    assert rows[odoo_standin.mo(bad_silo)["name"]].plc_excluded
+    assert "'A'" in rows[odoo_standin.mo(bad_silo)["name"]].message
+    assert "16 components" in rows[odoo_standin.mo(too_many)["name"]].message
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(odoo_standin.mo(bad_silo)["name"] in m for m in errors)
+    # only the fitting batch went to the PLC, in its slot; the other slots are zeros
+    wait_until(lambda: plc_simulator.line.received_sets, what="set taken")
+    assert plc_simulator.line.received_sets == [[(1, 1, odoo_standin.mo(ok)["name"])]]
+
+    push = tasks.push()  # the refused ones are pushable at once
+    assert push.archived == 2
+    for mo_id in (bad_silo, too_many):
+        mo = odoo_standin.mo(mo_id)
+        assert mo["plc_state"] == "failed" and "Not sent to the PLC" in mo["plc_reason"]
+    assert {h.outcome for h in history(engine)} == {"failed"}
+
+    run_line_until_finished(tasks, engine)
+    assert tasks.push().archived == 1
+    assert odoo_standin.mo(ok)["plc_state"] == "done"
+
+
+def test_redelivered_mo_already_in_history_is_not_queued_again(tasks, engine, odoo_standin,
+                                                               plc_simulator, caplog):
+    mo_id = odoo_standin.add_mo(components=(("101", "RM-A", "A", 100.0, "kg"),))
+    tasks.sync()
+    run_line_until_finished(tasks, engine)
+    # Odoo rejects the report (the MO was cancelled meanwhile) and keeps it "sent".
+    odoo_standin.cancel_mo(mo_id)
+    caplog.set_level(logging.INFO, logger="plc_agent")
+    assert tasks.push().archived == 1
+    (h,) = history(engine)
+    assert h.outcome == "rejected" and "cancelled" in h.reason
+    assert any(r.levelno == logging.ERROR and "rejected" in r.getMessage() for r in caplog.records)
+    # Odoo delivers the MO again: the agent refuses to run it twice.
+    odoo_standin._mos[mo_id]["state"] = "confirmed"
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
+    caplog.clear()
+    result = tasks.sync()
+    assert result.inserted == 0 and batches(engine) == []
+    name = odoo_standin.mo(mo_id)["name"]
+    assert any(r.levelno == logging.ERROR and name in r.getMessage() and "planner" in r.getMessage()
+               for r in caplog.records)
+    assert len(plc_simulator.line.received_sets) == 1
+
+
+def test_sync_skips_when_queue_not_empty(tasks, engine, odoo_standin, caplog):
+    odoo_standin.add_mo()
+    odoo_standin.add_mo()
+    assert tasks.sync().inserted == 2
+    odoo_standin.add_mo()
+    caplog.set_level("INFO", logger="plc_agent")
+    result = tasks.sync()
+    assert result.inserted == 0 and result.count_before == 2
+    assert ("[TASK 1] Table mo_batch has 2 records. Skipping sync - waiting for PLC to complete "
+            "all batches.") in caplog.messages
+    assert odoo_standin.calls("plc_fetch_batches") == 1

@@ -1,67 +1,25 @@
-"""Register map: codecs round-trip, the default layout, request plans, bad maps refused."""
+"""The slot layout (``plc_agent.plc.register_map.layout``): slots encode and decode field by field,
+request plans are the protocol minimum, a read slot's bad words are named, and whatever words a
+PLC leaves in a read slot decode to a reading or named problems, never another exception."""
 
 from __future__ import annotations
 
 import math
-import tomllib
-from importlib import resources
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plc_agent.plc.register_map import (
     ComponentDose,
     RegisterMap,
-    RegisterMapError,
     SlotBatch,
-    ValueType,
     load_register_map,
     plan_requests,
 )
 
-
-def default_doc() -> dict:
-    text = resources.files("plc_agent.plc.register_map").joinpath("default_register_map.toml").read_text("utf-8")
-    return tomllib.loads(text)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)
-
-
-def dump_map(doc: dict) -> str:
-    """Enough TOML for a register map: scalar tables, arrays of tables, and a table's own
-    array of tables (``[[failures.fields]]``)."""
-    lines: list[str] = []
-    for key, value in doc.items():
-        if isinstance(value, dict):
-            lines.append(f"[{key}]")
-            lines.extend(f"{k} = {_toml_value(v)}" for k, v in value.items() if not isinstance(v, list))
-            for k, entries in value.items():
-                if isinstance(entries, list):
-                    for entry in entries:
-                        lines.append(f"[[{key}.{k}]]")
-                        lines.extend(f"{ek} = {_toml_value(ev)}" for ek, ev in entry.items())
-        elif isinstance(value, list):
-            for entry in value:
-                lines.append(f"[[{key}]]")
-                lines.extend(f"{k} = {_toml_value(v)}" for k, v in entry.items())
-        lines.append("")
-    return "\n".join(lines)
-
-
-def write_map(tmp_path: Path, doc: dict) -> Path:
-    path = tmp_path / "map.toml"
-    path.write_text(dump_map(doc), "utf-8")
-    return path
-
-
-def field(doc: dict, name: str) -> dict:
-    return next(f for f in doc["fields"] if f["name"] == name)
+from ...helpers import default_doc, map_field, write_map
 
 
 def batch(**overrides) -> SlotBatch:
@@ -78,32 +36,6 @@ def batch(**overrides) -> SlotBatch:
 
 
 # ----------------------------------------------------------------------------- default map
-
-
-def test_default_map_is_the_old_layout(register_map: RegisterMap) -> None:
-    assert register_map.slot_count == 10
-    assert register_map.max_components == 15
-    assert register_map.write_handshake_address == 7076
-    assert register_map.max_read_registers == 125
-    assert register_map.max_write_registers == 123
-    assert [register_map.write_slot_address(s) for s in (1, 2, 10)] == [7000, 7100, 7900]
-    assert [register_map.read_slot_address(s) for s in (1, 2, 10)] == [6000, 6100, 6900]
-    assert register_map.read_ack_address(1) == 6076
-    assert register_map.read_ack_address(10) == 6976
-    assert register_map.field_address("write", 2, "planned_quantity") == 7125
-    assert register_map.field_address("read", 1, "finished_weight") == 6074
-    assert register_map.components.silo_at(14) == 27 + 3 * 14
-    assert register_map.components.quantity_at(0) == 28
-    assert register_map.field_address("write", 1, "batch_number") == 7077
-    assert register_map.field_address("read", 10, "batch_number") == 6977
-    # A slot's words are offsets 0..77; slot 1 is written around word 76, the handshake.
-    assert len(register_map.encode_slot(None)) == 78
-    assert [(a, len(w)) for a, w in register_map.write_slot_requests(1, [0] * 78)] == [(7000, 76), (7077, 1)]
-    assert [(a, len(w)) for a, w in register_map.write_slot_requests(2, [0] * 78)] == [(7100, 78)]
-    with pytest.raises(ValueError, match="slot 11 does not exist"):
-        register_map.write_slot_address(11)
-    with pytest.raises(ValueError, match="slot 0 does not exist"):
-        register_map.read_ack_address(0)
 
 
 def test_request_plans_are_the_protocol_minimum(register_map: RegisterMap) -> None:
@@ -133,79 +65,6 @@ def test_plan_requests_coalesces_gaps_and_splits_at_the_limit() -> None:
 
 
 # ----------------------------------------------------------------------------- codecs
-
-ROUND_TRIPS = [
-    (ValueType("uint16"), [0, 1, 12345, 0xFFFF]),
-    (ValueType("int16"), [-0x8000, -1, 0, 1, 0x7FFF]),
-    (ValueType("uint32", word_order="big"), [0, 1, 0x10000, 123456789, 0xFFFFFFFF]),
-    (ValueType("uint32", word_order="little"), [0, 1, 0x10000, 123456789, 0xFFFFFFFF]),
-    (ValueType("int32", word_order="big"), [-0x80000000, -123456, -1, 0, 70000, 0x7FFFFFFF]),
-    (ValueType("int32", word_order="little"), [-0x80000000, -123456, -1, 0, 70000, 0x7FFFFFFF]),
-    (ValueType("float32", word_order="big"), [0.0, 1.5, -2.25, 1000.125, 3.0e38]),
-    (ValueType("float32", word_order="little"), [0.0, 1.5, -2.25, 1000.125, 3.0e38]),
-    (ValueType("scaled_uint16", scale=100), [0.0, 0.01, 655.35]),
-    (ValueType("scaled_int16", scale=10), [-3276.8, -0.1, 0.0, 3276.7]),
-    (ValueType("scaled_uint32", scale=100, word_order="big"), [0.0, 251.37, 42949672.95]),
-    (ValueType("scaled_uint32", scale=100, word_order="little"), [0.0, 251.37, 42949672.95]),
-    (ValueType("scaled_int32", scale=100, word_order="big"), [-21474836.48, -0.01, 0.0, 998.2, 21474836.47]),
-    (ValueType("scaled_int32", scale=1000, word_order="little"), [-1.234, 0.0, 2147483.647]),
-    (ValueType("ascii", length=16), ["", "A", "WH/MO/00042", "0123456789ABCDEF"]),
-    (ValueType("ascii", length=5), ["", "ABCDE", "AB"]),
-]
-
-
-@pytest.mark.parametrize(("vtype", "values"), ROUND_TRIPS, ids=lambda x: getattr(x, "name", None) and f"{x.name}-{x.word_order}")
-def test_every_type_round_trips(vtype: ValueType, values: list) -> None:
-    for value in values:
-        words = vtype.encode(value, "test")
-        assert len(words) == vtype.words
-        assert all(0 <= w <= 0xFFFF for w in words)
-        decoded = vtype.decode(words)
-        if isinstance(value, float):
-            assert decoded == pytest.approx(value, rel=1e-7, abs=1e-9)
-        else:
-            assert decoded == value
-
-
-def test_wire_encodings_are_exact() -> None:
-    # The old "REAL": integer x 100, high word first.
-    assert ValueType("scaled_int32", scale=100).encode(1000.0, "t") == [0x0001, 0x86A0]
-    assert ValueType("scaled_int32", scale=100, word_order="little").encode(1000.0, "t") == [0x86A0, 0x0001]
-    assert ValueType("int16").encode(-1, "t") == [0xFFFF]
-    assert ValueType("float32").encode(1.0, "t") == [0x3F80, 0x0000]
-    assert ValueType("float32", word_order="little").encode(1.0, "t") == [0x0000, 0x3F80]
-    # Two characters a word, the first in the high byte, NUL padded.
-    assert ValueType("ascii", length=6).encode("ABC", "t") == [0x4142, 0x4300, 0x0000]
-    assert ValueType("ascii", length=5).words == 3
-
-
-@pytest.mark.parametrize(
-    ("vtype", "value", "message"),
-    [
-        (ValueType("uint16"), 65536, "does not fit uint16"),
-        (ValueType("uint16"), -1, "does not fit uint16"),
-        (ValueType("int16"), 40000, "does not fit int16"),
-        (ValueType("uint16"), 1.5, "not a whole number"),
-        (ValueType("scaled_int32", scale=100), 21474836.48, "does not fit scaled_int32"),
-        (ValueType("scaled_uint16", scale=100), 655.36, "does not fit scaled_uint16"),
-        (ValueType("float32"), math.nan, "not a finite number"),
-        (ValueType("scaled_int32"), math.inf, "not a finite number"),
-        (ValueType("uint16"), "12", "not a number"),
-        (ValueType("uint16"), True, "not a number"),
-        (ValueType("ascii", length=4), "ABCDE", "longer than 4"),
-        (ValueType("ascii", length=8), "Pâtée", "not printable ASCII"),
-        (ValueType("ascii", length=8), 12, "not text"),
-    ],
-)
-def test_values_that_do_not_fit_are_refused(vtype: ValueType, value: object, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        vtype.encode(value, "the field")
-
-
-def test_lenient_text_is_transliterated_and_cut() -> None:
-    vtype = ValueType("ascii", length=8, strict=False)
-    assert vtype.decode(vtype.encode("Pâtée für Hühner", "t")) == "Patee fu"
-    assert vtype.decode(vtype.encode("Feed→A", "t")) == "Feed?A"
 
 
 # ----------------------------------------------------------------------------- slots
@@ -359,9 +218,9 @@ def test_empty_read_slot_reports_no_problems(register_map: RegisterMap) -> None:
 
 def test_custom_map_with_little_word_order_round_trips(tmp_path: Path) -> None:
     doc = default_doc()
-    field(doc, "planned_quantity")["word_order"] = "little"
-    field(doc, "planned_quantity")["type"] = "scaled_uint32"
-    field(doc, "planned_quantity")["scale"] = 1000
+    map_field(doc, "planned_quantity")["word_order"] = "little"
+    map_field(doc, "planned_quantity")["type"] = "scaled_uint32"
+    map_field(doc, "planned_quantity")["scale"] = 1000
     doc["components"]["quantity_word_order"] = "little"
     rmap = load_register_map(write_map(tmp_path, doc))
     words = rmap.encode_slot(batch(planned_quantity=1234.567))
@@ -370,99 +229,6 @@ def test_custom_map_with_little_word_order_round_trips(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- bad maps
-
-
-def _mutate(doc: dict, change: str) -> None:
-    if change == "overlap":
-        field(doc, "bom_code")["offset"] = 5
-    elif change == "overrun":
-        field(doc, "status_read_data")["offset"] = 100
-    elif change == "unknown_type":
-        field(doc, "planned_quantity")["type"] = "real"
-    elif change == "bad_word_order":
-        field(doc, "finished_weight")["word_order"] = "middle"
-    elif change == "components_overrun":
-        doc["components"]["count"] = 25
-    elif change == "components_overlap_field":
-        doc["components"]["count"] = 16
-    elif change == "handshake_inside":
-        doc["handshakes"]["write"] = 7125
-    elif change == "handshake_in_read_area":
-        doc["handshakes"]["write"] = 6301
-    elif change == "areas_overlap":
-        doc["areas"]["read_start"] = 7500
-    elif change == "stride_too_small":
-        doc["areas"]["slot_stride"] = 60
-    elif change == "unknown_field":
-        doc["fields"].append({"name": "batch_colour", "offset": 80, "type": "uint16"})
-    elif change == "missing_field":
-        doc["fields"] = [f for f in doc["fields"] if f["name"] != "mo_reference"]
-    elif change == "duplicate_field":
-        doc["fields"].append({"name": "batch_no", "offset": 80, "type": "uint16"})
-    elif change == "words_mismatch":
-        field(doc, "finished_weight")["words"] = 1
-    elif change == "text_as_number":
-        field(doc, "mo_reference").update(type="uint16")
-        del field(doc, "mo_reference")["length"]
-    elif change == "bad_component_type":
-        doc["components"]["silo_type"] = "ascii"
-    elif change == "component_stride":
-        doc["components"]["stride"] = 2
-    elif change == "beyond_address_space":
-        doc["areas"]["write_start"] = 65000
-    elif change == "bad_area":
-        field(doc, "status_read_data")["area"] = "elsewhere"
-    elif change == "negative_offset":
-        field(doc, "batch_no")["offset"] = -1
-    elif change == "missing_areas":
-        del doc["areas"]
-    else:
-        raise AssertionError(change)
-
-
-BAD_MAPS = [
-    ("overlap", r"\[fields #3 'bom_code'\] offsets 5\.\.12 overlap field 'mo_reference'"),
-    ("overrun", r"\[fields #9 'status_read_data'\] offset 100 \+ 1 word\(s\) overruns the slot stride 100"),
-    ("unknown_type", r"\[fields #5 'planned_quantity'\] unknown type 'real'"),
-    ("bad_word_order", r"\[fields #8 'finished_weight'\] bad word_order 'middle'"),
-    ("components_overrun", r"\[components\] 25 components from offset 27 end at 102, overrunning the slot stride 100"),
-    ("components_overlap_field", r"overlap.*components|components.*overlap"),
-    ("handshake_inside", r"\[handshakes\] write = 7125 lies inside write slot 2 \(offset 25, field 'planned_quantity'\)"),
-    ("handshake_in_read_area", r"\[handshakes\] write = 6301 lies inside read slot 4"),
-    ("areas_overlap", r"\[areas\] write area 7000\.\.7977 overlaps read area 7500\.\.8477"),
-    ("stride_too_small", r"overruns the slot stride 60"),
-    ("unknown_field", r"\[fields #11 'batch_colour'\] unknown field name"),
-    ("missing_field", r"\[fields\] field 'mo_reference' is missing from the write area"),
-    ("duplicate_field", r"\[fields #11 'batch_no'\] field defined twice"),
-    ("words_mismatch", r"\[fields #8 'finished_weight'\] 'words' = 1 but scaled_int32 takes 2"),
-    ("text_as_number", r"\[fields #2 'mo_reference'\] mo_reference is text"),
-    ("bad_component_type", r"\[components\] silo_type cannot be ascii"),
-    ("component_stride", r"\[components\] one component needs 3 words, stride is 2"),
-    ("beyond_address_space", r"\[areas\] write area ends at 65977"),
-    ("bad_area", r"\[fields #9 'status_read_data'\] bad area 'elsewhere'"),
-    ("negative_offset", r"\[fields #1 'batch_no'\] 'offset' must be >= 0"),
-    ("missing_areas", r"\[areas\] table is missing"),
-]
-
-
-@pytest.mark.parametrize(("change", "message"), BAD_MAPS, ids=[c for c, _ in BAD_MAPS])
-def test_bad_maps_are_refused_naming_the_entry(tmp_path: Path, change: str, message: str) -> None:
-    doc = default_doc()
-    _mutate(doc, change)
-    path = write_map(tmp_path, doc)
-    with pytest.raises(RegisterMapError, match=message) as info:
-        load_register_map(path)
-    assert str(path) in str(info.value)
-
-
-def test_unreadable_and_invalid_files_are_refused(tmp_path: Path) -> None:
-    missing = tmp_path / "nope.toml"
-    with pytest.raises(RegisterMapError, match="nope.toml: cannot read the register map"):
-        load_register_map(missing)
-    broken = tmp_path / "broken.toml"
-    broken.write_text("[areas\nslot_count = ", "utf-8")
-    with pytest.raises(RegisterMapError, match="broken.toml: not valid TOML"):
-        load_register_map(broken)
 
 
 def test_dumped_default_map_loads_the_same(tmp_path: Path, register_map: RegisterMap) -> None:
@@ -481,3 +247,99 @@ def test_as_written_is_what_a_read_back_returns(register_map: RegisterMap) -> No
     assert written.components == (ComponentDose(101, 250.0),)
     assert written.finished_goods == "Patee pondeuse 2"
     assert register_map.as_written(None) is None
+
+
+RMAP = load_register_map()
+
+
+WORD = st.integers(min_value=0, max_value=0xFFFF)
+
+
+# Plain random words, and words biased toward the values that break decoders.
+EDGE_WORD = st.sampled_from([0, 1, 2, 0x20, 0x7E, 0x7F, 0x80, 0x7FFF, 0x8000, 0xFFFE, 0xFFFF])
+
+
+SLOT_WORDS = st.lists(st.one_of(WORD, EDGE_WORD), min_size=RMAP.read_extent, max_size=RMAP.read_extent)
+
+
+SLOT = st.integers(min_value=1, max_value=RMAP.slot_count)
+
+
+def _decodes_to_a_reading_or_named_problems(slot: int, words: list[int]) -> None:
+    reading = RMAP.decode_read_slot(slot, words)
+    assert reading.slot == slot
+    for problem in reading.problems:
+        assert problem.startswith(f"read slot {slot}") and "raw [" in problem
+    if reading.is_empty or reading.problems:
+        return
+    assert reading.status_manufacturing in (0, 1) and reading.status_operation in (0, 1)
+    assert reading.status_read_data in (0, 1)
+    assert all(0x20 <= ord(c) <= 0x7E for c in reading.mo_reference)
+    for dose in reading.components:
+        assert 1 <= dose.silo_id <= 0xFFFE
+        assert math.isfinite(dose.quantity) and dose.quantity >= 0
+    for value in (reading.finished_weight, reading.planned_quantity):
+        assert value is not None and math.isfinite(value) and value >= 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(slot=SLOT, words=SLOT_WORDS)
+def test_any_words_decode_to_a_reading_or_named_problems(slot, words):
+    _decodes_to_a_reading_or_named_problems(slot, words)
+
+
+@st.composite
+def plausible_slot_words(draw) -> list[int]:
+    """A read slot as a PLC keeping to the register map would leave it."""
+    fields = RMAP.read_fields
+    words = [0] * RMAP.read_extent
+
+    def put(name: str, value: object) -> None:
+        spec = fields[name]
+        words[spec.offset:spec.end] = spec.type.encode(value, name)
+
+    text = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=16)
+    quantity = st.floats(min_value=0, max_value=20_000_000, allow_nan=False).map(lambda q: round(q, 2))
+    put("batch_no", draw(st.integers(min_value=1, max_value=0xFFFE)))
+    put("mo_reference", draw(text))
+    put("bom_code", draw(text))
+    put("finished_goods", draw(text))
+    put("planned_quantity", draw(quantity))
+    put("finished_weight", draw(quantity))
+    put("status_manufacturing", draw(st.integers(0, 1)))
+    put("status_operation", draw(st.integers(0, 1)))
+    put("status_read_data", draw(st.integers(0, 1)))
+    comps = RMAP.components
+    for k in range(draw(st.integers(min_value=0, max_value=comps.count))):
+        words[comps.silo_at(k):comps.silo_at(k) + comps.silo_type.words] = comps.silo_type.encode(101 + k, "silo")
+        q_at = comps.quantity_at(k)
+        words[q_at:q_at + comps.quantity_type.words] = comps.quantity_type.encode(draw(quantity), "quantity")
+    return words
+
+
+@settings(max_examples=300, deadline=None)
+@given(slot=SLOT, words=plausible_slot_words(),
+       corrupt=st.lists(st.tuples(st.integers(0, RMAP.read_extent - 1), st.one_of(WORD, EDGE_WORD)), max_size=3))
+def test_a_plausible_slot_with_some_words_broken(slot, words, corrupt):
+    clean = RMAP.decode_read_slot(slot, words)
+    # A sentinel can be a real value's low word (655.35 kg): then the clean slot is held too.
+    if not any(w == 0xFFFF for w in words):
+        assert clean.problems == ()
+    for index, word in corrupt:
+        words[index] = word
+    _decodes_to_a_reading_or_named_problems(slot, words)
+
+
+@settings(max_examples=200, deadline=None)
+@given(slot=SLOT, words=st.lists(WORD, max_size=RMAP.read_extent - 1))
+def test_too_few_words_are_refused_by_name(slot, words):
+    with pytest.raises(ValueError, match=f"read slot {slot}: {len(words)} words given"):
+        RMAP.decode_read_slot(slot, words)
+
+
+@settings(max_examples=200, deadline=None)
+@given(slot=st.one_of(st.integers(max_value=0), st.integers(min_value=RMAP.slot_count + 1)),
+       words=SLOT_WORDS)
+def test_a_slot_that_does_not_exist_is_refused(slot, words):
+    with pytest.raises(ValueError, match="does not exist"):
+        RMAP.decode_read_slot(slot, words)

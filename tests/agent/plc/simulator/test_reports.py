@@ -1,10 +1,16 @@
-"""The simulator's report areas: scripted and random reports, and a real PLC's handshake."""
+"""The simulator's report areas (``plc_agent.plc.simulator.reports``): scripted and random reports,
+a real PLC's handshake, and ``simulate-plc``'s scripted reports reaching Odoo through the agent."""
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import replace
+
 import pytest
 
-from plc_agent.cli import main
 from plc_agent.plc.simulator import PlcSimulator
 from plc_agent.plc.simulator.reports import (
     ScriptedFailure,
@@ -12,8 +18,11 @@ from plc_agent.plc.simulator.reports import (
     parse_failure,
     parse_weighing,
 )
+from plc_agent.queue.failure import PlcFailure
+from plc_agent.queue.models import DeliveryState
+from plc_agent.queue.weighing import ManualWeighing
 
-from .helpers import wait_until
+from ...helpers import agent, rows, wait_until
 
 
 def test_script_options_parse():
@@ -25,12 +34,6 @@ def test_script_options_parse():
                        ("55", parse_weighing), ("55:1@-3", parse_weighing)):
         with pytest.raises(ValueError, match="--failure|--weighing"):
             parse(bad)
-
-
-def test_bad_simulator_options_exit_2():
-    assert main(["simulate-plc", "--failure", "silo101"]) == 2
-    assert main(["simulate-plc", "--random-weighings", "0"]) == 2
-    assert main(["simulate-plc", "--plc-timezone", "Nowhere/Town"]) == 2
 
 
 def test_reports_wait_for_each_acknowledgement(register_map, plc_link):
@@ -63,3 +66,29 @@ def test_reports_wait_for_each_acknowledgement(register_map, plc_link):
             link.close()
     finally:
         simulator.stop()
+
+
+def test_simulate_plc_scripted_reports_reach_odoo(agent_settings, engine, odoo_standin, tmp_path):
+    odoo_standin.add_product(55)
+    odoo_standin.add_mo()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plc_agent", "simulate-plc", "--port", str(port), "--seed", "1",
+         "--failure", "silo101:START_FAILURE@0",
+         "--weighing", "55:12.5:WH/MO/00001@0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    settings = replace(agent_settings, plc_port=port)
+    try:
+        def sent(task: str, model) -> bool:
+            agent(settings, "once", task, cwd=tmp_path)
+            return any(r.state is DeliveryState.ANSWERED for r in rows(engine, model))
+
+        wait_until(lambda: sent("failures", PlcFailure), timeout=30, interval=0.5, what="the failure")
+        wait_until(lambda: sent("weighing", ManualWeighing), timeout=30, interval=0.5, what="the weighing")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert [f["equipment"] for f in odoo_standin.failures] == ["silo101"]
+    assert [c["quantity"] for c in odoo_standin.manual_consumption(1)] == [12.5]

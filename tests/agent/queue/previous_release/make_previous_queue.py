@@ -3,12 +3,12 @@
 Run with the plc_agent of that release on the path (git show afc6022:plc_agent), from the
 repository root::
 
-    PYTHONPATH=<checkout of afc6022> python tests/agent/previous_release/make_previous_queue.py
+    PYTHONPATH=<checkout of afc6022> python tests/agent/queue/previous_release/make_previous_queue.py
 
 It stores six batches in the states a running line leaves behind, and one archived batch,
 through that release's own models, then dumps the SQLite file and (when PGHOST is set) a
 PostgreSQL database to ``previous_queue.sqlite.sql`` / ``previous_queue.postgresql.sql``
-beside this file. test_queue_compat.py opens them with the current models.
+beside this file. queue/test_schema.py opens them with the current models.
 """
 
 from __future__ import annotations

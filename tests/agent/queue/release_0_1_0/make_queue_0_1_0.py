@@ -3,13 +3,13 @@
 Run with the plc_agent of release 0.1.0 on the path (``git archive 227f985 plc_agent``
 unpacked somewhere), from the repository root::
 
-    PYTHONPATH=<that directory> python tests/agent/release_0_1_0/make_queue_0_1_0.py
+    PYTHONPATH=<that directory> python tests/agent/queue/release_0_1_0/make_queue_0_1_0.py
 
 It stores seven batches, one in each state the queue knows (``queued`` .. ``held``, and a
 batch refused before the PLC), and one archived batch, through that release's own models
 and ``create_all``, then dumps the SQLite file and (when PGHOST is set) a PostgreSQL
 database to ``queue_0_1_0.sqlite.sql`` / ``queue_0_1_0.postgresql.sql`` beside this file.
-test_queue_migrations.py upgrades them with Alembic.
+queue/test_schema.py upgrades them with Alembic.
 """
 
 from __future__ import annotations
