@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from plc_agent.config import load_settings
-from plc_agent.queue.engine import make_engine, make_session_factory, read_only_session_factory
-from plc_agent.queue.schema import init_db
 from plc_agent.odoo_gateway import OdooGateway
 from plc_agent.plc.link import PlcLink
 from plc_agent.plc.register_map import load_register_map
-from plc_agent.service import AgentService
 from plc_agent.plc.simulator import PlcSimulator
 from plc_agent.plc.simulator.line import BatchingLine
+from plc_agent.queue.engine import make_engine, make_session_factory, read_only_session_factory
+from plc_agent.queue.schema import init_db
+from plc_agent.service import AgentService
 from plc_agent.tasks import AgentTasks, PushResult
 
 from .common import REPO_ROOT, BenchResult, Stats, Target, fmt_ratio, fmt_s

@@ -363,8 +363,8 @@ class Agent:
         """The agent's archive: one row per final answer of Odoo."""
         from sqlalchemy import select
 
-        from plc_agent.queue.models import MoHistory
         from plc_agent.queue.engine import make_engine
+        from plc_agent.queue.models import MoHistory
 
         engine = make_engine(self.environment["DATABASE_URL"])
         try:

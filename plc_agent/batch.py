@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .queue.models import BatchState, MoBatch, MoBatchComponent, Outcome
 from .plc.register_map import ComponentDose, RegisterMap, RegisterMapError, SlotBatch
+from .queue.models import BatchState, MoBatch, MoBatchComponent, Outcome
 
 MAX_SILO_ID = 0xFFFF
 

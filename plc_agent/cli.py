@@ -317,8 +317,7 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
 def _init_db(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .queue.schema import init_db
-    from .queue.schema import head_revision
+    from .queue.schema import head_revision, init_db
 
     try:
         engine = _open_database(settings)
@@ -349,10 +348,10 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .queue.models import DeliveryState, MoBatch
-    from .queue.figures import delivery_figures, queue_figures
     from .queue.engine import read_only_session_factory
     from .queue.failure import PlcFailure
+    from .queue.figures import delivery_figures, queue_figures
+    from .queue.models import DeliveryState, MoBatch
     from .queue.weighing import ManualWeighing
 
     try:
@@ -442,10 +441,10 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .queue.engine import make_engine
     from .odoo_gateway import OdooGateway, OdooGatewayError
     from .plc.link import PlcError, PlcLink
     from .plc.register_map import RegisterMapError
+    from .queue.engine import make_engine
 
     problems = 0
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import Base, DeliveryState, PlcReportFields, UtcDateTime
 from ..plc.register_map import AreaReading
+from .models import Base, DeliveryState, PlcReportFields, UtcDateTime
 
 KEY_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 CLOCK_FIELDS = ("year", "month", "day", "hour", "minute", "second")

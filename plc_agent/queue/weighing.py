@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import Base, DeliveryState, PlcReportFields
-from .failure import KEY_TIME_FORMAT
 from ..plc.register_map import AreaReading
+from .failure import KEY_TIME_FORMAT
+from .models import Base, DeliveryState, PlcReportFields
 
 # Without these nothing can be consumed: bad words here keep the entry in the agent.
 NUMBER_FIELDS = ("batch_number", "product_id", "quantity")

@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .. import __version__
 from ..config import Settings
-from ..queue.figures import queue_figures
-from ..queue.models import utcnow
 from ..metrics import AgentMetrics
 from ..odoo_gateway import OdooGateway
 from ..plc.link import PlcLink
 from ..plc.register_map import RegisterMap
+from ..queue.figures import queue_figures
+from ..queue.models import utcnow
 from .context import CRASH_ENV, CRASH_EXIT_CODE, CRASH_POINTS, AgentContext, crash_point
 from .failures import FailureTask
 from .health import HealthReport, HealthTask, write_status_file

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..queue.models import PUSHABLE, BatchState, MoBatch, MoHistory
 from ..plc.link import PlcError
 from ..plc.register_map import SlotReading
 from ..plc.suspect import judge_ended_reading
+from ..queue.models import PUSHABLE, BatchState, MoBatch, MoHistory
 from .context import AgentContext
 
 logger = logging.getLogger(__name__)

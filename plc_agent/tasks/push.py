@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..batch import ReportResult, report_payload
-from ..queue.models import PUSHABLE, MoBatch, MoHistory, Outcome
 from ..odoo_gateway import OdooError, OdooUnavailable
+from ..queue.models import PUSHABLE, MoBatch, MoHistory, Outcome
 from .context import AgentContext, crash_point
 from .retry import retry_later
 

@@ -26,9 +26,9 @@ from typing import Any, Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..queue.models import DeliveryState, PlcReportFields
 from ..odoo_gateway import AreaReportResult, OdooError, OdooUnavailable
 from ..plc.register_map import AreaReading, ReportArea
+from ..queue.models import DeliveryState, PlcReportFields
 from .context import AgentContext, crash_point
 from .retry import retry_later
 

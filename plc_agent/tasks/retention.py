@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from ..queue.models import DeliveryState, MoHistory, Outcome
 from ..queue.failure import PlcFailure
+from ..queue.models import DeliveryState, MoHistory, Outcome
 from ..queue.weighing import ManualWeighing
 from .context import AgentContext
 

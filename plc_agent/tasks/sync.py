@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 
 from ..batch import slot_batch, slot_problem
 from ..plc.batch_numbers import next_batch_numbers, numbers_in_areas
-from ..queue.models import BatchState, MoBatch, MoHistory
-from ..queue.fill_gate import fill_if_empty
 from ..plc.link import PlcError
 from ..plc.register_map import RegisterMapError, SlotBatch, SlotReading
+from ..queue.fill_gate import fill_if_empty
+from ..queue.models import BatchState, MoBatch, MoHistory
 from .context import AgentContext, crash_point
 
 logger = logging.getLogger(__name__)
