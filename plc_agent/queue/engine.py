@@ -15,6 +15,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# SQLite keeps up to 2 MB of pages per connection by default, and the history table fills it
+# over a few hundred batches. The agent touches one set of batches and looks the history up
+# by key: 256 KiB per connection serves that (the OS caches the file as well), and keeps the
+# agent's memory flat as the history grows.
+SQLITE_CACHE_KIB = 256
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -47,6 +52,7 @@ def _install_sqlite_recipe(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
