@@ -43,8 +43,8 @@ import odoorpc
 import odoorpc.error
 
 from .batch import FetchedBatch, FetchedComponent, ReportResult
-from .database import Outcome
 from .metrics import AgentMetrics
+from .queue.models import Outcome
 
 logger = logging.getLogger(__name__)
 

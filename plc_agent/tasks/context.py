@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..config import Settings
 from ..metrics import AgentMetrics
 from ..odoo_gateway import OdooGateway
-from ..plc import PlcLink
-from ..register_map import RegisterMap
+from ..plc.link import PlcLink
+from ..plc.register_map import RegisterMap
 
 logger = logging.getLogger(__name__)
 

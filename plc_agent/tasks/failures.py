@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..failure import PlcFailure
 from ..odoo_gateway import AreaReportResult
-from ..register_map import AreaReading, ReportArea
+from ..plc.register_map import AreaReading, ReportArea
+from ..queue.failure import PlcFailure
 from .report_area import ReportAreaTask
 
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any, Callable
 
 from ..odoo_gateway import AreaReportResult
-from ..register_map import AreaReading, ReportArea
-from ..weighing import ManualWeighing
+from ..plc.register_map import AreaReading, ReportArea
+from ..queue.weighing import ManualWeighing
 from .report_area import ReportAreaTask
 
 

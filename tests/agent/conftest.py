@@ -18,10 +18,10 @@ from typing import Any, Callable
 import pytest
 
 from plc_agent.config import Settings, load_settings
-from plc_agent.database import make_engine, make_session_factory, read_only_session_factory
-from plc_agent.schema import init_db
+from plc_agent.queue.engine import make_engine, make_session_factory, read_only_session_factory
+from plc_agent.queue.schema import init_db
 from plc_agent.odoo_gateway import OdooGateway
-from plc_agent.plc import PlcLink
+from plc_agent.plc.link import PlcLink
 from plc_agent.tasks import AgentTasks
 
 LINE = "FM1"
