@@ -85,7 +85,7 @@ def test_an_addon_without_the_status_argument_still_gets_its_ping(tasks, odoo_st
 def test_other_odoo_errors_of_the_ping_are_not_taken_for_an_old_addon(odoo_standin):
     gateway = OdooGateway(odoo_standin.url, odoo_standin.database, odoo_standin.username,
                           odoo_standin.password, timeout=5)
-    with pytest.raises(OdooError, match="status stuck: expected a whole number"):
+    with pytest.raises(OdooError, match="status.stuck: must be a whole number"):
         gateway.ping("FM1", {"stuck": "many"})
     assert gateway.ping_takes_status is None
     assert gateway.ping("FM1", {"stuck": 0}).ok and gateway.ping_takes_status is True
