@@ -36,10 +36,11 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from plc_agent.plc.register_map import load_register_map
 from plc_agent.plc.simulator import PlcSimulator
@@ -377,7 +378,7 @@ class Agent:
         out = []
         for mo_id, odoo_mo_id, outcome, result, archived_at, attempts in rows:
             if archived_at.tzinfo is None:
-                archived_at = archived_at.replace(tzinfo=timezone.utc)
+                archived_at = archived_at.replace(tzinfo=UTC)
             out.append({"mo": mo_id, "odoo_mo_id": odoo_mo_id, "outcome": outcome,
                         "duplicate": bool((result or {}).get("duplicate")),
                         "answered": archived_at.timestamp(), "attempts": attempts})

@@ -37,9 +37,10 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import __version__
 
@@ -340,7 +341,7 @@ def _age(value: str | None) -> str:
         when = datetime.fromisoformat(value)
     except ValueError:
         return value
-    seconds = int((datetime.now(timezone.utc) - when).total_seconds())
+    seconds = int((datetime.now(UTC) - when).total_seconds())
     return f"{value} ({seconds // 60} min {seconds % 60} s ago)"
 
 

@@ -42,7 +42,8 @@ import logging
 import signal
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import schedule
 from sqlalchemy.engine import Engine

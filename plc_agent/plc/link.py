@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pymodbus.client import ModbusTcpClient
@@ -132,7 +132,7 @@ class PlcLink:
             raise
         self.metrics.plc_request(operation, time.monotonic() - started)
         if operation == "read":
-            self.last_good_read_at = datetime.now(timezone.utc)
+            self.last_good_read_at = datetime.now(UTC)
         return response
 
     def _request(self, what: str, call: Callable[[], Any]) -> Any:

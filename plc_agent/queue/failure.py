@@ -6,7 +6,7 @@ One row per report, stored before the PLC's handshake word is set, pushed to Odo
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,12 +36,12 @@ def plc_clock_to_utc(reading: AreaReading, zone: ZoneInfo) -> tuple[datetime | N
     except ValueError as exc:
         shown = "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format(*parts)
         return None, f"the PLC clock words {shown} are not a date and time: {exc}"
-    return local.astimezone(timezone.utc), None
+    return local.astimezone(UTC), None
 
 
 def failure_key(line_code: str, equipment: str, info: str, occurred_at: datetime) -> str:
     """``<line>/<equipment>/<info>/<occurred_at UTC>``: the same failure always gets the same key."""
-    stamp = occurred_at.astimezone(timezone.utc).strftime(KEY_TIME_FORMAT)
+    stamp = occurred_at.astimezone(UTC).strftime(KEY_TIME_FORMAT)
     return f"{line_code}/{equipment}/{info}/{stamp}"
 
 
@@ -88,7 +88,7 @@ class PlcFailure(PlcReportFields, Base):
             "failure_key": self.failure_key,
             "equipment": self.equipment,
             "info": self.info,
-            "occurred_at": self.occurred_at.astimezone(timezone.utc).isoformat(),
+            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(),
         }
 
     def __repr__(self) -> str:

@@ -8,8 +8,8 @@ IMMEDIATE`` on SQLite (every write transaction of the queue's engine starts that
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker

@@ -54,7 +54,7 @@ class InstanceLock:
     def _describe(self, pid: Any, host: Any, started: Any) -> str:
         return f"pid {pid} on {host}, started {started}"
 
-    def acquire(self) -> "InstanceLock":
+    def acquire(self) -> InstanceLock:
         me = {"pid": os.getpid(), "host": socket.gethostname(), "started": utcnow().isoformat()}
         if self.engine.dialect.name == "postgresql":
             self._acquire_postgresql(me)
@@ -190,7 +190,7 @@ class InstanceLock:
                 self._file.close()
                 self._file = None
 
-    def __enter__(self) -> "InstanceLock":
+    def __enter__(self) -> InstanceLock:
         return self.acquire()
 
     def __exit__(self, *exc: object) -> None:

@@ -13,7 +13,7 @@ what exactly-once delivery needs. One row is one batch in one PLC slot (``batch_
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -32,7 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -46,15 +46,15 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class BatchState(str, enum.Enum):
@@ -150,7 +150,7 @@ class MoBatch(BatchFields, Base):
     plc_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, sort_order=OWN)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, sort_order=OWN)
 
-    components: Mapped[list["MoBatchComponent"]] = relationship(
+    components: Mapped[list[MoBatchComponent]] = relationship(
         back_populates="batch",
         cascade="all, delete-orphan",
         passive_deletes=True,

@@ -7,7 +7,7 @@ row per entry, stored before the PLC's handshake word is set, pushed to Odoo's
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Float, Integer, String
@@ -62,7 +62,7 @@ class ManualWeighing(PlcReportFields, Base):
 
     def assign_key(self) -> None:
         """``<line>-W-<read_at UTC>-<row id>`` (the row must have been flushed)."""
-        stamp = self.read_at.astimezone(timezone.utc).strftime(KEY_TIME_FORMAT)
+        stamp = self.read_at.astimezone(UTC).strftime(KEY_TIME_FORMAT)
         self.weighing_key = f"{self.line_code}-W-{stamp}-{self.id}"
 
     @property
@@ -78,7 +78,7 @@ class ManualWeighing(PlcReportFields, Base):
             "batch_number": self.batch_number,
             "product_template_id": self.product_template_id,
             "quantity": self.quantity,
-            "weighed_at": self.read_at.astimezone(timezone.utc).isoformat(),
+            "weighed_at": self.read_at.astimezone(UTC).isoformat(),
         }
 
     def __repr__(self) -> str:

@@ -18,9 +18,9 @@ was, so a task can always be run again. The crash-point test hook is described i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -8,7 +8,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,7 @@ def make_queue_batch(slot: int, key: str | None = None, n_components: int = 3) -
     row = MoBatch(
         slot=slot, mo_name=f"WH/MO/{slot:05d}", odoo_mo_id=slot, batch_key=key or f"FM1-{slot}-1",
         run=1, planned_quantity=1000.0, line_code="FM1", finished_goods="Layer feed",
-        state="queued", created_at=datetime.now(timezone.utc),
+        state="queued", created_at=datetime.now(UTC),
     )
     for k in range(n_components):
         row.components.append(MoBatchComponent(position=k, silo_code=str(101 + k), silo_id=101 + k,

@@ -17,9 +17,10 @@ import asyncio
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Union
+from datetime import UTC, datetime, timedelta
+from typing import Union
 from zoneinfo import ZoneInfo
 
 from ..register_map import RegisterMap, ReportArea
@@ -45,7 +46,7 @@ class ReportStation:
 
     def queue_words(self, words: list[int]) -> None:
         """A report as raw words (handshake word included or not; it is written as 0)."""
-        if not len(words) in (self.area.extent, self.area.extent - 1):
+        if len(words) not in (self.area.extent, self.area.extent - 1):
             raise ValueError(f"{self.area.name}: {len(words)} words, the area has {self.area.extent}")
         self.waiting.append(list(words[: self.area.extent]) + [0] * (self.area.extent - len(words)))
 
@@ -69,7 +70,7 @@ class ReportStation:
         if self.waiting:
             self.current = self.waiting.popleft()
             self.poke(self.area.start, self.current)
-            self.written_at.append(datetime.now(timezone.utc))
+            self.written_at.append(datetime.now(UTC))
 
 
 def failure_values(equipment: str, info: str, when: datetime, zone: ZoneInfo) -> dict[str, object]:
@@ -189,14 +190,14 @@ class ReportAreas:
     async def run(self) -> None:
         """Scripted and random reports, and each station's handshake."""
         started = time.monotonic()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         next_failure = (now + next_random_delay(self._random, self._random_failure_seconds)
                         if self._random_failure_seconds else None)
         next_weighing = (now + next_random_delay(self._random, self._random_weighing_seconds)
                          if self._random_weighing_seconds else None)
         while True:
             await asyncio.sleep(POLL_SECONDS)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             while self._scripted and self._scripted[0].after_seconds <= time.monotonic() - started:
                 self._queue_event(self._scripted.pop(0), now)
             if next_failure is not None and now >= next_failure and self.failure_station:

@@ -16,7 +16,7 @@ import logging
 import random
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from pymodbus.constants import ExcCodes
@@ -144,7 +144,7 @@ class PlcSimulator:
 
     def report_failure(self, equipment: str, info: str, when: datetime | None = None) -> None:
         """Queue a failure report stamped ``when`` (default now) on the PLC's local clock."""
-        when = when or datetime.now(timezone.utc)
+        when = when or datetime.now(UTC)
         self._queue_report("failure", failure_values(equipment, info, when, self.reports.zone))
 
     def report_weighing(self, product_id: int, quantity: float, mo_reference: str | None = None,

@@ -4,7 +4,7 @@ bad words forwarded with what was replaced named, and any words make a row that 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -16,7 +16,7 @@ from plc_agent.queue.models import DeliveryState
 
 from ..helpers import words_of
 
-NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -26,8 +26,8 @@ def test_plc_clock_in_its_zone_is_reported_in_utc():
     area = load_register_map().failure_area
     reading = area.decode(area.encode({"equipment": "silo101", "info": "START_FAILURE", "year": 2026,
                                        "month": 7, "day": 1, "hour": 8, "minute": 0, "second": 5}))
-    assert plc_clock_to_utc(reading, PARIS) == (datetime(2026, 7, 1, 6, 0, 5, tzinfo=timezone.utc), None)
-    assert plc_clock_to_utc(reading, ZoneInfo("UTC"))[0] == datetime(2026, 7, 1, 8, 0, 5, tzinfo=timezone.utc)
+    assert plc_clock_to_utc(reading, PARIS) == (datetime(2026, 7, 1, 6, 0, 5, tzinfo=UTC), None)
+    assert plc_clock_to_utc(reading, ZoneInfo("UTC"))[0] == datetime(2026, 7, 1, 8, 0, 5, tzinfo=UTC)
     failure = PlcFailure.from_reading(reading, "FM1", PARIS, NOW)
     assert failure.failure_key == "FM1/silo101/START_FAILURE/20260701T060005Z"
     assert failure.payload() == {"line": "FM1", "failure_key": failure.failure_key, "equipment": "silo101",

@@ -5,10 +5,9 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect, select, text
 
-from plc_agent.queue.models import MoBatch
 from plc_agent.queue.engine import make_engine, make_session_factory
-from plc_agent.queue.schema import init_db
-from plc_agent.queue.schema import alembic_config
+from plc_agent.queue.models import MoBatch
+from plc_agent.queue.schema import alembic_config, init_db
 
 
 def _columns(engine, table: str) -> set[str]:

@@ -3,7 +3,7 @@ columns, components deleted with their batch, UTC datetimes back as UTC."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ def test_schema_has_the_old_columns(engine):
 
 def test_components_cascade_and_utc_roundtrip(engine):
     factory = make_session_factory(engine)
-    when = datetime(2026, 11, 28, 6, 0, 1, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 28, 6, 0, 1, tzinfo=UTC)
     with factory.begin() as s:
         row = make_queue_batch(1)
         row.last_read_from_plc = when

@@ -4,7 +4,7 @@ a bad MO reference is sent for Odoo to keep, and any words make a row.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +15,7 @@ from plc_agent.queue.weighing import ManualWeighing
 
 from ..helpers import words_of
 
-NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 
 
 def _weighing_words(**changes: int) -> list[int]:

@@ -5,7 +5,7 @@ Nothing is lost, nothing runs twice in the PLC, nothing is reported twice."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -234,7 +234,7 @@ def test_acknowledgement_lost_before_archive_is_sent_again(tasks, engine, odoo_s
     assert tasks.read_plc().acknowledged == 0  # acknowledged once, not on every read
 
 
-WHEN = datetime(2026, 11, 28, 6, 1, 2, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 28, 6, 1, 2, tzinfo=UTC)
 
 
 def test_killed_between_storing_and_acknowledging_sends_nothing_twice(agent_settings, engine, odoo_standin,

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plc_agent.queue.models import MoBatch, MoBatchComponent
-from plc_agent.queue.fill_gate import fill_if_empty
 from plc_agent.queue.engine import make_engine, make_session_factory
+from plc_agent.queue.fill_gate import fill_if_empty
+from plc_agent.queue.models import MoBatch, MoBatchComponent
 
 
 def _racer(url: str, name: str, barrier, results) -> None:
@@ -32,7 +32,7 @@ def _racer(url: str, name: str, barrier, results) -> None:
             row = MoBatch(slot=slot, mo_name=f"{name}/{slot}", odoo_mo_id=slot,
                           batch_key=f"{name}-{slot}", run=1, planned_quantity=1.0,
                           line_code="FM1", state="queued",
-                          created_at=datetime.now(timezone.utc))
+                          created_at=datetime.now(UTC))
             row.components.append(MoBatchComponent(position=0, silo_code="101", silo_id=101,
                                                    planned_quantity=1.0))
             rows.append(row)

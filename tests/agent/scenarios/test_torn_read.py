@@ -10,7 +10,8 @@ between the two requests by holding the real simulator at that step.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 

@@ -4,7 +4,7 @@ its MO, the PLC clock's zone is the setting's, a repeated report is stored once.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,7 @@ from plc_agent.queue.models import DeliveryState
 
 from ..helpers import report_waiting, rows, start_line, wait_until
 
-WHEN = datetime(2026, 11, 28, 6, 1, 2, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 28, 6, 1, 2, tzinfo=UTC)
 
 
 def _env(settings: Any) -> dict[str, str]:

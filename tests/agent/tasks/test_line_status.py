@@ -4,7 +4,7 @@ knows ``plc_ping(line_code)`` still gets its ping, and the agent says so once.""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -35,7 +35,7 @@ def test_health_sends_the_line_status_odoo_stores(tasks, engine, odoo_standin, p
     assert status["stuck"] == 0
     assert status["plc"]["up"] is True and status["plc"]["last_error"] is None
     last_read = datetime.fromisoformat(status["plc"]["last_good_read_at"])
-    assert timedelta(0) <= datetime.now(timezone.utc) - last_read < timedelta(seconds=30)
+    assert timedelta(0) <= datetime.now(UTC) - last_read < timedelta(seconds=30)
 
     plc_simulator.faults.release()
     run_line_until_finished(tasks, engine)

@@ -4,7 +4,7 @@ sent when it returns, a lost answer sent again and answered with the first resul
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from plc_agent.queue.weighing import ManualWeighing
 
 from ..helpers import report_waiting, rows, start_line, wait_until
 
-WHEN = datetime(2026, 11, 28, 6, 1, 2, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 28, 6, 1, 2, tzinfo=UTC)
 
 
 def test_report_is_committed_before_the_handshake_is_set(tasks, engine, plc_simulator, register_map):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from plc_agent.queue.models import DeliveryState, MoBatch
 from plc_agent.queue.weighing import ManualWeighing
 from plc_agent.tasks.retry import LAST_ERROR_MAX_CHARS, backoff_seconds, retry_later, schedule_retry
 
-NOW = datetime(2026, 11, 28, 6, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 28, 6, 0, 0, tzinfo=UTC)
 
 
 def batch_row() -> MoBatch:

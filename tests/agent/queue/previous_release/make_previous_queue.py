@@ -19,15 +19,20 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from plc_agent.database import (
-    MoBatch, MoBatchComponent, MoHistory, init_db, make_engine, make_session_factory,
+    MoBatch,
+    MoBatchComponent,
+    MoHistory,
+    init_db,
+    make_engine,
+    make_session_factory,
 )
 
 HERE = Path(__file__).resolve().parent
-T0 = datetime(2026, 11, 28, 6, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 28, 6, 0, 0, tzinfo=UTC)
 COMPONENTS = (("101", "RM-MAIZE", "Maize", 550.0), ("102", "RM-SBM", "Soybean meal 46%", 250.0),
               ("103", "RM-PKP", "Palm kernel pellets", 100.0), ("104", "RM-LIME", "Limestone", 80.0),
               ("115", "RM-OIL", "Soybean oil", 20.0))
