@@ -15,7 +15,8 @@ import logging
 import sys
 import time
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .common import BenchResult, BenchSkipped, describe_machine, machine_info, save_results
 

@@ -38,14 +38,15 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import GARBAGE_FORMS, PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import GARBAGE_FORMS, PlcSimulator
 
 from .common import BenchResult, Target
 from .footprint import _agent_env
@@ -173,15 +174,15 @@ class _Faults:
         rng = self.rng
         if kind == "plc_drop":
             request = rng.choice(DROP_REQUESTS)
-            self.simulator.drop_at_next(request, rng.choice(("before", "after")),
+            self.simulator.faults.drop_at_next(request, rng.choice(("before", "after")),
                                         skip=rng.randint(0, DROP_SKIP_MAX[request]))
         elif kind == "plc_silent":
-            self.simulator.set_response_delay(rng.uniform(1.5, 3.0))
-            self._later(rng.uniform(1.0, 4.0), lambda: self.simulator.set_response_delay(0.0))
+            self.simulator.faults.set_response_delay(rng.uniform(1.5, 3.0))
+            self._later(rng.uniform(1.0, 4.0), lambda: self.simulator.faults.set_response_delay(0.0))
         elif kind == "garbage":
-            self.simulator.set_mixed_garbage(GARBAGE_FORMS)
+            self.simulator.faults.set_mixed_garbage(GARBAGE_FORMS)
             # Long enough to catch a batch ending: the line often waits for the agent.
-            self._later(rng.uniform(0.3, 1.5), lambda: self.simulator.set_mixed_garbage(()))
+            self._later(rng.uniform(0.3, 1.5), lambda: self.simulator.faults.set_mixed_garbage(()))
         elif kind == "odoo_down":
             if self.standin.is_up:
                 self.standin.go_down()
@@ -205,15 +206,15 @@ class _Faults:
         """End every lasting fault: the quiet phase starts from a healthy plant."""
         for thread in self._timers:
             thread.join(timeout=10)
-        self.simulator.set_response_delay(0.0)
-        self.simulator.set_mixed_garbage(())
+        self.simulator.faults.set_response_delay(0.0)
+        self.simulator.faults.set_mixed_garbage(())
         self.standin.come_up()
         self.standin.clear_faults()
 
 
 def _check(run: CampaignRun, simulator: PlcSimulator, standin: Any, database_url: str,
            names: list[str]) -> None:
-    dosed = Counter(reference for _slot, reference in simulator.completed_batches)
+    dosed = Counter(reference for _slot, reference in simulator.line.completed_batches)
     twice = sorted(ref for ref, n in dosed.items() if n > 1)
     never = sorted(set(names) - set(dosed))
     run.invariants["every MO dosed once"] = (
@@ -257,13 +258,13 @@ def _check(run: CampaignRun, simulator: PlcSimulator, standin: Any, database_url
         else f"{len(keys)} keys archived for {len(names)} MOs; twice: {doubled[:5]}")
     run.invariants["no batch rejected or lost in history"] = "ok" if held == 0 else f"{held} history row(s) not answered done/recorded/failed"
     run.invariants["no PLC protocol violation"] = (
-        "ok" if not simulator.protocol_violations else "; ".join(simulator.protocol_violations[:3]))
+        "ok" if not simulator.line.protocol_violations else "; ".join(simulator.line.protocol_violations[:3]))
 
 
 def _garbled_by_mo(simulator: PlcSimulator) -> dict[str, set[str | None]]:
     """MO reference -> the values the line garbled: Odoo's silo codes, None = finished weight."""
     garbled: dict[str, set[str | None]] = {}
-    for _slot, _number, reference, values in simulator.garbled_batches:
+    for _slot, _number, reference, values in simulator.line.garbled_batches:
         garbled.setdefault(reference, set()).update(
             None if name == "finished_weight" else name.split()[1] for name, _form in values)
     return garbled
@@ -310,7 +311,7 @@ def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KIND
     standin.start()
     simulator = PlcSimulator(load_register_map(), batch_seconds=0.05, batch_jitter=1.0, noise=0.02, seed=seed)
     simulator.start("127.0.0.1", 0)
-    simulator.set_response_jitter(0.002)
+    simulator.faults.set_response_jitter(0.002)
     names = [standin.mo(standin.add_mo())["name"] for _ in range(batches)]
     environment = _agent_env(
         standin, simulator, work, DATABASE_URL=database_url, PLC_POLL_INTERVAL_SECONDS="0.2",
@@ -349,7 +350,7 @@ def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KIND
         agent.stop(signal.SIGTERM)
         run.seconds = time.monotonic() - started
         run.faults = faults.counts
-        run.drops = Counter((request, effect) for request, effect, _address in simulator.dropped_requests)
+        run.drops = Counter((request, effect) for request, effect, _address in simulator.faults.dropped_requests)
         run.reported = len(standin.reports)
         _check(run, simulator, standin, database_url, names)
         run.invariants["the line never stalled"] = "ok" if not run.stalled else run.stalled

@@ -14,10 +14,11 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class Stats:
     count: int
 
     @classmethod
-    def of(cls, values: list[float]) -> "Stats":
+    def of(cls, values: list[float]) -> Stats:
         if not values:
             raise ValueError("no samples to summarise")
         return cls(statistics.median(values), min(values), max(values), len(values))
@@ -196,7 +197,7 @@ class BenchResult:
 def save_results(results: list[BenchResult], skipped: dict[str, str], machine: dict[str, Any]) -> Path:
     """Write one JSON file per run (and ``latest.json``) to ``bench/results/``."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc)
+    stamp = datetime.now(UTC)
     document = {
         "run_at": stamp.isoformat(timespec="seconds"),
         "machine": machine,

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 
 from .common import BenchResult, BenchSkipped, Stats, Target
 from .line_idle import LINE, _standin
@@ -113,15 +113,15 @@ def _phase(name: str, seconds: float, *, mos: int, batch_seconds: float, overrid
             if process.poll() is not None:
                 raise RuntimeError(f"plc-agent run exited with {process.returncode}: "
                                    f"{log_path.read_text()[-1500:]}")
-            if standin.calls("plc_fetch_batches") and (mos == 0 or simulator.received_sets):
+            if standin.calls("plc_fetch_batches") and (mos == 0 or simulator.line.received_sets):
                 break
             time.sleep(0.1)
         else:
             raise RuntimeError(f"plc-agent run did not come up within 60 s: {log_path.read_text()[-1500:]}")
         time.sleep(SETTLE_SECONDS)
         figures = _measure(process.pid, seconds)
-        figures["batches_in_plc"] = sum(len(s) for s in simulator.received_sets)
-        figures["completed_batches"] = len(simulator.completed_batches)
+        figures["batches_in_plc"] = sum(len(s) for s in simulator.line.received_sets)
+        figures["completed_batches"] = len(simulator.line.completed_batches)
         figures["reports"] = len(standin.reports)
         figures["odoo_calls"] = standin.calls()
     finally:

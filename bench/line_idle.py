@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from plc_agent.config import load_settings
-from plc_agent.database import make_engine, make_session_factory, read_only_session_factory
-from plc_agent.schema import init_db
 from plc_agent.odoo_gateway import OdooGateway
-from plc_agent.plc import PlcLink
-from plc_agent.register_map import load_register_map
+from plc_agent.plc.link import PlcLink
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
+from plc_agent.plc.simulator.line import BatchingLine
+from plc_agent.queue.engine import make_engine, make_session_factory, read_only_session_factory
+from plc_agent.queue.schema import init_db
 from plc_agent.service import AgentService
-from plc_agent.simulator import PlcSimulator
 from plc_agent.tasks import AgentTasks, PushResult
 
 from .common import REPO_ROOT, BenchResult, Stats, Target, fmt_ratio, fmt_s
@@ -44,8 +45,8 @@ BATCH_SECONDS = 0.5
 SET_SIZE = 10
 
 
-class TimedSimulator(PlcSimulator):
-    """The simulator, stamping when each set is taken and each batch finishes."""
+class TimedLine(BatchingLine):
+    """The line, stamping when each set is taken and each batch finishes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +78,10 @@ class TimedSimulator(PlcSimulator):
             if len(after) == count and count:
                 out.append(after[-1] - taken)
         return out
+
+
+class TimedSimulator(PlcSimulator):
+    line_class = TimedLine
 
 
 class OldPolicyService(AgentService):
@@ -135,13 +140,13 @@ def _run_line(*, sets: int, poll_seconds: float, old_policy: bool, sync_minutes:
     try:
         deadline = started + timeout
         while time.monotonic() < deadline:
-            if len(simulator.taken_at) >= sets and len(simulator.finished_at) >= sets * SET_SIZE:
+            if len(simulator.line.taken_at) >= sets and len(simulator.line.finished_at) >= sets * SET_SIZE:
                 break
             if not thread.is_alive():
                 raise RuntimeError("the agent's loop ended by itself")
             time.sleep(0.05)
         else:
-            raise RuntimeError(f"only {len(simulator.taken_at)} of {sets} sets taken within {timeout:.0f} s")
+            raise RuntimeError(f"only {len(simulator.line.taken_at)} of {sets} sets taken within {timeout:.0f} s")
     finally:
         service.request_stop()
         thread.join(timeout=30)
@@ -150,12 +155,12 @@ def _run_line(*, sets: int, poll_seconds: float, old_policy: bool, sync_minutes:
         simulator.stop()
         standin.stop()
         shutil.rmtree(work, ignore_errors=True)
-    sizes = [n for _, n in simulator.taken_at]
+    sizes = [n for _, n in simulator.line.taken_at]
     return {
-        "gaps": simulator.gaps(),
-        "set_seconds": simulator.set_durations(),
+        "gaps": simulator.line.gaps(),
+        "set_seconds": simulator.line.set_durations(),
         "set_sizes": sizes,
-        "violations": list(simulator.protocol_violations),
+        "violations": list(simulator.line.protocol_violations),
         "reports": len(standin.reports),
         "odoo_calls": standin.calls(),
         "elapsed": time.monotonic() - started,

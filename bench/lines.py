@@ -36,13 +36,15 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
+from plc_agent.plc.simulator.line import BatchingLine
 
 from .common import REPO_ROOT, BenchResult, fmt_s
 
@@ -311,8 +313,8 @@ def _postgres_backends(database: str) -> list[Any]:
 # ---------------------------------------------------------------------------- the line parts
 
 
-class TimedSimulator(PlcSimulator):
-    """The simulator, stamping the wall-clock time each batch finishes."""
+class TimedLine(BatchingLine):
+    """The line, stamping the wall-clock time each batch finishes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -327,6 +329,10 @@ class TimedSimulator(PlcSimulator):
     async def _run_batch(self, slot, batch):  # type: ignore[override]
         await super()._run_batch(slot, batch)
         self.finished_at.setdefault(batch.mo_reference, []).append(time.time())
+
+
+class TimedSimulator(PlcSimulator):
+    line_class = TimedLine
 
 
 class Agent:
@@ -358,7 +364,8 @@ class Agent:
         """The agent's archive: one row per final answer of Odoo."""
         from sqlalchemy import select
 
-        from plc_agent.database import MoHistory, make_engine
+        from plc_agent.queue.engine import make_engine
+        from plc_agent.queue.models import MoHistory
 
         engine = make_engine(self.environment["DATABASE_URL"])
         try:
@@ -371,7 +378,7 @@ class Agent:
         out = []
         for mo_id, odoo_mo_id, outcome, result, archived_at, attempts in rows:
             if archived_at.tzinfo is None:
-                archived_at = archived_at.replace(tzinfo=timezone.utc)
+                archived_at = archived_at.replace(tzinfo=UTC)
             out.append({"mo": mo_id, "odoo_mo_id": odoo_mo_id, "outcome": outcome,
                         "duplicate": bool((result or {}).get("duplicate")),
                         "answered": archived_at.timestamp(), "attempts": attempts})
@@ -584,7 +591,7 @@ def run_configuration(odoo: Any, template: str, config: LinesConfig, work: Path,
     for simulator, agent in zip(simulators, agents):
         rows = histories[agent.code]
         final = {r["mo"]: r["answered"] for r in rows}
-        latencies += report_latencies(simulator.finished_at, final)
+        latencies += report_latencies(simulator.line.finished_at, final)
         for r in rows:
             if not r["duplicate"] and r["outcome"] == "done":
                 first_answers[r["odoo_mo_id"]] = first_answers.get(r["odoo_mo_id"], 0) + 1
@@ -603,8 +610,8 @@ def run_configuration(odoo: Any, template: str, config: LinesConfig, work: Path,
         "odoo_retries": count_retries(log_text), "agent_logs": agent_logs,
         "cpu_seconds": sampler.seconds(), "cpu_window": sampler.stopped - sampler.started,
         "load_before": load_before, "load_after": load_after,
-        "batches_finished": sum(len(v) for s in simulators for v in s.finished_at.values()),
-        "protocol_violations": sum(len(s.protocol_violations) for s in simulators),
+        "batches_finished": sum(len(v) for s in simulators for v in s.line.finished_at.values()),
+        "protocol_violations": sum(len(s.line.protocol_violations) for s in simulators),
     }
 
 

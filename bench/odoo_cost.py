@@ -25,8 +25,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from .common import REPO_ROOT, BenchResult, BenchSkipped, Stats, Target, fmt_ms, fmt_ratio
 
@@ -235,7 +236,7 @@ class _RequestCounter:
         self.count = 0
 
     @contextlib.contextmanager
-    def installed(self) -> Iterator["_RequestCounter"]:
+    def installed(self) -> Iterator[_RequestCounter]:
         from odoorpc.rpc import jsonrpclib
 
         originals = {cls: cls.__call__ for cls in (jsonrpclib.ProxyJSON, jsonrpclib.ProxyHTTP)}
@@ -268,11 +269,10 @@ def run(pairs: int = 9, keep_database: bool = False, database: str | None = None
     odoo = _odoo14()
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from tests.support.odoo14 import OdooServer, run_odoo, unique_database
-
     import odoorpc
 
     from plc_agent.odoo_gateway import OdooGateway
+    from tests.support.odoo14 import OdooServer, run_odoo, unique_database
 
     work = Path(tempfile.mkdtemp(prefix="bench-odoo-"))
     data_dir = work / "data"

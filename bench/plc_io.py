@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import time
 
-from plc_agent.plc import PlcLink
-from plc_agent.register_map import (
+from plc_agent.plc.link import PlcLink
+from plc_agent.plc.register_map import (
     MAX_READ_REGISTERS,
     MAX_WRITE_REGISTERS,
     ComponentDose,
@@ -22,7 +22,7 @@ from plc_agent.register_map import (
     SlotBatch,
     load_register_map,
 )
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.simulator import PlcSimulator
 
 from .common import BenchResult, Stats, Target, fmt_ms, fmt_ratio, time_calls
 
@@ -158,7 +158,7 @@ def run(repeat: int = 200, naive_repeat: int = 20) -> BenchResult:
         naive_write_requests = link.request_count - before
         naive_write_times = time_calls(naive_write, naive_repeat)
         assert link.read_write_area() == batches
-        violations = list(simulator.protocol_violations)
+        violations = list(simulator.line.protocol_violations)
     finally:
         link.close()
         simulator.stop()

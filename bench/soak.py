@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 
 from .common import BenchResult, BenchSkipped, Stats, Target
 from .footprint import MIB, _agent_env, stop_agent
@@ -65,7 +65,7 @@ def run(batches: int = 1000, batch_seconds: float = 0.05, timeout: float = 1800.
         shutil.rmtree(work, ignore_errors=True)
 
     dosed: dict[str, int] = {}
-    for _slot, reference in simulator.completed_batches:
+    for _slot, reference in simulator.line.completed_batches:
         dosed[reference] = dosed.get(reference, 0) + 1
     doubled = sum(1 for count in dosed.values() if count > 1)
     closed_twice = sum(1 for mo in standin.mos() if mo["times_closed"] > 1)
@@ -75,7 +75,7 @@ def run(batches: int = 1000, batch_seconds: float = 0.05, timeout: float = 1800.
     end_rss = samples[-1][1]
     rows = [[
         f"{batches}",
-        f"{len(simulator.received_sets)}",
+        f"{len(simulator.line.received_sets)}",
         f"{elapsed:.0f} s",
         f"{Stats.of(first).median:.1f} MiB",
         f"{end_rss:.1f} MiB",
@@ -103,5 +103,5 @@ def run(batches: int = 1000, batch_seconds: float = 0.05, timeout: float = 1800.
                    doubled == 0 and closed_twice == 0, "exact"),
         ],
         data={"samples": samples, "elapsed_seconds": elapsed, "cpu_seconds": cpu_seconds,
-              "sets": len(simulator.received_sets)},
+              "sets": len(simulator.line.received_sets)},
     )

@@ -1,8 +1,8 @@
 """A batch at each boundary it crosses, and the conversions between them.
 
 Odoo's answer (:class:`FetchedBatch`, checked by the gateway) -> a queue row
-(:class:`~plc_agent.database.MoBatch`, :meth:`FetchedBatch.queue_row`) -> a PLC slot
-(:class:`~plc_agent.register_map.SlotBatch`, :func:`slot_batch`) -> the report to Odoo
+(:class:`~plc_agent.queue.models.MoBatch`, :meth:`FetchedBatch.queue_row`) -> a PLC slot
+(:class:`~plc_agent.plc.register_map.SlotBatch`, :func:`slot_batch`) -> the report to Odoo
 (:func:`report_payload`) -> Odoo's answer to it (:class:`ReportResult`).
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .database import BatchState, MoBatch, MoBatchComponent, Outcome
-from .register_map import ComponentDose, RegisterMap, RegisterMapError, SlotBatch
+from .plc.register_map import ComponentDose, RegisterMap, RegisterMapError, SlotBatch
+from .queue.models import BatchState, MoBatch, MoBatchComponent, Outcome
 
 MAX_SILO_ID = 0xFFFF
 

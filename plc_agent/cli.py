@@ -34,11 +34,13 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import __version__
 
@@ -70,7 +72,7 @@ def configure_logging(level: str) -> None:
                         stream=sys.stderr, force=True)
     # pymodbus logs every retry and frame problem itself; the agent reports them once.
     logging.getLogger("pymodbus").setLevel(max(logging.WARNING, logging.getLogger().level))
-    # Alembic narrates its plugins and steps; plc_agent.schema logs each applied revision.
+    # Alembic narrates its plugins and steps; plc_agent.queue.schema logs each applied revision.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
@@ -166,20 +168,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _load_map(settings: Any) -> Any:
-    from .register_map import load_register_map
+    from .plc.register_map import load_register_map
 
     return load_register_map(settings.register_map_file)
 
 
 def _open_database(settings: Any) -> Any:
-    from .database import make_engine
+    from .queue.engine import make_engine
 
     return make_engine(settings.database_url)
 
 
 def _schema_problem(engine: Any) -> str | None:
     """What `init-db` would still do to the queue's schema, or None when it is current."""
-    from .schema import pending_revisions
+    from .queue.schema import pending_revisions
 
     pending = pending_revisions(engine)
     if not pending:
@@ -188,12 +190,28 @@ def _schema_problem(engine: Any) -> str | None:
             "(or start 'plc-agent run', which applies it)")
 
 
-def _locked_run(settings: Any, body: Any) -> int:
+def _upgrade_in_child(args: argparse.Namespace) -> int:
+    """Run ``plc-agent init-db`` as a child process; its exit code.
+
+    The schema upgrade needs Alembic, which a long-running agent never needs again: the child
+    loads it and ends, and the agent's memory stays what its loop needs. The child reads the
+    same settings (environment, working directory, ``--env-file``) and logs to the same stderr.
+    """
+    command = [sys.executable, "-m", "plc_agent"]
+    if args.env_file is not None:
+        command += ["--env-file", str(args.env_file)]
+    child = subprocess.run([*command, "init-db"], stdout=subprocess.PIPE, text=True, check=False)
+    for line in child.stdout.splitlines():
+        logger.info("init-db: %s", line)
+    return child.returncode
+
+
+def _locked_run(settings: Any, args: argparse.Namespace, body: Any) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import InstanceLock, InstanceLocked
-    from .schema import init_db
-    from .register_map import RegisterMapError
+    from .plc.register_map import RegisterMapError
+    from .queue.instance_lock import InstanceLock, InstanceLocked
+    from .queue.schema import up_to_date
 
     try:
         engine = _open_database(settings)
@@ -211,11 +229,19 @@ def _locked_run(settings: Any, body: Any) -> int:
         # Pending schema migrations run under the instance lock: no other agent of this
         # database is between its reads and writes while a table changes.
         try:
-            init_db(engine)
+            current = up_to_date(engine)
         except SQLAlchemyError as exc:
-            logger.error("database %s: schema upgrade failed, nothing changed: %s",
+            logger.error("database %s: cannot read the schema's revision: %s",
                          settings.masked_database_url, _one_line(exc))
             return EXIT_FAILURE
+        if current:
+            logger.info("queue schema: up to date at %s", current)
+        else:
+            code = _upgrade_in_child(args)
+            if code != EXIT_OK:
+                logger.error("database %s: schema upgrade failed (plc-agent init-db exited %d), "
+                             "nothing changed", settings.masked_database_url, code)
+                return EXIT_FAILURE
         lock.record_holder()
         try:
             tasks = build_tasks(settings, engine)
@@ -240,7 +266,7 @@ def _one_line(exc: BaseException) -> str:
 # --------------------------------------------------------------------------- commands
 
 
-def _run(settings: Any, _args: argparse.Namespace) -> int:
+def _run(settings: Any, args: argparse.Namespace) -> int:
     from .metrics import MetricsEndpointError
     from .service import AgentService
 
@@ -256,12 +282,12 @@ def _run(settings: Any, _args: argparse.Namespace) -> int:
         # agent again, and the new one takes the lock anew or waits for whoever has it.
         return EXIT_LOCKED if service.lock_lost else EXIT_OK
 
-    return _locked_run(settings, body)
+    return _locked_run(settings, args, body)
 
 
 def _once(settings: Any, args: argparse.Namespace) -> int:
     from .odoo_gateway import OdooError, OdooGatewayError
-    from .plc import PlcError
+    from .plc.link import PlcError
 
     def body(tasks: Any, _lock: Any) -> int:
         func = {"sync": tasks.sync, "read": tasks.read_plc, "push": tasks.push,
@@ -286,14 +312,13 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
         logger.info("%s: %s", args.task, result)
         return EXIT_OK
 
-    return _locked_run(settings, body)
+    return _locked_run(settings, args, body)
 
 
 def _init_db(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .schema import init_db
-    from .schema import head_revision
+    from .queue.schema import head_revision, init_db
 
     try:
         engine = _open_database(settings)
@@ -316,7 +341,7 @@ def _age(value: str | None) -> str:
         when = datetime.fromisoformat(value)
     except ValueError:
         return value
-    seconds = int((datetime.now(timezone.utc) - when).total_seconds())
+    seconds = int((datetime.now(UTC) - when).total_seconds())
     return f"{value} ({seconds // 60} min {seconds % 60} s ago)"
 
 
@@ -324,10 +349,11 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import (DeliveryState, MoBatch, delivery_figures, queue_figures,
-                           read_only_session_factory)
-    from .failure import PlcFailure
-    from .weighing import ManualWeighing
+    from .queue.engine import read_only_session_factory
+    from .queue.failure import PlcFailure
+    from .queue.figures import delivery_figures, queue_figures
+    from .queue.models import DeliveryState, MoBatch
+    from .queue.weighing import ManualWeighing
 
     try:
         engine = _open_database(settings)
@@ -416,10 +442,10 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .database import make_engine
     from .odoo_gateway import OdooGateway, OdooGatewayError
-    from .plc import PlcError, PlcLink
-    from .register_map import RegisterMapError
+    from .plc.link import PlcError, PlcLink
+    from .plc.register_map import RegisterMapError
+    from .queue.engine import make_engine
 
     problems = 0
 
@@ -500,7 +526,7 @@ def _simulated_reports(args: argparse.Namespace, register_map: Any) -> dict[str,
     """The simulator's report-area options; ValueError naming the bad one."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from .simulator_reports import parse_failure, parse_weighing
+    from .plc.simulator.reports import parse_failure, parse_weighing
 
     try:
         ZoneInfo(args.plc_timezone)
@@ -529,8 +555,8 @@ def _simulated_reports(args: argparse.Namespace, register_map: Any) -> dict[str,
 
 
 def _simulate_plc(args: argparse.Namespace) -> int:
-    from .register_map import RegisterMapError, load_register_map
-    from .simulator import run_simulator
+    from .plc.register_map import RegisterMapError, load_register_map
+    from .plc.simulator import run_simulator
 
     configure_logging(args.log_level if args.log_level in logging._nameToLevel else "INFO")
     path = args.register_map or (Path(os.environ["REGISTER_MAP_FILE"])

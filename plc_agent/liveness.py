@@ -15,7 +15,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ class Heartbeat:
         if self._last_write is not None and now - self._last_write < MIN_WRITE_INTERVAL_SECONDS:
             return
         self._last_write = now
-        data = {"pid": os.getpid(), "beat_at": datetime.now(timezone.utc).isoformat(),
+        data = {"pid": os.getpid(), "beat_at": datetime.now(UTC).isoformat(),
                 "stale_after_seconds": self.stale_after}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".heartbeat-", dir=self.path.parent)
@@ -75,7 +75,7 @@ class Liveness:
 def read_liveness(heartbeat_file: Path, status_file: Path, default_stale_after: float,
                   *, now: datetime | None = None) -> Liveness:
     """Judge the heartbeat (alive or not) and the last health check (degraded or not)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     degraded = _degraded(status_file)
     try:
         data: dict[str, Any] = json.loads(heartbeat_file.read_text(encoding="utf-8"))

@@ -32,7 +32,6 @@ from __future__ import annotations
 import http.client
 import logging
 import math
-import socket
 import time
 import urllib.error
 from dataclasses import dataclass
@@ -43,8 +42,8 @@ import odoorpc
 import odoorpc.error
 
 from .batch import FetchedBatch, FetchedComponent, ReportResult
-from .database import Outcome
 from .metrics import AgentMetrics
+from .queue.models import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -266,7 +265,7 @@ class OdooGateway:
                             "(wrong ODOO_URL?)", name=f"HTTP {exc.code}") from None
         except urllib.error.URLError as exc:
             raise OdooUnavailable(self._scrub(f"Odoo {what}: cannot reach {self.url}: {exc.reason}")) from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise OdooUnavailable(f"Odoo {what}: no answer from {self.url} within {self.timeout:g} s") from None
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
             raise OdooUnavailable(self._scrub(f"Odoo {what}: connection to {self.url} failed: "

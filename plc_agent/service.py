@@ -42,18 +42,20 @@ import logging
 import signal
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import schedule
 from sqlalchemy.engine import Engine
 
 from .config import Settings
-from .database import InstanceLock, InstanceLockLost, make_session_factory, read_only_session_factory
 from .liveness import Heartbeat, heartbeat_path, stale_after_seconds
 from .metrics import MetricsEndpoint
 from .odoo_gateway import OdooError, OdooGateway, OdooGatewayError
-from .plc import PlcError, PlcLink
-from .register_map import load_register_map
+from .plc.link import PlcError, PlcLink
+from .plc.register_map import load_register_map
+from .queue.engine import make_session_factory, read_only_session_factory
+from .queue.instance_lock import InstanceLock, InstanceLockLost
 from .tasks import AgentTasks, PushResult, ReadResult, RetentionResult, SyncResult
 
 logger = logging.getLogger(__name__)

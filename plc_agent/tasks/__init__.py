@@ -10,7 +10,7 @@
 
 Each task returns a small result the service uses for chaining (a stored finished batch
 triggers a push; a push that empties ``mo_batch`` triggers a sync). PLC and Odoo errors
-propagate as :class:`~plc_agent.plc.PlcError` and
+propagate as :class:`~plc_agent.plc.link.PlcError` and
 :class:`~plc_agent.odoo_gateway.OdooGatewayError`; the database keeps every batch where it
 was, so a task can always be run again. The crash-point test hook is described in
 :mod:`.context`.
@@ -18,19 +18,20 @@ was, so a task can always be run again. The crash-point test hook is described i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import __version__
 from ..config import Settings
-from ..database import queue_figures, utcnow
 from ..metrics import AgentMetrics
 from ..odoo_gateway import OdooGateway
-from ..plc import PlcLink
-from ..register_map import RegisterMap
+from ..plc.link import PlcLink
+from ..plc.register_map import RegisterMap
+from ..queue.figures import queue_figures
+from ..queue.models import utcnow
 from .context import CRASH_ENV, CRASH_EXIT_CODE, CRASH_POINTS, AgentContext, crash_point
 from .failures import FailureTask
 from .health import HealthReport, HealthTask, write_status_file

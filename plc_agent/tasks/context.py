@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import Settings
 from ..metrics import AgentMetrics
 from ..odoo_gateway import OdooGateway
-from ..plc import PlcLink
-from ..register_map import RegisterMap
+from ..plc.link import PlcLink
+from ..plc.register_map import RegisterMap
 
 logger = logging.getLogger(__name__)
 

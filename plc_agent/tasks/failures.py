@@ -8,16 +8,17 @@ answers a repeated key as a duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..failure import PlcFailure
 from ..odoo_gateway import AreaReportResult
-from ..register_map import AreaReading, ReportArea
+from ..plc.register_map import AreaReading, ReportArea
+from ..queue.failure import PlcFailure
 from .report_area import ReportAreaTask
 
 

@@ -12,18 +12,20 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select
 
-from ..database import BatchState, DeliveryState, MoBatch, MoHistory, delivery_figures, queue_figures
-from ..failure import PlcFailure
-from ..weighing import ManualWeighing
 from ..odoo_gateway import OdooGatewayError
-from ..plc import PlcError
+from ..plc.link import PlcError
+from ..queue.failure import PlcFailure
+from ..queue.figures import delivery_figures, queue_figures
+from ..queue.models import BatchState, DeliveryState, MoBatch, MoHistory
+from ..queue.weighing import ManualWeighing
 from .context import AgentContext
 from .line_status import line_status, stuck_batch_count
 

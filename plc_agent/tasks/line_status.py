@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import __version__
-from ..database import PUSHABLE, BatchState, MoBatch
-from ..plc import PlcLink
+from ..plc.link import PlcLink
+from ..queue.models import PUSHABLE, BatchState, MoBatch
 
 
 def stuck_batch_count(stuck: Iterable[Mapping[str, Any]]) -> int:

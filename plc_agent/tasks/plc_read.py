@@ -2,7 +2,7 @@
 
 A batch that ended (finished or failed) is always stored, with the read slot's raw words,
 and acknowledged to the PLC once committed, so the line goes on. Values that look wrong
-(:mod:`plc_agent.suspect`) are stored as they are and reported to Odoo marked suspect.
+(:mod:`plc_agent.plc.suspect`) are stored as they are and reported to Odoo marked suspect.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..database import PUSHABLE, BatchState, MoBatch, MoHistory
-from ..plc import PlcError
-from ..register_map import SlotReading
-from ..suspect import judge_ended_reading
+from ..plc.link import PlcError
+from ..plc.register_map import SlotReading
+from ..plc.suspect import judge_ended_reading
+from ..queue.models import PUSHABLE, BatchState, MoBatch, MoHistory
 from .context import AgentContext
 
 logger = logging.getLogger(__name__)

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from ..batch import ReportResult, report_payload
-from ..database import PUSHABLE, MoBatch, MoHistory, Outcome
-from ..odoo_gateway import OdooError, OdooGatewayError, OdooUnavailable
+from ..odoo_gateway import OdooError, OdooUnavailable
+from ..queue.models import PUSHABLE, MoBatch, MoHistory, Outcome
 from .context import AgentContext, crash_point
+from .retry import retry_later
 
 logger = logging.getLogger(__name__)
-
-PUSH_BACKOFF_BASE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -63,12 +61,12 @@ class PushTask:
             try:
                 result = self.context.odoo.report_batch(payload)
             except OdooUnavailable as exc:
-                self._push_failed(batch_id, exc)
+                retry_later(self.context, MoBatch, batch_id, exc)
                 logger.warning("[TASK 3] %s not reported, Odoo unavailable (kept, retried later): %s",
                                label, exc)
                 break  # the next batches would meet the same outage
             except OdooError as exc:
-                self._push_failed(batch_id, exc)
+                retry_later(self.context, MoBatch, batch_id, exc)
                 logger.error("[TASK 3] %s not reported, Odoo refused the call (kept, retried "
                              "later): %s", label, exc)
                 continue
@@ -78,17 +76,6 @@ class PushTask:
         with self.context.read_sessions() as session:
             remaining = session.scalar(select(func.count()).select_from(MoBatch)) or 0
         return PushResult(attempted, archived, remaining)
-
-    def _push_failed(self, batch_id: int, exc: OdooGatewayError) -> None:
-        with self.context.sessions.begin() as session:
-            row = session.get(MoBatch, batch_id)
-            if row is None:
-                return
-            row.push_attempts += 1
-            delay = min(self.context.settings.push_backoff_max_seconds,
-                        PUSH_BACKOFF_BASE_SECONDS * 2 ** (row.push_attempts - 1))
-            row.next_attempt_at = self.context.clock() + timedelta(seconds=delay)
-            row.last_error = str(exc)[:2000]
 
     def _archive(self, batch_id: int, payload: dict[str, Any], result: ReportResult,
                  label: str) -> None:

@@ -19,21 +19,21 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Callable
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..database import DeliveryState, PlcReportFields
 from ..odoo_gateway import AreaReportResult, OdooError, OdooUnavailable
-from ..register_map import AreaReading, ReportArea
+from ..plc.register_map import AreaReading, ReportArea
+from ..queue.models import DeliveryState, PlcReportFields
 from .context import AgentContext, crash_point
+from .retry import retry_later
 
 logger = logging.getLogger(__name__)
-
-PUSH_BACKOFF_BASE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -160,12 +160,12 @@ class ReportAreaTask(ABC):
             try:
                 result = send(payload)
             except OdooUnavailable as exc:
-                self._failed(row_id, exc)
+                retry_later(self.context, model, row_id, exc)
                 logger.warning("[%s] %s not sent, Odoo unavailable (kept, retried later): %s",
                                self.label, label, exc)
                 break  # the next reports would meet the same outage
             except OdooError as exc:
-                self._failed(row_id, exc)
+                retry_later(self.context, model, row_id, exc)
                 logger.error("[%s] %s not sent, Odoo refused the call (kept, retried later): %s",
                              self.label, label, exc)
                 continue
@@ -182,14 +182,3 @@ class ReportAreaTask(ABC):
             unsent = session.scalar(select(func.count()).select_from(model)
                                     .where(model.state == DeliveryState.UNSENT)) or 0
         return AreaPushResult(attempted, answered, unsent)
-
-    def _failed(self, row_id: int, exc: Exception) -> None:
-        with self.context.sessions.begin() as session:
-            row = session.get(self.model, row_id)
-            if row is None:
-                return
-            row.push_attempts += 1
-            delay = min(self.context.settings.push_backoff_max_seconds,
-                        PUSH_BACKOFF_BASE_SECONDS * 2 ** (row.push_attempts - 1))
-            row.next_attempt_at = self.context.clock() + timedelta(seconds=delay)
-            row.last_error = str(exc)[:2000]

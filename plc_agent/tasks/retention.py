@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from ..database import DeliveryState, MoHistory, Outcome
-from ..failure import PlcFailure
-from ..weighing import ManualWeighing
+from ..queue.failure import PlcFailure
+from ..queue.models import DeliveryState, MoHistory, Outcome
+from ..queue.weighing import ManualWeighing
 from .context import AgentContext
 
 logger = logging.getLogger(__name__)

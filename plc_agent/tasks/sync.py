@@ -23,10 +23,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..batch import slot_batch, slot_problem
-from ..batch_numbers import next_batch_numbers, numbers_in_areas
-from ..database import BatchState, MoBatch, MoHistory, fill_if_empty
-from ..plc import PlcError
-from ..register_map import RegisterMapError, SlotBatch, SlotReading
+from ..plc.batch_numbers import next_batch_numbers, numbers_in_areas
+from ..plc.link import PlcError
+from ..plc.register_map import RegisterMapError, SlotBatch, SlotReading
+from ..queue.fill_gate import fill_if_empty
+from ..queue.models import BatchState, MoBatch, MoHistory
 from .context import AgentContext, crash_point
 
 logger = logging.getLogger(__name__)

@@ -9,12 +9,13 @@ agent's history with the reason (``plc-agent status`` lists it) and is not sent 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from ..odoo_gateway import AreaReportResult
-from ..register_map import AreaReading, ReportArea
-from ..weighing import ManualWeighing
+from ..plc.register_map import AreaReading, ReportArea
+from ..queue.weighing import ManualWeighing
 from .report_area import ReportAreaTask
 
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from plc_agent.config import Settings, load_settings
-from plc_agent.database import make_engine, make_session_factory, read_only_session_factory
-from plc_agent.schema import init_db
 from plc_agent.odoo_gateway import OdooGateway
-from plc_agent.plc import PlcLink
+from plc_agent.plc.link import PlcLink
+from plc_agent.queue.engine import make_engine, make_session_factory, read_only_session_factory
+from plc_agent.queue.schema import init_db
 from plc_agent.tasks import AgentTasks
 
 LINE = "FM1"

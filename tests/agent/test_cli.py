@@ -1,5 +1,5 @@
 """The ``plc-agent`` command: help, exit codes, init-db / status / check, one instance per
-database, SIGTERM, and no secret in any output."""
+database, SIGTERM, no secret in any output, and a start that loads only what it needs."""
 
 from __future__ import annotations
 
@@ -7,12 +7,10 @@ import signal
 import subprocess
 import sys
 
-
 from plc_agent import __version__
 from plc_agent.cli import main
 
-from .helpers import wait_until
-from .test_faults import _agent_env, agent
+from .helpers import agent, agent_env, wait_until
 
 
 def test_help_and_version(capsys):
@@ -81,10 +79,10 @@ def test_check_compares_the_lines_capacity_with_the_register_map(agent_settings,
 def test_second_run_refuses_and_sigterm_stops_the_first(agent_settings, odoo_standin, plc_simulator,
                                                         tmp_path):
     odoo_standin.add_mo()
-    first = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=_agent_env(agent_settings),
+    first = subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=agent_env(agent_settings),
                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: plc_simulator.received_sets, timeout=30, what="the agent to write the PLC")
+        wait_until(lambda: plc_simulator.line.received_sets, timeout=30, what="the agent to write the PLC")
         second = agent(agent_settings, "run", cwd=tmp_path)
         assert second.returncode == 3, second.stderr
         assert f"pid {first.pid}" in second.stderr
@@ -115,8 +113,8 @@ def test_simulate_plc_command_serves_modbus(tmp_path):
                              "--batch-seconds", "0.1", "--seed", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
-        from plc_agent.plc import PlcLink
-        from plc_agent.register_map import load_register_map
+        from plc_agent.plc.link import PlcLink
+        from plc_agent.plc.register_map import load_register_map
 
         link = PlcLink("127.0.0.1", port, 1, load_register_map(), timeout=1.0)
 
@@ -132,3 +130,45 @@ def test_simulate_plc_command_serves_modbus(tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=20)
     assert proc.returncode == 0
+
+
+# Loaded by a command that needs them, never by a start on a current queue without METRICS_PORT
+# (pymodbus's client brings its own pymodbus.simulator data types; its server stays out).
+LOADED_WHEN_ASKED = ("alembic", "mako", "prometheus_client", "pymodbus.server", "plc_agent.plc.simulator",
+                     "hypothesis")
+
+
+def imported_modules(stderr: str) -> set[str]:
+    """The modules a run with PYTHONPROFILEIMPORTTIME=1 imported."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+def test_a_start_on_a_current_queue_loads_only_what_it_needs(agent_settings, engine, odoo_standin,
+                                                             plc_simulator, tmp_path):
+    env = agent_env(agent_settings)
+    env["PYTHONPROFILEIMPORTTIME"] = "1"
+    p = subprocess.run([sys.executable, "-m", "plc_agent", "once", "health"], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "queue schema: up to date at" in p.stderr
+    imported = imported_modules(p.stderr)
+    assert {"plc_agent.queue.schema", "plc_agent.plc.link", "odoorpc", "sqlalchemy.orm"} <= imported
+    assert sorted(m for m in imported if m.startswith(LOADED_WHEN_ASKED)) == []
+
+
+def test_a_start_on_a_new_queue_has_init_db_upgrade_it_first(agent_settings, odoo_standin, plc_simulator,
+                                                             tmp_path):
+    p = agent(agent_settings, "once", "health", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "queue schema: applied 0001_queue_0_1_0" in p.stderr
+    assert "init-db: database " in p.stderr and "(applied 0001_queue_0_1_0, " in p.stderr
+    p = agent(agent_settings, "once", "health", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "queue schema: up to date at" in p.stderr and "init-db:" not in p.stderr
+
+
+def test_bad_simulator_options_exit_2():
+    assert main(["simulate-plc", "--failure", "silo101"]) == 2
+    assert main(["simulate-plc", "--random-weighings", "0"]) == 2
+    assert main(["simulate-plc", "--plc-timezone", "Nowhere/Town"]) == 2

@@ -1,4 +1,5 @@
-"""Configuration: old names and defaults, .env files, every bad setting named, no secret shown."""
+"""Configuration (``plc_agent.config``): old names and defaults, .env files, every bad setting
+named, the metrics endpoint's settings, no secret shown."""
 
 from __future__ import annotations
 
@@ -185,3 +186,23 @@ def test_failures_weighing_and_retention_settings(tmp_path: Path):
     message = str(caught.value)
     for name in ("PLC_TIMEZONE: an IANA time zone", "RETENTION_DAYS", "RETENTION_CHUNK_ROWS"):
         assert name in message
+
+
+@pytest.mark.parametrize("environ, message", [
+    ({"METRICS_PORT": "70000"}, "METRICS_PORT: expected a whole number from 1 to 65535, got '70000'"),
+    ({"METRICS_PORT": "0"}, "METRICS_PORT: expected a whole number from 1 to 65535, got '0'"),
+    ({"METRICS_PORT": "9100s"}, "METRICS_PORT: expected a whole number from 1 to 65535, got '9100s'"),
+    ({"METRICS_PORT": "9100", "METRICS_BIND": "localhost"}, "METRICS_BIND: an IP address"),
+    ({"METRICS_PORT": "9100", "METRICS_BIND": "10.0.0.300"}, "got '10.0.0.300'"),
+])
+def test_bad_metrics_settings_are_configuration_errors(make_settings, environ, message):
+    with pytest.raises(ConfigError) as caught:
+        make_settings(**environ)
+    assert any(message in problem for problem in caught.value.problems), caught.value.problems
+
+
+def test_metrics_settings_defaults_and_choices(make_settings):
+    default = make_settings()
+    assert default.metrics_port is None and default.metrics_bind == "127.0.0.1"
+    chosen = make_settings(METRICS_PORT="9108", METRICS_BIND="::1")
+    assert chosen.metrics_port == 9108 and chosen.metrics_bind == "::1"

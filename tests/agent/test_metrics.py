@@ -14,13 +14,11 @@ import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from plc_agent.config import ConfigError
 from plc_agent.metrics import AgentMetrics
 from plc_agent.odoo_gateway import OdooError
-from plc_agent.plc import PlcError
+from plc_agent.plc.link import PlcError
 
-from .helpers import wait_until
-from .test_faults import _agent_env
+from .helpers import agent_env, wait_until
 
 
 def free_port() -> int:
@@ -48,7 +46,7 @@ def listening(pid: int) -> list[tuple[str, int]]:
 
 
 def start_agent(settings, tmp_path, **extra: str) -> subprocess.Popen:
-    env = _agent_env(settings)
+    env = agent_env(settings)
     env.update(PLC_POLL_INTERVAL_SECONDS="0.1", PUSH_INTERVAL_SECONDS="0.5", HEALTH_INTERVAL_SECONDS="0.5",
                ODOO_TIMEOUT_SECONDS="5", **extra)
     return subprocess.Popen([sys.executable, "-m", "plc_agent", "run"], env=env, cwd=tmp_path,
@@ -134,28 +132,8 @@ def test_a_port_already_taken_stops_the_start_naming_it(agent_settings, tmp_path
     assert f"cannot serve metrics on 127.0.0.1 port {port}" in output
 
 
-@pytest.mark.parametrize("environ, message", [
-    ({"METRICS_PORT": "70000"}, "METRICS_PORT: expected a whole number from 1 to 65535, got '70000'"),
-    ({"METRICS_PORT": "0"}, "METRICS_PORT: expected a whole number from 1 to 65535, got '0'"),
-    ({"METRICS_PORT": "9100s"}, "METRICS_PORT: expected a whole number from 1 to 65535, got '9100s'"),
-    ({"METRICS_PORT": "9100", "METRICS_BIND": "localhost"}, "METRICS_BIND: an IP address"),
-    ({"METRICS_PORT": "9100", "METRICS_BIND": "10.0.0.300"}, "got '10.0.0.300'"),
-])
-def test_bad_metrics_settings_are_configuration_errors(make_settings, environ, message):
-    with pytest.raises(ConfigError) as caught:
-        make_settings(**environ)
-    assert any(message in problem for problem in caught.value.problems), caught.value.problems
-
-
-def test_metrics_settings_defaults_and_choices(make_settings):
-    default = make_settings()
-    assert default.metrics_port is None and default.metrics_bind == "127.0.0.1"
-    chosen = make_settings(METRICS_PORT="9108", METRICS_BIND="::1")
-    assert chosen.metrics_port == 9108 and chosen.metrics_bind == "::1"
-
-
 def test_bad_metrics_settings_stop_the_agent_with_exit_code_2(agent_settings, tmp_path):
-    env = _agent_env(agent_settings)
+    env = agent_env(agent_settings)
     env.update(METRICS_PORT="65536", METRICS_BIND="plant-net")
     p = subprocess.run([sys.executable, "-m", "plc_agent", "run"], env=env, cwd=tmp_path,
                        capture_output=True, text=True, timeout=60)

@@ -1,4 +1,5 @@
-"""The Odoo gateway over odoorpc against the stand-in Odoo: round trips, errors, no secrets."""
+"""The Odoo gateway (``plc_agent.odoo_gateway``) over odoorpc against the stand-in Odoo: round
+trips, errors, no secrets, and the failure and manual-weighing reports' answers."""
 
 from __future__ import annotations
 
@@ -7,12 +8,7 @@ import logging
 import pytest
 
 from plc_agent.batch import FetchedComponent
-from plc_agent.odoo_gateway import (
-    OdooError,
-    OdooGateway,
-    OdooProtocolError,
-    OdooUnavailable,
-)
+from plc_agent.odoo_gateway import OdooError, OdooGateway, OdooProtocolError, OdooUnavailable
 
 
 def gateway(standin, password: str | None = None, username: str | None = None) -> OdooGateway:
@@ -148,3 +144,42 @@ def test_report_batch_result_is_checked(odoo_standin):
     assert again.status == "done" and again.duplicate is True
     changed = dict(payload, finished_quantity=1.0)
     assert gw.report_batch(changed).status == "rejected"
+
+
+FAILURE = {"line": "FM1", "failure_key": "FM1/silo101/START_FAILURE/20261128T060102Z",
+           "equipment": "silo101", "info": "START_FAILURE", "occurred_at": "2026-11-28T06:01:02+00:00"}
+
+
+WEIGHING = {"line": "FM1", "weighing_key": "FM1-W-20261128T060102Z-17", "mo_name": "WH/MO/00001",
+            "batch_number": 17, "product_template_id": 55, "quantity": 12.5,
+            "weighed_at": "2026-11-28T06:01:02+00:00"}
+
+
+def test_report_failure_answers_and_duplicates(odoo_standin):
+    gw = gateway(odoo_standin)
+    first = gw.report_failure(FAILURE)
+    assert (first.status, first.duplicate, first.reason) == ("stored", False, None)
+    again = gw.report_failure(FAILURE)
+    assert (again.status, again.duplicate) == ("stored", True)
+    assert len(odoo_standin.failures) == 1
+    wrong_key = gw.report_failure({**FAILURE, "failure_key": "k" * 201})
+    assert wrong_key.status == "rejected" and wrong_key.reason.startswith("failure_key:")
+
+
+def test_report_manual_weighing_consumed_kept_rejected(odoo_standin):
+    odoo_standin.add_product(55)
+    odoo_standin.add_mo()
+    gw = gateway(odoo_standin)
+    assert gw.report_manual_weighing(WEIGHING).status == "consumed"
+    kept = gw.report_manual_weighing({**WEIGHING, "weighing_key": "k2", "mo_name": "WH/MO/09999"})
+    assert (kept.status, kept.reason) == ("kept", "mo_name: no MO 'WH/MO/09999'")
+    rejected = gw.report_manual_weighing({**WEIGHING, "weighing_key": "k3", "quantity": "lots"})
+    assert rejected.status == "rejected" and "quantity" in rejected.reason
+
+
+def test_an_answer_of_the_wrong_shape_is_a_protocol_error(odoo_standin, monkeypatch):
+    gw = gateway(odoo_standin)
+    monkeypatch.setattr(odoo_standin, "_store_failure", lambda payload: {"status": "filed"})
+    with pytest.raises(OdooProtocolError, match="result.status: expected stored / rejected"):
+        gw.report_failure({**FAILURE, "failure_key": "FM1/silo101/START_FAILURE/20261128T060103Z",
+                           "occurred_at": "2026-11-28T06:01:03+00:00"})

@@ -8,8 +8,6 @@ import copy
 import math
 from typing import Any
 
-import pytest
-
 from support.contract_sites import ContractLine, ContractSite
 
 from .conftest import RESULT_KEYS, done_payload, fetch, nesting_answers, rejections, report, sent_mo

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from support.contract_sites import ContractLine, ContractSite
 
 from .conftest import FAILURE_RESULT_KEYS, failure_payload, nesting_answers, rejections

@@ -7,8 +7,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pytest
-
 from support.contract_sites import ContractLine, ContractSite
 
 from .conftest import WEIGHING_RESULT_KEYS, nesting_answers, rejections, weighing_payload

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from support.contract_sites import ContractLine, ContractSite, RpcRefused
 
 from .conftest import done_payload, failure_payload, fetch, refused, report, sent_mo, weighing_payload

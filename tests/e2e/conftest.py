@@ -16,8 +16,8 @@ from pathlib import Path
 import odoorpc
 import pytest
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 from support.odoo14 import Odoo14, OdooServer, served_odoo_with_addon
 
 pytestmark = pytest.mark.odoo

@@ -19,8 +19,8 @@ from collections import Counter
 
 import pytest
 
-from plc_agent.register_map import load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 
 from .conftest import LINE, odoo_shell, wait_until
 from .test_chain import assert_each_mo_once
@@ -63,7 +63,7 @@ def line_simulator():
     moves between the agent's requests."""
     simulator = PlcSimulator(load_register_map(), batch_seconds=0.3, batch_jitter=0.66, noise=0.03, seed=SEED)
     simulator.start("127.0.0.1", 0)
-    simulator.set_response_jitter(0.002)
+    simulator.faults.set_response_jitter(0.002)
     yield simulator
     simulator.stop()
 
@@ -81,7 +81,7 @@ def _strike(kind: str, rng: random.Random, agent, site, simulator) -> None:
         site.server.start()
     elif kind == "plc_drop":
         request = rng.choice(tuple(DROP_SKIP_MAX))
-        simulator.drop_at_next(request, rng.choice(("before", "after")), skip=rng.randint(0, DROP_SKIP_MAX[request]))
+        simulator.faults.drop_at_next(request, rng.choice(("before", "after")), skip=rng.randint(0, DROP_SKIP_MAX[request]))
     else:
         raise ValueError(f"unknown fault kind {kind!r}")
 
@@ -128,7 +128,7 @@ def test_random_kills_and_odoo_restarts_leave_each_mo_done_once(odoo_site, line_
         time.sleep(min(3.0, max(0.0, next_fault - time.monotonic())))
     seconds = time.monotonic() - started
     figures = {"seed": SEED, "mos": len(names), "done": done, "seconds": round(seconds, 1),
-               "faults": dict(sorted(faults.items())), "plc_sets": len(line_simulator.received_sets),
+               "faults": dict(sorted(faults.items())), "plc_sets": len(line_simulator.line.received_sets),
                "load_average": os.getloadavg()}
     (artifacts_dir / "e2e" / "campaign-odoo14.json").write_text(json.dumps(figures, indent=2))
     print(f"real-Odoo campaign: {figures}")
@@ -137,7 +137,7 @@ def test_random_kills_and_odoo_restarts_leave_each_mo_done_once(odoo_site, line_
     wait_until(lambda: _queue_empty(tmp_path), 60, what="the agent's queue to drain")
     assert agent.stop() == 0
     assert sum(faults.values()) >= 10 and faults["agent_sigkill"] and faults["odoo_restart"], figures
-    assert not line_simulator.protocol_violations, line_simulator.protocol_violations
+    assert not line_simulator.line.protocol_violations, line_simulator.line.protocol_violations
     assert_each_mo_once(odoo_site, line_simulator, names, tmp_path)
 
 

@@ -45,9 +45,9 @@ class LineMonitor:
     def _run(self):
         while not self._stop.is_set():
             now = time.monotonic()
-            while len(self.completed_at) < len(self.simulator.completed_batches):
+            while len(self.completed_at) < len(self.simulator.line.completed_batches):
                 self.completed_at.append(now)
-            while len(self.set_received_at) < len(self.simulator.received_sets):
+            while len(self.set_received_at) < len(self.simulator.line.received_sets):
                 self.set_received_at.append(now)
             time.sleep(0.01)
 
@@ -55,7 +55,7 @@ class LineMonitor:
         """Seconds from the last batch of each set finishing to the next set in the PLC."""
         gaps = []
         done = 0
-        sets = self.simulator.received_sets
+        sets = self.simulator.line.received_sets
         for index in range(len(sets) - 1):
             done += len(sets[index])
             if done <= len(self.completed_at) and index + 1 < len(self.set_received_at):
@@ -69,7 +69,7 @@ def agent_db(tmp_path: Path) -> sqlite3.Connection:
 
 def assert_each_mo_once(site: OdooSite, simulator, names: list[str], tmp_path: Path) -> None:
     """The promise: dosed once, closed once with the PLC's actuals, traced once."""
-    dosed = Counter(reference for _slot, reference in simulator.completed_batches)
+    dosed = Counter(reference for _slot, reference in simulator.line.completed_batches)
     for name in names:
         assert dosed[name] == 1, f"{name} was dosed {dosed[name]} times by the PLC"
 
@@ -138,8 +138,8 @@ def test_every_ready_mo_runs_once_and_closes_with_the_plc_actuals(
     assert agent.stop() == 0
 
     assert_each_mo_once(odoo_site, line_simulator, ready, tmp_path)
-    assert len(line_simulator.received_sets) >= 3, "the line should have been refilled at least twice"
-    assert not line_simulator.protocol_violations, line_simulator.protocol_violations
+    assert len(line_simulator.line.received_sets) >= 3, "the line should have been refilled at least twice"
+    assert not line_simulator.line.protocol_violations, line_simulator.line.protocol_violations
     gaps = monitor.refill_gaps()
     assert gaps, "no refill was observed"
     # The sync interval is 60 minutes: a refill within seconds shows the line did not wait for it.
@@ -179,10 +179,10 @@ def test_batches_wait_while_odoo_is_down_then_drain(odoo_site, line_simulator, a
     client = odoo_site.admin()
     agent = agent_factory()
     agent.start()
-    wait_until(lambda: len(line_simulator.received_sets) >= 1, 120, what="the set to reach the PLC")
+    wait_until(lambda: len(line_simulator.line.received_sets) >= 1, 120, what="the set to reach the PLC")
     odoo_site.server.stop()
     try:
-        wait_until(lambda: len(line_simulator.completed_batches) >= 3, 120, what="the PLC to finish the set")
+        wait_until(lambda: len(line_simulator.line.completed_batches) >= 3, 120, what="the PLC to finish the set")
         time.sleep(3)  # the agent tries to push while Odoo is away
         with agent_db(tmp_path) as db:
             waiting = db.execute("SELECT COUNT(*) FROM mo_batch").fetchone()[0]
@@ -204,7 +204,7 @@ def test_agent_killed_and_restarted_mid_run(odoo_site, line_simulator, agent_fac
     client = odoo_site.admin()
     first = agent_factory(SYNC_BATCH_LIMIT="4")
     first.start()
-    wait_until(lambda: len(line_simulator.completed_batches) >= 2, 120, what="two batches to finish")
+    wait_until(lambda: len(line_simulator.line.completed_batches) >= 2, 120, what="two batches to finish")
     first.kill()
     second = agent_factory(SYNC_BATCH_LIMIT="4")
     second.start()

@@ -18,7 +18,7 @@ import re
 import socket
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -152,7 +152,7 @@ def odoo_text(moment: datetime) -> str:
 
 def plc_time(iso: str) -> datetime:
     """A time the agent reported, as Odoo stores it: naive UTC, whole seconds."""
-    return datetime.fromisoformat(iso).astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.fromisoformat(iso).astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def minutes(start: datetime, end: datetime) -> float:
@@ -219,7 +219,7 @@ def test_the_line_in_odoo_after_a_run(odoo_site, line_simulator, agent_factory, 
     # Batches long enough that Odoo's productive time (hours, two decimals) is not zero,
     # and an equipment failure two minutes before the run: blocked until the first batch.
     line_simulator.batch_seconds = 9.0
-    failed_at = (datetime.now(timezone.utc) - timedelta(minutes=2)).replace(microsecond=0)
+    failed_at = (datetime.now(UTC) - timedelta(minutes=2)).replace(microsecond=0)
     line_simulator.report_failure("silo101", "START_FAILURE", when=failed_at)
     failed_at = failed_at.replace(tzinfo=None)
 
@@ -261,7 +261,7 @@ def test_the_line_in_odoo_after_a_run(odoo_site, line_simulator, agent_factory, 
         {"work_center": workcenter, "largest_deviation_percent": deviations}, indent=2))
 
     alert_at = seen_at + timedelta(minutes=SILENCE_ALERT_MINUTES, seconds=2)
-    time.sleep(max(0.0, (alert_at - datetime.now(timezone.utc).replace(tzinfo=None)).total_seconds()))
+    time.sleep(max(0.0, (alert_at - datetime.now(UTC).replace(tzinfo=None)).total_seconds()))
     watch_agents(client)
     activities = silent_activities(client, line_id)
     assert len(activities) == 1, activities

@@ -77,11 +77,11 @@ def test_failures_and_weighings_reach_odoo_once(odoo_site, line_simulator, agent
     ][0]
 
     # The line stops just before the end of its first batch: that batch is running.
-    simulator.hold_before(1, "end")
+    simulator.faults.hold_before(1, "end")
     agent = agent_factory()
     agent.start()
-    wait_until(lambda: simulator.held_at == (1, "end"), TIMEOUT, what="the first batch to run")
-    mo_running = simulator.last_batch[1]
+    wait_until(lambda: simulator.line.held_at == (1, "end"), TIMEOUT, what="the first batch to run")
+    mo_running = simulator.line.last_batch[1]
     time.sleep(1.5)  # past the agent's first read of the batch, which is its start time
 
     # A failure and a weighing during the batch.
@@ -99,7 +99,7 @@ def test_failures_and_weighings_reach_odoo_once(odoo_site, line_simulator, agent
     assert (weighing["mo_name"], weighing["state"], weighing["posted"]) == (mo_running, "consumed", False)
     assert _done_quantity(client, mo_running, premix) == 0.0  # counts at the closing
 
-    simulator.release()
+    simulator.faults.release()
 
     def closed():
         [production] = odoo_site.line_productions(client, [mo_running])

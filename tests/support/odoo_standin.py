@@ -27,9 +27,10 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from .odoo_standin_payloads import Rejected, check_report, check_status, cut, show
 from .odoo_standin_reports import AreaReportsStandin
@@ -134,7 +135,7 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], standin: "OdooStandin"):
+    def __init__(self, address: tuple[str, int], standin: OdooStandin):
         self.standin = standin
         super().__init__(address, _Handler)
 
@@ -187,7 +188,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 def _now_str() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class OdooStandin(AreaReportsStandin):
@@ -280,7 +281,7 @@ class OdooStandin(AreaReportsStandin):
             raise RuntimeError("the stand-in Odoo was never started")
         self.start(self.host, self.port)
 
-    def __enter__(self) -> "OdooStandin":
+    def __enter__(self) -> OdooStandin:
         if self._server is None:
             self.start()
         return self

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from plc_agent.plc import PlcLink
-from plc_agent.register_map import RegisterMap, load_register_map
-from plc_agent.simulator import PlcSimulator
+from plc_agent.plc.link import PlcLink
+from plc_agent.plc.register_map import RegisterMap, load_register_map
+from plc_agent.plc.simulator import PlcSimulator
 
 SIMULATOR_BATCH_SECONDS = 0.2
 

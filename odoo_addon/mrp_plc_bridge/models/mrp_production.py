@@ -418,4 +418,3 @@ class MrpProduction(models.Model):
                 if command[0] in (0, 1):
                     command[2]["lot_id"] = lot.id
         move.move_line_ids = commands
-

@@ -24,12 +24,7 @@ from odoo import _, fields
 from odoo.exceptions import AccessError, UserError
 
 from ..payloads.batch_report import no_such_mo, parse_report
-from ..payloads.checks import (
-    MAX_FETCH_LIMIT,
-    ReportRejected,
-    check_line_code,
-    show,
-)
+from ..payloads.checks import MAX_FETCH_LIMIT, ReportRejected, check_line_code, show
 from ..payloads.failure import parse_failure
 from ..payloads.ping_status import parse_status
 from ..payloads.weighing import parse_weighing

@@ -16,9 +16,9 @@ from typing import Optional, Tuple
 
 from .checks import (
     DATETIME_FORMAT,
+    MAX_COMPONENTS,
     MAX_ID,
     MAX_KEY,
-    MAX_COMPONENTS,
     MAX_LIST_ITEMS,
     MAX_MESSAGE,
     MAX_QUANTITY,

@@ -6,13 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import get_db_name
 
-from .common import (
-    PlcBridgeCase,
-    add_stock,
-    build_plant,
-    create_agent_user,
-    create_mo,
-)
+from .common import PlcBridgeCase, add_stock, build_plant, create_agent_user, create_mo
 
 
 @tagged("post_install", "-at_install")

@@ -13,10 +13,10 @@ import time
 from psycopg2 import OperationalError
 from psycopg2.errorcodes import SERIALIZATION_FAILURE
 
+import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 from odoo.tests.common import BaseCase, get_db_name
-import odoo
 
 from .common import add_stock, build_plant, create_agent_user, create_mo
 

@@ -1,1 +1,0 @@
-"""Alembic migrations of the queue database; run them with :mod:`plc_agent.schema`."""

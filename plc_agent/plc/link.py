@@ -1,0 +1,270 @@
+"""The agent's one Modbus TCP connection to the PLC, at the level of batch slots."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pymodbus.client import ModbusTcpClient
+from pymodbus.constants import ExcCodes
+from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
+
+from ..metrics import AgentMetrics
+from .register_map import RegisterMap, SlotBatch, SlotReading
+
+logger = logging.getLogger(__name__)
+
+
+class PlcError(Exception):
+    """Talking to the PLC failed; the message names host:port, the request and what happened."""
+
+
+class PlcLink:
+    """One lazily opened Modbus TCP connection, with reconnect backoff.
+
+    After a failure the connection is closed. The first reconnect is immediate (a PLC
+    that dropped an idle connection is usually fine), then every further consecutive
+    failure doubles the wait from `reconnect_backoff_initial` up to
+    `reconnect_backoff_max`. A call made while waiting raises PlcError at once instead
+    of hammering the PLC.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        unit_id: int,
+        register_map: RegisterMap,
+        timeout: float = 3.0,
+        reconnect_backoff_max: float = 30.0,
+        reconnect_backoff_initial: float = 0.5,
+        metrics: AgentMetrics | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.unit_id = unit_id
+        self.register_map = register_map
+        self.timeout = timeout
+        self.reconnect_backoff_max = reconnect_backoff_max
+        self.reconnect_backoff_initial = reconnect_backoff_initial
+        self.request_count = 0
+        self.consecutive_failures = 0
+        # The agent that owns this link may rebind it to its own registry.
+        self.metrics = metrics or AgentMetrics()
+        # For the line's status in Odoo: the last failure's message and the last answered read.
+        self.last_error: str | None = None
+        self.last_good_read_at: datetime | None = None
+        self._next_attempt = 0.0  # time.monotonic() before which no connect is tried
+        self._lock = threading.RLock()
+        # retries=0: a retry after a timeout would read the late answer of the first try.
+        self._client = ModbusTcpClient(host, port=port, timeout=timeout, retries=0)
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def connected(self) -> bool:
+        return self._client.connected
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.close()
+
+    def __enter__(self) -> PlcLink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _backoff_delay(self) -> float:
+        if self.consecutive_failures <= 1:
+            return 0.0
+        return min(
+            self.reconnect_backoff_max,
+            self.reconnect_backoff_initial * 2 ** (self.consecutive_failures - 2),
+        )
+
+    def _failed(self, message: str) -> PlcError:
+        self._client.close()
+        self.consecutive_failures += 1
+        delay = self._backoff_delay()
+        self._next_attempt = time.monotonic() + delay
+        if delay:
+            message += f"; next connection attempt in {delay:.1f} s"
+        logger.warning("PLC %s", message)
+        return PlcError(message)
+
+    def _connect(self) -> bool:
+        """Open the connection if needed; True when it was opened just now."""
+        if self._client.connected:
+            return False
+        wait = self._next_attempt - time.monotonic()
+        if wait > 0:
+            raise PlcError(
+                f"PLC {self.endpoint} unreachable after {self.consecutive_failures} failed attempt(s); "
+                f"next connection attempt in {wait:.1f} s"
+            )
+        if not self._client.connect():
+            raise self._failed(f"{self.endpoint}: cannot connect (refused, unreachable or no answer within {self.timeout:g} s)")
+        logger.info("PLC %s connected (unit %d)", self.endpoint, self.unit_id)
+        return True
+
+    # ------------------------------------------------------------------ requests
+
+    def _execute(self, what: str, call: Callable[[], Any], operation: str,
+                 check: Callable[[Any], None] | None = None) -> Any:
+        """Run one Modbus request and ``check`` its answer, timed and counted as ``operation``."""
+        started = time.monotonic()
+        try:
+            response = self._request(what, call)
+            if check is not None:
+                check(response)
+        except PlcError as exc:
+            self.last_error = str(exc)
+            self.metrics.plc_error(operation)
+            raise
+        self.metrics.plc_request(operation, time.monotonic() - started)
+        if operation == "read":
+            self.last_good_read_at = datetime.now(UTC)
+        return response
+
+    def _request(self, what: str, call: Callable[[], Any]) -> Any:
+        """Run one Modbus request; every failure becomes PlcError naming `what`."""
+        with self._lock:
+            fresh = self._connect()
+            while True:
+                self.request_count += 1
+                try:
+                    response = call()
+                except (ConnectionException, OSError) as exc:
+                    if not fresh:
+                        # The PLC may have closed an idle connection; the requests are
+                        # idempotent, so one retry on a new connection is safe.
+                        logger.info("PLC %s: connection lost (%s), reconnecting", self.endpoint, exc)
+                        self._client.close()
+                        fresh = self._connect()
+                        continue
+                    raise self._failed(f"{self.endpoint} {what}: connection lost ({exc})") from exc
+                except ModbusIOException as exc:
+                    raise self._failed(f"{self.endpoint} {what}: no answer within {self.timeout:g} s ({exc})") from exc
+                except ModbusException as exc:
+                    raise self._failed(f"{self.endpoint} {what}: {exc}") from exc
+                except Exception as exc:  # pymodbus may raise anything on a garbled frame
+                    raise self._failed(f"{self.endpoint} {what}: unexpected {type(exc).__name__}: {exc}") from exc
+                if response is None:
+                    raise self._failed(f"{self.endpoint} {what}: no answer")
+                if response.isError():
+                    code = getattr(response, "exception_code", None)
+                    try:
+                        name = ExcCodes(code).name
+                    except ValueError:
+                        name = "unknown"
+                    # The connection itself is fine: keep it, no backoff.
+                    raise PlcError(f"{self.endpoint} {what}: PLC answered with Modbus exception {code} ({name})")
+                self.consecutive_failures = 0
+                return response
+
+    def read_registers(self, address: int, count: int) -> list[int]:
+        what = f"read {count} register(s) at {address}"
+
+        def check(response: Any) -> None:
+            registers = getattr(response, "registers", None) or []
+            if len(registers) != count:
+                raise self._failed(f"{self.endpoint} {what}: short answer, {len(registers)} register(s)")
+
+        response = self._execute(
+            what, lambda: self._client.read_holding_registers(address, count=count, device_id=self.unit_id),
+            "read", check,
+        )
+        return list(response.registers)
+
+    def write_registers(self, address: int, values: list[int]) -> None:
+        what = f"write {len(values)} register(s) at {address}"
+        if not 1 <= len(values) <= self.register_map.max_write_registers:
+            raise ValueError(f"{what}: a write carries 1..{self.register_map.max_write_registers} registers")
+        bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFF]
+        if bad:
+            raise ValueError(f"{what}: {bad[:3]!r} are not 16-bit register values")
+        if len(values) == 1:
+            def check_one(response: Any) -> None:
+                echoed = (getattr(response, "address", None), list(getattr(response, "registers", []) or []))
+                if echoed != (address, list(values)):
+                    raise self._failed(f"{self.endpoint} {what}: answer echoes {echoed}, not ({address}, {values})")
+
+            self._execute(
+                what, lambda: self._client.write_register(address, values[0], device_id=self.unit_id),
+                "write", check_one,
+            )
+            return
+
+        def check_many(response: Any) -> None:
+            echoed = (getattr(response, "address", None), getattr(response, "count", None))
+            if echoed != (address, len(values)):
+                raise self._failed(f"{self.endpoint} {what}: answer confirms address/count {echoed}")
+
+        self._execute(
+            what, lambda: self._client.write_registers(address, values, device_id=self.unit_id),
+            "write", check_many,
+        )
+
+    def _read_plan(self, plan: list[tuple[int, int]]) -> dict[int, int]:
+        memory: dict[int, int] = {}
+        for address, count in plan:
+            for i, word in enumerate(self.read_registers(address, count)):
+                memory[address + i] = word
+        return memory
+
+    # ------------------------------------------------------------------ slots
+
+    def read_read_area(self) -> list[SlotReading]:
+        rmap = self.register_map
+        slots = self._read_slots(rmap.read_area_requests(), rmap.read_slot_address, rmap.read_extent)
+        return [rmap.decode_read_slot(slot, words) for slot, words in slots]
+
+    def read_read_slot(self, slot: int) -> SlotReading:
+        """One read slot in a single request: every word of it from the same moment."""
+        rmap = self.register_map
+        return rmap.decode_read_slot(slot, self.read_registers(rmap.read_slot_address(slot), rmap.read_extent))
+
+    def read_write_area(self) -> list[SlotBatch | None]:
+        rmap = self.register_map
+        slots = self._read_slots(rmap.write_area_requests(), rmap.write_slot_address, rmap.write_extent)
+        return [rmap.decode_write_slot(slot, words) for slot, words in slots]
+
+    def _read_slots(
+        self, requests: list[tuple[int, int]], slot_address: Callable[[int], int], extent: int
+    ) -> list[tuple[int, list[int]]]:
+        """Every slot's words of one area, read with the area's coalesced request plan."""
+        memory = self._read_plan(requests)
+        slots = []
+        for slot in range(1, self.register_map.slot_count + 1):
+            start = slot_address(slot)
+            slots.append((slot, [memory[start + i] for i in range(extent)]))
+        return slots
+
+    def write_slot(self, slot: int, batch: SlotBatch | None) -> None:
+        """Write one slot (two requests where it spans the write handshake); None writes zeros."""
+        words = self.register_map.encode_slot(batch)
+        for address, part in self.register_map.write_slot_requests(slot, words):
+            self.write_registers(address, part)
+
+    def read_write_handshake(self) -> int:
+        return self.read_registers(self.register_map.write_handshake_address, 1)[0]
+
+    def set_write_handshake(self, value: int) -> None:
+        self.write_registers(self.register_map.write_handshake_address, [value])
+
+    def acknowledge_read(self, slot: int) -> None:
+        self.write_registers(self.register_map.read_ack_address(slot), [1])
+
+    def ping(self) -> bool:
+        """True when the PLC answers a one-register read; raises PlcError otherwise."""
+        self.read_write_handshake()
+        return True

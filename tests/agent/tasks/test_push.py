@@ -1,0 +1,35 @@
+"""Task 3, push (``plc_agent.tasks.push``): a failed batch is reported failed with what it used;
+Odoo's answer, whatever it is, is archived with its reason.
+"""
+
+from __future__ import annotations
+
+from ..helpers import batches, history, run_line_until_finished, wait_until
+
+
+def test_failed_batch_is_reported_failed_with_what_it_used(tasks, engine, odoo_standin, plc_simulator):
+    good, bad = odoo_standin.add_mo(), odoo_standin.add_mo()
+    plc_simulator.faults.fail_batch(2)
+    tasks.sync()
+    run_line_until_finished(tasks, engine)
+    rows = batches(engine)
+    assert [r.state for r in rows] == ["finished", "failed"]
+    assert rows[1].status_operation and rows[1].message
+    assert tasks.push().archived == 2
+    assert odoo_standin.mo(good)["plc_state"] == "done"
+    failed = odoo_standin.mo(bad)
+    assert failed["plc_state"] == "failed" and failed["actuals"]
+    assert [h.outcome for h in history(engine)] == ["done", "failed"]
+    # the PLC got every acknowledgement and is ready for the next set
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
+
+
+def test_recorded_outcome_is_archived_with_the_reason(tasks, engine, odoo_standin):
+    mo_id = odoo_standin.add_mo()
+    odoo_standin.answer_recorded(mo_id, "strict BoM")
+    tasks.sync()
+    run_line_until_finished(tasks, engine)
+    tasks.push()
+    (h,) = history(engine)
+    assert h.outcome == "recorded" and h.reason == "strict BoM"
+    assert h.report_payload["batch_key"] == h.batch_key

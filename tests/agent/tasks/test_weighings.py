@@ -1,0 +1,50 @@
+"""The manual-weighing task (``plc_agent.tasks.weighings``): Odoo's kept and rejected answers and
+bad words are final and never block the area; ``status`` lists what was not consumed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from plc_agent.queue.models import utcnow
+from plc_agent.queue.weighing import ManualWeighing
+
+from ..helpers import agent, report_waiting, rows, wait_until
+
+
+def test_kept_rejected_and_bad_words_are_final_and_never_block_the_area(
+        tasks, engine, odoo_standin, plc_simulator, register_map, agent_settings, tmp_path):
+    area = register_map.weighing_area
+    odoo_standin.add_product(55)
+    odoo_standin.add_product(56, variants=3)
+    mo_id = odoo_standin.add_mo()
+    bad_quantity = area.encode({"batch_number": 1, "mo_reference": "WH/MO/00001", "product_id": 55,
+                                "quantity": 1.0})
+    bad_quantity[11:13] = [0xFFFF, 0xFFFF]
+    plc_simulator.report_weighing(55, 4.0, "WH/MO/09999", 1)  # an MO the agent never saw
+    plc_simulator.report_weighing(56, 4.0, "WH/MO/00001", 1)  # a template with several variants
+    plc_simulator.report_raw("weighing", bad_quantity)
+    plc_simulator.report_weighing(55, 6000.0, "WH/MO/00001", 1)  # an implausible quantity
+    plc_simulator.report_weighing(55, 3.25, "WH/MO/00001", 1)  # a good one after all of them
+    for _ in range(5):
+        wait_until(lambda: report_waiting(plc_simulator, area), what="the next weighing")
+        assert tasks.read_weighing().acknowledged == 1
+        tasks.push_weighings()
+    wait_until(lambda: plc_simulator.pending_reports("weighing") == 0, what="the PLC to see the last ack")
+    stored = rows(engine, ManualWeighing)
+    assert [(w.state.value, w.outcome) for w in stored] == [
+        ("answered", "kept"), ("answered", "kept"), ("invalid", None), ("answered", "kept"),
+        ("answered", "consumed")]
+    assert "no MO 'WH/MO/09999'" in stored[0].reason and "3 variants" in stored[1].reason
+    assert stored[2].reason == "not sent to Odoo: quantity unreadable"
+    assert stored[2].raw_words[11:13] == [0xFFFF, 0xFFFF]
+    assert [c["quantity"] for c in odoo_standin.manual_consumption(mo_id)] == [3.25]
+    calls = len(odoo_standin.area_calls("plc_report_manual_weighing"))
+    assert calls == 4  # the invalid one was never sent
+    tasks.clock = lambda: utcnow() + timedelta(days=1)
+    assert tasks.push_weighings().attempted == 0  # final answers are never asked again
+    p = agent(agent_settings, "status", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "Manual weighings: 1 consumed, 1 invalid, 3 kept" in p.stdout
+    assert "not sent to Odoo: quantity unreadable raw [1, " in p.stdout
+    assert "kept: mo_name: no MO 'WH/MO/09999'" in p.stdout
