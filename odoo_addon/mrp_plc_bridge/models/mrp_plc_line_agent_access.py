@@ -75,7 +75,10 @@ class LineAgentAccess:
         )
 
     def _email(self, login):
-        """The agent's e-mail address: activities scheduled by its reports go out in its name."""
+        """The agent's e-mail address.
+
+        Activities scheduled by its reports go out in its name.
+        """
         domain = (self.line.company_id.email or "").rpartition("@")[2].strip()
         if not domain:
             domain = (
