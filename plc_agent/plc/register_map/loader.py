@@ -200,7 +200,10 @@ def _components(doc: dict, source: str, stride: int) -> ComponentSpec:
         raise _entry_error(source, "components", f"one component needs {need} words, stride is {comps.stride}")
     if comps.end > stride:
         raise _entry_error(
-            source, "components", f"{comps.count} components from offset {comps.base} end at {comps.end}, overrunning the slot stride {stride}"
+            source,
+            "components",
+            f"{comps.count} components from offset {comps.base} end at {comps.end}, "
+            f"overrunning the slot stride {stride}",
         )
     return comps
 
