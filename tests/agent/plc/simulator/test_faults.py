@@ -123,7 +123,11 @@ def test_mixed_garbage_garbles_some_values_of_each_batch_and_says_which(plc_simu
                     value = reading.finished_weight
                     planned = 1000.0
                 else:
-                    [k] = [k for k, dose in enumerate(make_slot_batch(slot).components) if name == f"silo {dose.silo_id}"]
+                    [k] = [
+                        k
+                        for k, dose in enumerate(make_slot_batch(slot).components)
+                        if name == f"silo {dose.silo_id}"
+                    ]
                     value = reading.components[k].quantity
                     planned = make_slot_batch(slot).components[k].quantity
                 # whatever the form, no plausible measurement: unreadable, negative or far beyond the plan
