@@ -594,7 +594,7 @@ def run_configuration(odoo: Any, template: str, config: LinesConfig, work: Path,
     latencies: list[float] = []
     first_answers: dict[int, int] = {}
     answered_in_window = 0
-    for simulator, agent in zip(simulators, agents):
+    for simulator, agent in zip(simulators, agents, strict=True):
         rows = histories[agent.code]
         final = {r["mo"]: r["answered"] for r in rows}
         latencies += report_latencies(simulator.line.finished_at, final)
