@@ -21,7 +21,10 @@ def test_failed_batch_reports_status_operation(plc_link: PlcLink, plc_simulator:
     readings = plc_link.read_read_area()
     assert [(r.status_manufacturing, r.status_operation) for r in readings[:3]] == [(1, 0), (0, 1), (1, 0)]
     assert readings[1].finished_weight == 0.0
-    assert all(c.quantity < p.quantity for c, p in zip(readings[1].components, make_slot_batch(2).components))
+    assert all(
+        c.quantity < p.quantity
+        for c, p in zip(readings[1].components, make_slot_batch(2).components, strict=True)
+    )
     for slot in (1, 2, 3):
         plc_link.acknowledge_read(slot)
     wait_for(lambda: plc_link.read_write_handshake() == 1)
