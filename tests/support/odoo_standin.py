@@ -703,7 +703,7 @@ class OdooStandin(AreaReportsStandin):
         try:
             inspect.signature(handler).bind(*args, **kwargs)
         except TypeError as exc:
-            raise RpcError("builtins.TypeError", "%s() %s" % (method, exc))
+            raise RpcError("builtins.TypeError", "%s() %s" % (method, exc)) from exc
         self._local.caller = user
         try:
             return handler(*args, **kwargs)
