@@ -38,7 +38,10 @@ class LineAgentAccess:
         return "plc-agent-%s" % re.sub(r"[^a-z0-9._-]+", "-", self.line.code.lower())
 
     def _email(self, login):
-        """The agent's e-mail address: activities scheduled by its reports go out in its name."""
+        """The agent's e-mail address.
+
+        Activities scheduled by its reports go out in its name.
+        """
         domain = (self.line.company_id.email or "").rpartition("@")[2].strip()
         if not domain:
             domain = (
