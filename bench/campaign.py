@@ -256,7 +256,8 @@ def _check(run: CampaignRun, simulator: PlcSimulator, standin: Any, database_url
     run.invariants["each batch archived once"] = (
         "ok" if len(keys) == len(names) and not doubled
         else f"{len(keys)} keys archived for {len(names)} MOs; twice: {doubled[:5]}")
-    run.invariants["no batch rejected or lost in history"] = "ok" if held == 0 else f"{held} history row(s) not answered done/recorded/failed"
+    run.invariants["no batch rejected or lost in history"] = (
+        "ok" if held == 0 else f"{held} history row(s) not answered done/recorded/failed")
     run.invariants["no PLC protocol violation"] = (
         "ok" if not simulator.line.protocol_violations else "; ".join(simulator.line.protocol_violations[:3]))
 

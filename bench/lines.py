@@ -53,11 +53,17 @@ MO_QUANTITY = 1000.0
 ON_HAND = 1.0e7  # kg of every raw material per stock location: far more than any run uses
 ANSWERED_STATES = ("done", "recorded", "failed")
 LIMIT_TIME_REAL = 600  # Odoo's --limit-time-real for the runs (Odoo's default: 120)
-STALL_SECONDS = 240.0
-ARCHIVE_WAIT_SECONDS = 90.0  # after Odoo answered for every MO: for the agents to hear it  # no new answer for this long: the run is broken, not slow
+STALL_SECONDS = 240.0  # no new answer for this long: the run is broken, not slow
+ARCHIVE_WAIT_SECONDS = 90.0  # after Odoo answered for every MO: for the agents to hear it
 # Odoo's RPC layer logs each retry of a transaction that failed on a concurrency error.
-RETRY_LOG = re.compile(r"(SERIALIZATION_FAILURE|DEADLOCK_DETECTED|LOCK_NOT_AVAILABLE), retry (\d+)/(\d+) in ([\d.]+) sec")
-GAVE_UP_LOG = re.compile(r"(SERIALIZATION_FAILURE|DEADLOCK_DETECTED|LOCK_NOT_AVAILABLE), maximum number of tries reached")
+RETRY_LOG = re.compile(
+    r"(SERIALIZATION_FAILURE|DEADLOCK_DETECTED|LOCK_NOT_AVAILABLE), "
+    r"retry (\d+)/(\d+) in ([\d.]+) sec"
+)
+GAVE_UP_LOG = re.compile(
+    r"(SERIALIZATION_FAILURE|DEADLOCK_DETECTED|LOCK_NOT_AVAILABLE), "
+    r"maximum number of tries reached"
+)
 
 # ---------------------------------------------------------------------------- set-up script
 
@@ -588,7 +594,7 @@ def run_configuration(odoo: Any, template: str, config: LinesConfig, work: Path,
     latencies: list[float] = []
     first_answers: dict[int, int] = {}
     answered_in_window = 0
-    for simulator, agent in zip(simulators, agents):
+    for simulator, agent in zip(simulators, agents, strict=True):
         rows = histories[agent.code]
         final = {r["mo"]: r["answered"] for r in rows}
         latencies += report_latencies(simulator.line.finished_at, final)

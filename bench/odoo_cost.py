@@ -48,7 +48,9 @@ line = env["mrp.plc.line"].search([("code", "=", %(line)r)], limit=1)
 assert line, "no PLC line %(line)s: was the addon installed with demo data?"
 bom = env["mrp.bom"].search([("plc_line_id", "=", line.id)], limit=1)
 assert bom, "no BoM for line %(line)s"
-env["mrp.production"].search([("plc_line_id", "=", line.id), ("plc_state", "in", ("ready", "blocked"))]).write({"plc_hold": True})
+env["mrp.production"].search(
+    [("plc_line_id", "=", line.id), ("plc_state", "in", ("ready", "blocked"))]
+).write({"plc_hold": True})
 group = env.ref("mrp_plc_bridge.group_plc_agent")
 user = env["res.users"].create({"name": "PLC agent (bench)", "login": %(login)r, "groups_id": [(6, 0, [group.id])],
                                 "plc_agent_line_ids": [(6, 0, line.ids)]})
@@ -83,7 +85,9 @@ bom = env["mrp.bom"].search([("plc_line_id", "=", line.id)], limit=1)
 agent = env["res.users"].browse(%(agent_uid)d)
 admin = env.ref("base.user_admin")
 Agent = env["mrp.production"].with_user(agent)
-env["mrp.production"].search([("plc_line_id", "=", line.id), ("plc_state", "in", ("ready", "blocked", "sent"))]).write({"plc_hold": True})
+env["mrp.production"].search(
+    [("plc_line_id", "=", line.id), ("plc_state", "in", ("ready", "blocked", "sent"))]
+).write({"plc_hold": True})
 # Re-delivered MOs come first; this phase must see only its own MOs.
 env["mrp.production"].search([("plc_line_id", "=", line.id), ("plc_state", "=", "sent")]).write({"plc_state": "ready"})
 
@@ -369,7 +373,10 @@ def run(pairs: int = 9, keep_database: bool = False, database: str | None = None
             notes.append(f"Database {database} kept (--keep-database).")
         shutil.rmtree(work, ignore_errors=True)
 
-    fetch_rows = {10: [r for r in inproc["fetch"] if r["limit"] == 10], 50: [r for r in inproc["fetch"] if r["limit"] == 50]}
+    fetch_rows = {
+        10: [r for r in inproc["fetch"] if r["limit"] == 10],
+        50: [r for r in inproc["fetch"] if r["limit"] == 50],
+    }
     q10 = Stats.of([r["claim_queries"] for r in fetch_rows[10]])
     q50 = Stats.of([r["claim_queries"] for r in fetch_rows[50]])
     rq10 = Stats.of([r["redeliver_queries"] for r in fetch_rows[10]])
@@ -380,7 +387,9 @@ def run(pairs: int = 9, keep_database: bool = False, database: str | None = None
     mark = Stats.of([p["mark_done_seconds"] for p in inproc["pairs"]])
     fill_mark = Stats.of([p["fill_seconds"] + p["mark_done_seconds"] for p in inproc["pairs"]])
     ratios = Stats.of([p["report_seconds"] / p["mark_done_seconds"] for p in inproc["pairs"]])
-    ratios_fill = Stats.of([p["report_seconds"] / (p["fill_seconds"] + p["mark_done_seconds"]) for p in inproc["pairs"]])
+    ratios_fill = Stats.of(
+        [p["report_seconds"] / (p["fill_seconds"] + p["mark_done_seconds"]) for p in inproc["pairs"]]
+    )
     rep_q = Stats.of([p["report_queries"] for p in inproc["pairs"]])
     mark_q = Stats.of([p["mark_done_queries"] for p in inproc["pairs"]])
     fill_mark_q = Stats.of([p["fill_queries"] + p["mark_done_queries"] for p in inproc["pairs"]])
@@ -390,7 +399,9 @@ def run(pairs: int = 9, keep_database: bool = False, database: str | None = None
     components = inproc["components"]
 
     def q(stats: Stats) -> str:
-        return f"{stats.median:.0f}" if stats.minimum == stats.maximum else f"{stats.median:.0f} ({stats.minimum:.0f}-{stats.maximum:.0f})"
+        if stats.minimum == stats.maximum:
+            return f"{stats.median:.0f}"
+        return f"{stats.median:.0f} ({stats.minimum:.0f}-{stats.maximum:.0f})"
 
     columns = ["measure", "round trips / SQL queries", "median", "min", "max", "baseline", "baseline median", "ratio"]
     rows = [
@@ -414,7 +425,8 @@ def run(pairs: int = 9, keep_database: bool = False, database: str | None = None
         ["report 1 batch over HTTP (OdooGateway)", f"{max(report_rpcs)} RPC", fmt_ms(http_rep.median),
          fmt_ms(http_rep.minimum), fmt_ms(http_rep.maximum),
          f"naive odoorpc client ({max(naive_rpcs)} RPC)", fmt_ms(naive.median),
-         f"{fmt_ratio(naive.median / http_rep.median)} time, {fmt_ratio(max(naive_rpcs) / max(report_rpcs))} round trips"],
+         f"{fmt_ratio(naive.median / http_rep.median)} time, "
+         f"{fmt_ratio(max(naive_rpcs) / max(report_rpcs))} round trips"],
     ]
     notes += [
         "Server rows: odoo-bin shell on the same database, time.perf_counter around the call "

@@ -4,8 +4,8 @@ Reads: one full read of all slots' read area as the agent does it (`PlcLink.read
 coalesced requests of at most 125 registers, decoding included) against the protocol
 minimum (the words the read area spans / 125) and against a naive read of one request
 per field. Writes: the 10 batches of a set (a request per slot, two for a slot the write
-handshake word cuts) against the words spanned / 123 and one request per field; and the whole write sequence of Task 1 (handshake,
-10 slots, read-back, handshake).
+handshake word cuts) against the words spanned / 123 and one request per field; and the
+whole write sequence of Task 1 (handshake, 10 slots, read-back, handshake).
 """
 
 from __future__ import annotations

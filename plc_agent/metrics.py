@@ -118,7 +118,7 @@ class Metric:
         out: list[Sample] = []
         with self._lock:
             for key, series in self._series.items():
-                labels = dict(zip(self.labelnames, key))
+                labels = dict(zip(self.labelnames, key, strict=True))
                 if self.kind == "gauge":
                     out.append((self.name, labels, series.value))
                     continue
@@ -126,7 +126,7 @@ class Metric:
                     out.append((f"{self.name}_total", labels, series.value))
                 else:
                     cumulative = 0
-                    for bound, count in zip(series.bounds, series.counts):
+                    for bound, count in zip(series.bounds, series.counts, strict=True):
                         cumulative += count
                         out.append((f"{self.name}_bucket", {**labels, "le": _bound_label(bound)},
                                     float(cumulative)))

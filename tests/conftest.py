@@ -43,6 +43,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if _odoo_skips:
         _, reason = find_odoo14()
-        terminalreporter.write_sep("!", f"ODOO 14 NOT FOUND: {len(_odoo_skips)} Odoo tests SKIPPED", red=True, bold=True)
+        terminalreporter.write_sep(
+            "!", f"ODOO 14 NOT FOUND: {len(_odoo_skips)} Odoo tests SKIPPED", red=True, bold=True
+        )
         terminalreporter.write_line(f"reason: {reason}")
         terminalreporter.write_line("Set ODOO14_HOME, ODOO14_PYTHON and PGHOST/PGPORT/PGUSER/PGPASSWORD (see README).")

@@ -112,7 +112,9 @@ class PlcLink:
                 f"next connection attempt in {wait:.1f} s"
             )
         if not self._client.connect():
-            raise self._failed(f"{self.endpoint}: cannot connect (refused, unreachable or no answer within {self.timeout:g} s)")
+            raise self._failed(
+                f"{self.endpoint}: cannot connect (refused, unreachable or no answer within {self.timeout:g} s)"
+            )
         logger.info("PLC %s connected (unit %d)", self.endpoint, self.unit_id)
         return True
 

@@ -73,7 +73,9 @@ class ReportAreaTask(ABC):
         """An earlier row that is this very report, stored already (None: it is new)."""
         return None
 
-    def after_insert(self, row: Any) -> None:
+    # A hook, not a duty: only a report whose key takes the row's id (a weighing) has
+    # anything to do here; a failure's key comes from the PLC's words.
+    def after_insert(self, row: Any) -> None:  # noqa: B027
         """Called once the row has its id (still in the storing transaction)."""
 
     @abstractmethod

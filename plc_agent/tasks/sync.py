@@ -143,7 +143,7 @@ class SyncTask:
             rows.append(row)
         last = session.scalar(select(MoHistory.batch_number).where(MoHistory.batch_number.is_not(None))
                               .order_by(MoHistory.id.desc()).limit(1))
-        for row, number in zip(rows, next_batch_numbers(last, len(rows), in_plc)):
+        for row, number in zip(rows, next_batch_numbers(last, len(rows), in_plc), strict=True):
             row.batch_number = number
         return rows
 
@@ -152,7 +152,7 @@ class SyncTask:
         # then the same on both sides.
         if len(area) != len(expected):
             return False
-        for found, wanted in zip(area, expected):
+        for found, wanted in zip(area, expected, strict=True):
             if (found is None) != (wanted is None):
                 return False
             if found is None:
@@ -222,7 +222,7 @@ class SyncTask:
         back = self.context.plc.read_write_area()
         if not self._same_set(back, expected):
             differing = [
-                str(i) for i, (a, b) in enumerate(zip(back, expected), start=1)
+                str(i) for i, (a, b) in enumerate(zip(back, expected, strict=False), start=1)
                 if not self._same_set([a], [b])
             ]
             logger.error(
@@ -249,7 +249,7 @@ class SyncTask:
         last = max(r.plc_number for r in rows)
         numbers = next_batch_numbers(last, len(clashing), in_use)
         with self.context.sessions.begin() as session:
-            for row, number in zip(clashing, numbers):
+            for row, number in zip(clashing, numbers, strict=True):
                 session.get(MoBatch, row.id).batch_number = number
                 logger.info("[TASK 1] Slot %d %s: batch number %d is still in the PLC's read area; "
                             "renumbered %d", row.slot, row.mo_name, row.plc_number, number)

@@ -4,6 +4,7 @@ named, the metrics endpoint's settings, no secret shown."""
 from __future__ import annotations
 
 import logging
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,8 @@ def test_defaults_keep_the_old_names_and_values(tmp_path: Path):
     assert s.status_file == tmp_path / "data" / "status.json"
     assert s.register_map_file is None
     assert s.log_level == "INFO"
-    with pytest.raises(Exception):
-        s.plc_port = 1  # frozen
+    with pytest.raises(FrozenInstanceError):
+        s.plc_port = 1
 
 
 def test_env_file_and_environment_override(tmp_path: Path):

@@ -141,14 +141,26 @@ def test_optional_fields_may_be_left_out():
             payload(consumption=[{"silo": "101", "quantity": 1, "lot": "x"}]),
             "consumption[0]: unknown field(s): lot.",
         ),
-        (payload(consumption=[{"silo": 101, "quantity": 1}]), "consumption[0].silo: must be a non-empty string, got 101."),
+        (
+            payload(consumption=[{"silo": 101, "quantity": 1}]),
+            "consumption[0].silo: must be a non-empty string, got 101.",
+        ),
         (
             payload(consumption=[{"silo": "101", "quantity": 1}, {"silo": "101", "quantity": 2}]),
             "consumption[1].silo: silo 101 appears more than once.",
         ),
-        (payload(consumption=[{"silo": "1\x000", "quantity": 1}]), "consumption[0].silo: must not contain NUL characters."),
-        (payload(consumption=[{"silo": "101", "quantity": "5"}]), "consumption[0].quantity: must be a number, got '5'."),
-        (payload(consumption=[{"silo": "101", "quantity": True}]), "consumption[0].quantity: must be a number, got True."),
+        (
+            payload(consumption=[{"silo": "1\x000", "quantity": 1}]),
+            "consumption[0].silo: must not contain NUL characters.",
+        ),
+        (
+            payload(consumption=[{"silo": "101", "quantity": "5"}]),
+            "consumption[0].quantity: must be a number, got '5'.",
+        ),
+        (
+            payload(consumption=[{"silo": "101", "quantity": True}]),
+            "consumption[0].quantity: must be a number, got True.",
+        ),
         (
             payload(consumption=[{"silo": "101", "quantity": float("nan")}]),
             "consumption[0].quantity: must be a finite number, got nan.",
@@ -157,7 +169,10 @@ def test_optional_fields_may_be_left_out():
             payload(consumption=[{"silo": "101", "quantity": float("inf")}]),
             "consumption[0].quantity: must be a finite number, got inf.",
         ),
-        (payload(consumption=[{"silo": "101", "quantity": -1}]), "consumption[0].quantity: must not be negative, got -1.0."),
+        (
+            payload(consumption=[{"silo": "101", "quantity": -1}]),
+            "consumption[0].quantity: must not be negative, got -1.0.",
+        ),
         (
             payload(consumption=[{"silo": "101", "quantity": 1e12}]),
             "consumption[0].quantity: must be below 1e+12, got 1000000000000.0.",

@@ -104,7 +104,11 @@ def test_any_payload_is_a_storable_report_or_a_named_rejection(data):
         assert isinstance(reason, str) and reason.strip()
         # Short enough to store and to read, and it names where the problem is.
         assert len(reason) < 1000
-        assert reason.split(":")[0].split("[")[0].split(".")[0] in FIELDS + ("payload", "missing field(s)", "unknown field(s)")
+        assert reason.split(":")[0].split("[")[0].split(".")[0] in FIELDS + (
+            "payload",
+            "missing field(s)",
+            "unknown field(s)",
+        )
         return
     _assert_storable_report(report)
 

@@ -81,7 +81,11 @@ def _strike(kind: str, rng: random.Random, agent, site, simulator) -> None:
         site.server.start()
     elif kind == "plc_drop":
         request = rng.choice(tuple(DROP_SKIP_MAX))
-        simulator.faults.drop_at_next(request, rng.choice(("before", "after")), skip=rng.randint(0, DROP_SKIP_MAX[request]))
+        simulator.faults.drop_at_next(
+            request,
+            rng.choice(("before", "after")),
+            skip=rng.randint(0, DROP_SKIP_MAX[request]),
+        )
     else:
         raise ValueError(f"unknown fault kind {kind!r}")
 

@@ -175,7 +175,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _send(self, status: int, payload: bytes, content_type: str, extra_headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str,
+        extra_headers: dict[str, str] | None = None,
+    ) -> None:
         self.close_connection = True
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -414,7 +420,9 @@ class OdooStandin(AreaReportsStandin):
             # The failed run's key is no longer awaited: a report under it is rejected.
             mo["report_digest"] = mo["report_result"] = None
 
-    def answer_recorded(self, mo_id: int, reason: str = "The BoM is strict and the consumption deviates from it.") -> None:
+    def answer_recorded(
+        self, mo_id: int, reason: str = "The BoM is strict and the consumption deviates from it."
+    ) -> None:
         """Make a later ``done`` report of this MO end as ``recorded`` (Odoo refused to close)."""
         with self._lock:
             self._record_instead[mo_id] = reason
@@ -608,7 +616,10 @@ class OdooStandin(AreaReportsStandin):
             call_args = args[5] if len(args) > 5 else []
             call_kwargs = args[6] if len(args) > 6 else {}
             if not isinstance(call_args, list) or not isinstance(call_kwargs, dict):
-                raise RpcError("builtins.TypeError", "execute_kw() expects a list of arguments and a dict of keyword arguments")
+                raise RpcError(
+                    "builtins.TypeError",
+                    "execute_kw() expects a list of arguments and a dict of keyword arguments",
+                )
         return self._call_model(user.uid, model, model_method, call_args, call_kwargs)
 
     def _check_credentials(self, uid: Any, password: Any) -> StandinUser:
@@ -692,7 +703,7 @@ class OdooStandin(AreaReportsStandin):
         try:
             inspect.signature(handler).bind(*args, **kwargs)
         except TypeError as exc:
-            raise RpcError("builtins.TypeError", "%s() %s" % (method, exc))
+            raise RpcError("builtins.TypeError", "%s() %s" % (method, exc)) from exc
         self._local.caller = user
         try:
             return handler(*args, **kwargs)

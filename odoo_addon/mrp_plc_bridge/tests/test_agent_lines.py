@@ -127,7 +127,9 @@ class TestAgentLinesOverJsonRpc(HttpCase):
         mo = self.plants["LA"]["mo"]
         mo.invalidate_cache()
         self.assertEqual(mo.plc_state, "sent", "the refused report changed nothing")
-        self.assertEqual(self.call("LA", "plc_report_batch", payload)["result"]["status"], "done")
+        self.assertEqual(
+            self.call("LA", "plc_report_batch", payload)["result"]["status"], "done"
+        )
         # The other agent still works on its own line.
         batches = self.call("LB", "plc_fetch_batches", "LB", 5)["result"]["batches"]
         self.assertEqual([b["mo_id"] for b in batches], [self.plants["LB"]["mo"].id])

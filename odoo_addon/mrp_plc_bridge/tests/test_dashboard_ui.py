@@ -52,7 +52,8 @@ LINE_FORM_READY = """(function () {
     });
     if (!tab) { return false; }
     if (!tab.classList.contains('active')) { tab.click(); }
-    return !!(document.querySelector('.alert-success[name=plc_light_green]:not(.o_invisible_modifier)')
+    return !!(document.querySelector(
+                  '.alert-success[name=plc_light_green]:not(.o_invisible_modifier)')
               && document.querySelector(
                   '.tab-pane.active .o_field_widget[name=plc_ping_ids] tr.o_data_row'));
 })()"""

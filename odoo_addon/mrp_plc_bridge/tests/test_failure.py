@@ -19,7 +19,9 @@ class TestFailure(PlcBridgeCase):
     def failure(self, at="2026-11-28T06:01:02+00:00", **values):
         payload = {
             "line": self.line.code,
-            "failure_key": "T1/silo101/START_FAILURE/" + at[:19].replace("-", "").replace(":", "") + "Z",
+            "failure_key": "T1/silo101/START_FAILURE/"
+            + at[:19].replace("-", "").replace(":", "")
+            + "Z",
             "equipment": "silo101",
             "info": "START_FAILURE",
             "occurred_at": at,

@@ -140,7 +140,10 @@ class TestWeighing(PlcBridgeCase):
             ({"mo_name": cancelled.name}, "%s is cancelled" % cancelled.name),
             ({"product_template_id": 0}, "Unknown product: no product template 0"),
             ({"product_template_id": 10 ** 9}, "Unknown product"),
-            ({"product_template_id": graded.id}, "Product template %d (Graded premix) has 2 variants" % graded.id),
+            (
+                {"product_template_id": graded.id},
+                "Product template %d (Graded premix) has 2 variants" % graded.id,
+            ),
             ({"product_template_id": pieces.product_tmpl_id.id}, "Bags is counted in Units"),
             ({"quantity": -1.0}, "Implausible quantity -1.0 kg"),
             ({"quantity": 0}, "Implausible quantity 0.0 kg"),
@@ -155,8 +158,10 @@ class TestWeighing(PlcBridgeCase):
                 self.assertEqual(weighing.state, "kept")
                 self.assertEqual(weighing.reason, result["reason"])
                 self.assertFalse(weighing.move_id)
-                self.assertEqual(self.weigh(production, **dict(values, weighing_key=payload["weighing_key"]))[1],
-                                 dict(result, duplicate=True))
+                again = dict(values, weighing_key=payload["weighing_key"])
+                self.assertEqual(
+                    self.weigh(production, **again)[1], dict(result, duplicate=True)
+                )
         self.assertFalse(production.move_raw_ids.filtered(lambda m: m.additional))
         self.assertEqual(self.line.weighing_kept_count, len(cases))
 
@@ -173,8 +178,10 @@ class TestWeighing(PlcBridgeCase):
         with self.assertRaises(UserError):
             weighing.action_consume()
         # The agent's answer for the key now says consumed.
-        self.assertEqual(self.weigh(production, mo_name="WH/MO/TYPO",
-                                    weighing_key=payload["weighing_key"])[1]["status"], "consumed")
+        _payload, again = self.weigh(
+            production, mo_name="WH/MO/TYPO", weighing_key=payload["weighing_key"]
+        )
+        self.assertEqual(again["status"], "consumed")
         other = self.weighing(self.weigh(production, quantity=-3)[0])
         other.action_discard()
         self.assertEqual(other.state, "discarded")

@@ -11,6 +11,7 @@ import logging
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -200,7 +201,10 @@ def _components(doc: dict, source: str, stride: int) -> ComponentSpec:
         raise _entry_error(source, "components", f"one component needs {need} words, stride is {comps.stride}")
     if comps.end > stride:
         raise _entry_error(
-            source, "components", f"{comps.count} components from offset {comps.base} end at {comps.end}, overrunning the slot stride {stride}"
+            source,
+            "components",
+            f"{comps.count} components from offset {comps.base} end at {comps.end}, "
+            f"overrunning the slot stride {stride}",
         )
     return comps
 
@@ -211,7 +215,7 @@ Span = tuple[int, int, str, str]  # first word, word after the last, TOML entry,
 def _overlap(spans: list[Span]) -> tuple[Span, Span] | None:
     """The one overlap rule: the first two spans, in address order, that share a word."""
     ordered = sorted(spans)
-    for first, second in zip(ordered, ordered[1:]):
+    for first, second in pairwise(ordered):
         if second[0] < first[1]:
             return first, second
     return None
@@ -242,7 +246,7 @@ def _check_registers(source: str, rmap: RegisterMap) -> None:
     last = rmap.slot_stride * (rmap.slot_count - 1)
     write_span = (rmap.write_start, rmap.write_start + last + rmap.write_extent)
     read_span = (rmap.read_start, rmap.read_start + last + rmap.read_extent)
-    for name, (start, end) in (("write", write_span), ("read", read_span)):
+    for name, (_start, end) in (("write", write_span), ("read", read_span)):
         if end - 1 > MAX_ADDRESS:
             raise _entry_error(source, "areas", f"{name} area ends at {end - 1}, beyond register {MAX_ADDRESS}")
     if _overlap([(*write_span, "areas", "write area"), (*read_span, "areas", "read area")]):

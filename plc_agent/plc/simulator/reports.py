@@ -20,7 +20,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Union
 from zoneinfo import ZoneInfo
 
 from ..register_map import RegisterMap, ReportArea
@@ -140,7 +139,7 @@ def next_random_delay(rng: random.Random, mean_seconds: float) -> timedelta:
     return timedelta(seconds=rng.expovariate(1.0 / mean_seconds))
 
 
-ScriptedReport = Union[ScriptedFailure, ScriptedWeighing]
+ScriptedReport = ScriptedFailure | ScriptedWeighing
 
 
 class ReportAreas:

@@ -132,14 +132,24 @@ def test_timeout_is_a_plc_error_and_the_link_recovers(plc_link: PlcLink, plc_sim
 
 def test_refused_connection_backs_off(register_map: RegisterMap) -> None:
     port = free_port()
-    link = PlcLink("127.0.0.1", port, 1, register_map, timeout=0.5, reconnect_backoff_initial=0.2, reconnect_backoff_max=0.4)
+    link = PlcLink(
+        "127.0.0.1",
+        port,
+        1,
+        register_map,
+        timeout=0.5,
+        reconnect_backoff_initial=0.2,
+        reconnect_backoff_max=0.4,
+    )
     with link:
         with pytest.raises(PlcError, match=f"127.0.0.1:{port}: cannot connect"):
             link.ping()
         with pytest.raises(PlcError, match="next connection attempt in 0.2 s"):
             link.ping()  # second failure: tried again, then waits
         started = time.monotonic()
-        with pytest.raises(PlcError, match="unreachable after 2 failed attempt\\(s\\); next connection attempt in 0\\.[0-2] s"):
+        with pytest.raises(
+            PlcError, match="unreachable after 2 failed attempt\\(s\\); next connection attempt in 0\\.[0-2] s"
+        ):
             link.read_read_area()
         assert time.monotonic() - started < 0.05  # refused at once, the PLC is not asked
         time.sleep(0.25)
@@ -201,7 +211,10 @@ def short_answer_server() -> Iterator[int]:
 
 def test_short_answer_is_a_plc_error(register_map: RegisterMap, short_answer_server: int) -> None:
     with PlcLink("127.0.0.1", short_answer_server, 1, register_map, timeout=1.0) as link:
-        with pytest.raises(PlcError, match=f"127.0.0.1:{short_answer_server} read 125 register\\(s\\) at 6000: short answer, 1 register"):
+        with pytest.raises(
+            PlcError,
+            match=f"127.0.0.1:{short_answer_server} read 125 register\\(s\\) at 6000: short answer, 1 register",
+        ):
             link.read_read_area()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plc_agent.queue.engine import make_session_factory
@@ -37,7 +38,7 @@ def test_fill_gate_stores_all_or_nothing(engine):
         # two rows with one batch_key: the second insert fails, the first must not stay
         return [make_queue_batch(1, key="same"), make_queue_batch(2, key="same")]
 
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         fill_if_empty(factory, fetch)
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(MoBatch)) == 0

@@ -36,7 +36,7 @@ def test_full_cycle(tasks, engine, odoo_standin, plc_simulator):
     assert batches(engine) == []
     hist = history(engine)
     assert [h.outcome for h in hist] == ["done"] * 3
-    for h, mo_id in zip(hist, mo_ids):
+    for h, mo_id in zip(hist, mo_ids, strict=True):
         mo = odoo_standin.mo(mo_id)
         assert mo["plc_state"] == "done" and mo["times_closed"] == 1
         reported = {c["silo"]: c["actual_quantity"] for c in h.components}

@@ -246,7 +246,7 @@ def test_killed_between_storing_and_acknowledging_sends_nothing_twice(agent_sett
     plc_simulator.report_weighing(55, 7.5, "WH/MO/00001", 1)
     for task, area, model in (("failures", register_map.failure_area, PlcFailure),
                               ("weighing", register_map.weighing_area, ManualWeighing)):
-        wait_until(lambda: report_waiting(plc_simulator, area), what=f"the {task} report")
+        wait_until(lambda area=area: report_waiting(plc_simulator, area), what=f"the {task} report")
         p = agent(agent_settings, "once", task, crash_at="after_area_store", cwd=tmp_path)
         assert p.returncode == 137, p.stderr
         (row,) = rows(engine, model)

@@ -40,7 +40,7 @@ def test_failure_and_weighing_from_plc_to_odoo(agent_settings, make_tasks, engin
                 ("weighing", "plc_report_manual_weighing", ManualWeighing,
                  lambda: plc_simulator.report_weighing(55, 12.5, "WH/MO/00001", 1))):
             report()
-            calls = wait_until(lambda: odoo_standin.area_calls(method), timeout=15,
+            calls = wait_until(lambda method=method: odoo_standin.area_calls(method), timeout=15,
                                what=f"the {area} in Odoo")
             written = plc_simulator.written_at(area)[0]
             answered = datetime.fromisoformat(calls[0]["at"])

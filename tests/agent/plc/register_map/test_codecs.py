@@ -34,7 +34,11 @@ ROUND_TRIPS = [
 ]
 
 
-@pytest.mark.parametrize(("vtype", "values"), ROUND_TRIPS, ids=lambda x: getattr(x, "name", None) and f"{x.name}-{x.word_order}")
+@pytest.mark.parametrize(
+    ("vtype", "values"),
+    ROUND_TRIPS,
+    ids=lambda x: getattr(x, "name", None) and f"{x.name}-{x.word_order}",
+)
 def test_every_type_round_trips(vtype: ValueType, values: list) -> None:
     for value in values:
         words = vtype.encode(value, "test")

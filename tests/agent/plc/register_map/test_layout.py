@@ -205,7 +205,10 @@ def test_nan_float_is_a_problem(tmp_path: Path) -> None:
     words = rmap.encode_slot(batch()) + [0]
     words[28:30] = [0x7FC0, 0x0000]  # NaN
     reading = rmap.decode_read_slot(1, words)
-    assert any("component 1 (silo 101) quantity: raw [0x7FC0, 0x0000]: nan is not a finite number" in p for p in reading.problems)
+    assert any(
+        "component 1 (silo 101) quantity: raw [0x7FC0, 0x0000]: nan is not a finite number" in p
+        for p in reading.problems
+    )
     back = rmap.decode_write_slot(1, rmap.encode_slot(batch()))
     assert [c.quantity for c in back.components] == pytest.approx([250.0, 12.34, 0.5], rel=1e-6)
 

@@ -98,7 +98,10 @@ BAD_MAPS = [
     ("bad_word_order", r"\[fields #8 'finished_weight'\] bad word_order 'middle'"),
     ("components_overrun", r"\[components\] 25 components from offset 27 end at 102, overrunning the slot stride 100"),
     ("components_overlap_field", r"overlap.*components|components.*overlap"),
-    ("handshake_inside", r"\[handshakes\] write = 7125 lies inside write slot 2 \(offset 25, field 'planned_quantity'\)"),
+    (
+        "handshake_inside",
+        r"\[handshakes\] write = 7125 lies inside write slot 2 \(offset 25, field 'planned_quantity'\)",
+    ),
     ("handshake_in_read_area", r"\[handshakes\] write = 6301 lies inside read slot 4"),
     ("areas_overlap", r"\[areas\] write area 7000\.\.7977 overlaps read area 7500\.\.8477"),
     ("stride_too_small", r"overruns the slot stride 60"),

@@ -21,7 +21,10 @@ def test_failed_batch_reports_status_operation(plc_link: PlcLink, plc_simulator:
     readings = plc_link.read_read_area()
     assert [(r.status_manufacturing, r.status_operation) for r in readings[:3]] == [(1, 0), (0, 1), (1, 0)]
     assert readings[1].finished_weight == 0.0
-    assert all(c.quantity < p.quantity for c, p in zip(readings[1].components, make_slot_batch(2).components))
+    assert all(
+        c.quantity < p.quantity
+        for c, p in zip(readings[1].components, make_slot_batch(2).components, strict=True)
+    )
     for slot in (1, 2, 3):
         plc_link.acknowledge_read(slot)
     wait_for(lambda: plc_link.read_write_handshake() == 1)
@@ -123,7 +126,11 @@ def test_mixed_garbage_garbles_some_values_of_each_batch_and_says_which(plc_simu
                     value = reading.finished_weight
                     planned = 1000.0
                 else:
-                    [k] = [k for k, dose in enumerate(make_slot_batch(slot).components) if name == f"silo {dose.silo_id}"]
+                    [k] = [
+                        k
+                        for k, dose in enumerate(make_slot_batch(slot).components)
+                        if name == f"silo {dose.silo_id}"
+                    ]
                     value = reading.components[k].quantity
                     planned = make_slot_batch(slot).components[k].quantity
                 # whatever the form, no plausible measurement: unreadable, negative or far beyond the plan

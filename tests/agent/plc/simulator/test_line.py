@@ -35,7 +35,7 @@ def test_a_set_runs_in_slot_order_once_and_waits_for_acknowledgement(
         assert reading.problems == ()
         assert reading.finished_weight == pytest.approx(1000.0, rel=0.021)
         assert [c.silo_id for c in reading.components] == [101, 105, 114]
-        for actual, planned in zip(reading.components, batch.components):
+        for actual, planned in zip(reading.components, batch.components, strict=True):
             assert actual.quantity == pytest.approx(planned.quantity, rel=0.021)
     assert readings[2].is_empty
     # Not ready again until every batch of the set is acknowledged.

@@ -35,7 +35,15 @@ def test_run_simulator_serves_until_stopped(register_map: RegisterMap) -> None:
     stop = threading.Event()
     thread = threading.Thread(
         target=run_simulator,
-        kwargs=dict(register_map=register_map, host="127.0.0.1", port=port, batch_seconds=0.1, noise=0.0, seed=1, stop_event=stop),
+        kwargs=dict(
+            register_map=register_map,
+            host="127.0.0.1",
+            port=port,
+            batch_seconds=0.1,
+            noise=0.0,
+            seed=1,
+            stop_event=stop,
+        ),
     )
     thread.start()
     try:

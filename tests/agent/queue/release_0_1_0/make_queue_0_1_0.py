@@ -64,7 +64,11 @@ def batch(slot: int) -> MoBatch:
                  if state == "failed" else None),
     )
     for k, (silo, code, name, qty) in enumerate(COMPONENTS):
-        actual = qty * 1.01 if state in ("finished", "held", "running") or (state == "failed" and k < 2 and not excluded) else None
+        actual = (
+            qty * 1.01
+            if state in ("finished", "held", "running") or (state == "failed" and k < 2 and not excluded)
+            else None
+        )
         row.components.append(MoBatchComponent(
             position=k, silo_code=silo, silo_id=int(silo), product_code=code, product_name=name,
             uom="kg", planned_quantity=qty, actual_quantity=actual,
