@@ -22,6 +22,9 @@ try:
     # agent runs as another user, and only it and odoo-init mount the key's volume.
     os.chmod(tmp, int(os.environ.get("PLC_AGENT_KEY_FILE_MODE") or "0600", 8))
     env.cr.commit()
+    # The old key's removal is cached by every running Odoo worker: tell them, as a
+    # request ending does (this shell's own changes are otherwise signalled to nobody).
+    env.registry.signal_changes()
     os.replace(tmp, key_file)
 except BaseException:
     if os.path.exists(tmp):

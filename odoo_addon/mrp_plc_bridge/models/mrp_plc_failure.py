@@ -9,6 +9,7 @@ tells the line's responsible and blocks the line's work center until the next ba
 """
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import html_escape
 
 from .mrp_production_plc_rpc import API_VERSION
 
@@ -135,11 +136,14 @@ class MrpPlcFailure(models.Model):
             failure.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=_("Failure on PLC line %s", failure.line_id.code),
-                note=_(
-                    "%(equipment)s reported %(info)s at %(at)s (UTC).",
-                    equipment=failure.equipment,
-                    info=failure.info,
-                    at=fields.Datetime.to_string(failure.occurred_at),
+                # The note is HTML; the equipment and the failure are the PLC's text.
+                note=html_escape(
+                    _(
+                        "%(equipment)s reported %(info)s at %(at)s (UTC).",
+                        equipment=failure.equipment,
+                        info=failure.info,
+                        at=fields.Datetime.to_string(failure.occurred_at),
+                    )
                 ),
                 user_id=failure.line_id._plc_responsible_user().id,
             )

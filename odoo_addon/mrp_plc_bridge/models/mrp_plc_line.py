@@ -309,6 +309,24 @@ class MrpPlcLine(models.Model):
     def _compute_plc_mo_counts(self):
         LineHealth(self).compute_mo_counts()
 
+    def write(self, vals):
+        users_before = {}
+        if "plc_agent_user_ids" in vals:
+            users_before = {line: line.sudo().plc_agent_user_ids for line in self}
+        result = super().write(vals)
+        removed = self.env["res.users"]
+        for line, users in users_before.items():
+            removed |= users - line.sudo().plc_agent_user_ids
+        # A key taken off a line must not speak for the user's other lines.
+        removed._plc_revoke_agent_keys()
+        return result
+
+    def unlink(self):
+        agents = self.sudo().mapped("plc_agent_user_ids")
+        result = super().unlink()
+        agents._plc_revoke_agent_keys()
+        return result
+
     # ------------------------------------------------------------------
     # The agent's calls, as the door hands them over (mrp_production_plc_rpc.py)
     # ------------------------------------------------------------------
@@ -353,6 +371,10 @@ class MrpPlcLine(models.Model):
 
     def _plc_agent_login(self):
         return LineAgentAccess(self).login()
+
+    def _plc_agent_user_to_grant(self):
+        """The user the 'Agent access' button would give a key to, and its login."""
+        return LineAgentAccess(self).user_to_grant()
 
     def _plc_agent_grant_access(self):
         """Make (or reuse) the line's agent user and give it a new API key: ``(user, key)``."""

@@ -35,7 +35,44 @@ class LineAgentAccess:
             )
 
     def login(self):
+        """The agent login made from the code; codes like FM1 and fm1 give the same."""
         return "plc-agent-%s" % re.sub(r"[^a-z0-9._-]+", "-", self.line.code.lower())
+
+    def user_to_grant(self):
+        """The user the 'Agent access' button gives a key to, and its login.
+
+        The line's own agent user, or the user of the line's agent login, or none yet
+        (make one with that login). Never another line's agent: when the login made from
+        the code is taken by one (lines FM1 and fm1), the next free one is used
+        (plc-agent-fm1-2, -3, ...). Returns ``(user or empty, login)``.
+        """
+        users = self.env["res.users"].sudo().with_context(active_test=False)
+        own = self.line.plc_agent_user_id.sudo()
+        if own and not self.speaks_for_another_line(own):
+            return own, own.login
+        base = self.login()
+        login, number = base, 1
+        user = users.search([("login", "=", login)])
+        while user and self.speaks_for_another_line(user):
+            number += 1
+            login = "%s-%d" % (base, number)
+            user = users.search([("login", "=", login)])
+        return user, login
+
+    def speaks_for_another_line(self, user):
+        """Whether ``user`` is the agent of a line other than this one."""
+        return bool(
+            self.line.sudo()
+            .with_context(active_test=False)
+            .search_count(
+                [
+                    ("id", "!=", self.line.id),
+                    "|",
+                    ("plc_agent_user_id", "=", user.id),
+                    ("plc_agent_user_ids", "in", user.ids),
+                ]
+            )
+        )
 
     def _email(self, login):
         """The agent's e-mail address.
@@ -56,8 +93,9 @@ class LineAgentAccess:
     def grant(self):
         """Make (or reuse) the line's agent user and give it a new API key.
 
-        The user is in the group 'PLC agent' only. Earlier keys of that user are revoked, so
-        exactly one key works: the one returned, which Odoo stores only as a hash.
+        The user is in the group 'PLC agent' only, and the agent of no other line
+        (user_to_grant). Earlier keys of that user are revoked, in every worker at once,
+        so exactly one key works: the one returned, which Odoo stores only as a hash.
         Returns ``(user, key)``. The caller shows the key once (the wizard) or writes it
         where the agent reads it (the compose stack's init script, which commits).
         """
@@ -65,8 +103,7 @@ class LineAgentAccess:
         self.check_manager()
         group = self.env.ref(AGENT_GROUP)
         users = self.env["res.users"].sudo().with_context(active_test=False)
-        login = self.login()
-        user = line.plc_agent_user_id.sudo() or users.search([("login", "=", login)])
+        user, login = self.user_to_grant()
         if user:
             extra = user.groups_id - group
             if extra:
@@ -97,7 +134,7 @@ class LineAgentAccess:
         line.sudo().write(
             {"plc_agent_user_id": user.id, "plc_agent_user_ids": [(4, user.id)]}
         )
-        self.env["res.users.apikeys"].sudo().search([("user_id", "=", user.id)])._remove()
+        user._plc_revoke_agent_keys()
         key = (
             self.env["res.users.apikeys"]
             .with_user(user)

@@ -12,7 +12,7 @@ from collections import OrderedDict, defaultdict
 
 from odoo import _, fields
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, float_round
+from odoo.tools import float_compare, float_is_zero, float_round, html_escape
 
 from ..payloads.checks import ReportRejected
 from .mrp_production_plc_rpc import API_VERSION
@@ -556,7 +556,8 @@ class MoReport:
         production.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=_("PLC batch recorded but not closed"),
-            note=reason,
+            # The note is HTML; the reason quotes the line's text (suspect values).
+            note=html_escape(reason),
             user_id=user.id,
         )
 

@@ -17,3 +17,7 @@ from . import test_units
 from . import test_suspect
 from . import test_report_fuzz
 from . import test_door
+from . import test_door_table
+from . import test_plant_text
+from . import test_agent_keys
+from . import test_agent_reads

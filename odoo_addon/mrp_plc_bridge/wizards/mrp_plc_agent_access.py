@@ -17,9 +17,8 @@ class MrpPlcAgentAccess(models.TransientModel):
 
     def _compute_agent_login(self):
         for wizard in self:
-            wizard.agent_login = (
-                wizard.agent_user_id.login or wizard.line_id._plc_agent_login()
-            )
+            # The login the button will give the key to (another line's is never reused).
+            wizard.agent_login = wizard.line_id._plc_agent_user_to_grant()[1]
 
     def action_issue_key(self):
         """Make the agent user (or reuse it), revoke its old keys, show the new key once."""

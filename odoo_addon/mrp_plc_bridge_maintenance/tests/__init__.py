@@ -1,1 +1,2 @@
 from . import test_maintenance_request
+from . import test_plant_text
