@@ -11,8 +11,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from .test_report_payload import payload as valid_payload
-from .test_report_payload import rp
+from .test_batch_report import payload as valid_payload
+from .test_batch_report import rp
 
 FIELDS = rp.REQUIRED_FIELDS + rp.OPTIONAL_FIELDS
 # Any JSON value, biased toward the numbers and texts that break parsers.

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from .test_report_payload import load_payloads
+from .loader import load_payloads
 
 ps = load_payloads("ping_status")
 

@@ -78,8 +78,11 @@ def show(value):
 
 
 def show_name(name):
-    """A field name as a refusal lists it: as it is when short and a string."""
-    text = name if isinstance(name, str) else show(name)
+    """A field name as a refusal lists it: as it is when short and a string.
+
+    A blank name is quoted, so that it still shows (and is still refused) in the list.
+    """
+    text = name if isinstance(name, str) and name.strip() else show(name)
     if len(text) > SHOW_NAME_LIMIT:
         return text[: SHOW_NAME_LIMIT - 3] + "..."
     return text

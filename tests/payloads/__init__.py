@@ -1,0 +1,1 @@
+"""The addon's plain-Python payload checks (``mrp_plc_bridge/payloads/``), run without Odoo."""
