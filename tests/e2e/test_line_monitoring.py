@@ -218,7 +218,7 @@ def test_the_line_in_odoo_after_a_run(odoo_site, line_simulator, agent_factory, 
 
     # Batches long enough that Odoo's productive time (hours, two decimals) is not zero,
     # and an equipment failure two minutes before the run: blocked until the first batch.
-    line_simulator.batch_seconds = 9.0
+    line_simulator.line.batch_seconds = 9.0
     failed_at = (datetime.now(UTC) - timedelta(minutes=2)).replace(microsecond=0)
     line_simulator.report_failure("silo101", "START_FAILURE", when=failed_at)
     failed_at = failed_at.replace(tzinfo=None)

@@ -55,7 +55,7 @@ def test_a_set_runs_in_slot_order_once_and_waits_for_acknowledgement(
 def test_header_appears_at_batch_start_and_old_values_are_cleared(
     plc_link: PlcLink, plc_simulator: PlcSimulator, register_map: RegisterMap
 ) -> None:
-    plc_simulator.batch_seconds = 1.0
+    plc_simulator.line.batch_seconds = 1.0
     # Leftovers of an earlier batch in read slot 1, acknowledged.
     plc_simulator.set_registers(6000, [9] + [0x4141] * 71 + [1, 1, 0xFFFF, 0xFFFF, 1])
     send_set(plc_link, {1: make_slot_batch(1, 21)})
@@ -71,7 +71,7 @@ def test_header_appears_at_batch_start_and_old_values_are_cleared(
 
 
 def test_writing_while_the_line_runs_is_recorded(plc_link: PlcLink, plc_simulator: PlcSimulator) -> None:
-    plc_simulator.batch_seconds = 1.0
+    plc_simulator.line.batch_seconds = 1.0
     send_set(plc_link, {1: make_slot_batch(1)})
     wait_for(lambda: plc_simulator.line.state == "running")
     plc_link.write_slot(2, make_slot_batch(2))
