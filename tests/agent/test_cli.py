@@ -27,12 +27,17 @@ def test_help_and_version(capsys):
 def test_bad_configuration_exits_2_naming_every_setting(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "PLC_PORT": "x", "ODOO_PASSWORD": "pw-never-shown",
            "DATABASE_URL": "oracle://u:dbpw-never-shown@h/db"}
-    p = subprocess.run([sys.executable, "-m", "plc_agent", "status"], env=env, cwd=tmp_path,
+    p = subprocess.run([sys.executable, "-m", "plc_agent", "run"], env=env, cwd=tmp_path,
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 2
     for name in ("PLC_LINE_CODE", "ODOO_URL", "ODOO_DATABASE", "ODOO_USERNAME", "PLC_PORT", "DATABASE_URL"):
         assert name in p.stderr
     assert "never-shown" not in p.stderr + p.stdout
+    # status never talks to Odoo: it names only the settings it needs.
+    p = subprocess.run([sys.executable, "-m", "plc_agent", "status"], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    assert "PLC_LINE_CODE" in p.stderr and "PLC_PORT" in p.stderr and "ODOO_" not in p.stderr
 
 
 def test_init_db_status_check(agent_settings, odoo_standin, plc_simulator, tmp_path):
