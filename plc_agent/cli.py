@@ -538,6 +538,10 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
 
     out: list[str] = []
     problems = 0
+    # Each check below says what is wrong and what to check; the outage's lines ("the agent
+    # tries again by itself") are for the service, not for a one-off check.
+    logging.getLogger("plc_agent.outage").setLevel(logging.CRITICAL)
+    shown = settings
 
     def line(name: str, ok: bool, detail: str) -> None:
         nonlocal problems
@@ -572,6 +576,7 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     except ConfigError as exc:
         line("odoo", False, "not checked: " + "; ".join(exc.problems))
     else:
+        shown = odoo_settings
         _check_odoo(odoo_settings, register_map, line, OdooGateway, OdooGatewayError)
     if register_map is not None:
         plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
@@ -588,7 +593,7 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
         line("plc", False, "not checked: no usable register map")
 
     print("Settings in force (secrets masked):")
-    rows = settings.in_force()
+    rows = shown.in_force()
     width = max(len(name) for name, _value, _source in rows)
     value_width = min(48, max(len(value) for _name, value, _source in rows))
     for name, value, source in rows:
@@ -607,8 +612,13 @@ def _check_odoo(settings: Any, register_map: Any, line: Any, gateway: Any, gatew
     """Log in to Odoo and ping the line; compare the line's capacity with the register map."""
     odoo = gateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
                    settings.odoo_password, timeout=settings.odoo_timeout_seconds)
+    from .odoo_gateway import OdooUnavailable
+
     try:
         ping = odoo.ping(settings.line_code)
+    except OdooUnavailable as exc:
+        line("odoo", False, f"{exc}; check ODOO_URL, the network and that Odoo runs")
+        return
     except gateway_error as exc:
         line("odoo", False, str(exc))
         return

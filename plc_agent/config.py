@@ -149,6 +149,8 @@ class Settings:
         """
         rows = []
         for name, value in self.describe().items():
+            if name == "odoo_password_file":  # shown in the password's row
+                continue
             setting = SETTING_NAMES.get(name, name.upper())
             source = self.sources.get(setting, FROM_DEFAULT)
             if name == "odoo_password":
@@ -168,7 +170,7 @@ class Settings:
                 source = ("the settings file's folder" if self.env_file is not None
                           else "the working directory")
             elif name == "env_file":
-                setting, source = "--env-file", "command line or PLC_AGENT_HOME/.env or ./.env"
+                setting, source = "settings file", "--env-file, else PLC_AGENT_HOME/.env, else ./.env"
                 value = value or "none (settings from the environment only)"
             rows.append((setting, "" if value is None else str(value), source))
         return rows
@@ -298,8 +300,8 @@ def _check_database_url(reader: _Reader, url: str) -> None:
 
 def resolve_path(value: str | Path, home: Path) -> Path:
     """``value`` as an absolute path: ``~`` expanded, a relative path taken against ``home``."""
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else home / path
+    # abspath, not resolve(): ".." folded away, symbolic links kept as the operator named them.
+    return Path(os.path.abspath(home / Path(value).expanduser()))
 
 
 def resolve_database_url(url: str, home: Path) -> str:
@@ -319,9 +321,9 @@ def find_home(values: Mapping[str, str], env_file: Path | None) -> Path:
     """The agent's home folder: PLC_AGENT_HOME, else the settings file's folder, else the cwd."""
     named = (values.get("PLC_AGENT_HOME") or "").strip()
     if named:
-        return Path(named).expanduser().absolute()
+        return Path(os.path.abspath(Path(named).expanduser()))
     if env_file is not None:
-        return Path(env_file).expanduser().absolute().parent
+        return Path(os.path.abspath(Path(env_file).expanduser())).parent
     return Path.cwd()
 
 
@@ -375,7 +377,7 @@ def load_settings(
     sources: dict[str, str] = {}
     problems: list[str] = []
     if env_file is not None:
-        env_path = Path(env_file).expanduser().absolute()
+        env_path = Path(os.path.abspath(Path(env_file).expanduser()))
         if not env_path.is_file():
             problems.append(f"settings file {env_path}: not found (check --env-file or PLC_AGENT_HOME)")
         else:

@@ -81,8 +81,10 @@ class OdooUnavailable(OdooGatewayError):
 class OdooError(OdooGatewayError):
     """Odoo refused the call with an error (``name`` is Odoo's exception class)."""
 
-    def __init__(self, message: str, name: str = ""):
+    def __init__(self, message: str, name: str = "", reason: str | None = None):
         self.name = name
+        # Odoo's own words, without the call they answered: the same refusal of two calls.
+        self.reason = message if reason is None else reason
         super().__init__(message)
 
 
@@ -256,7 +258,7 @@ class OdooGateway:
         except OdooError as exc:
             self.metrics.odoo_refused(name)
             if not quiet_refusal:
-                self.outage.refused(str(exc))
+                self.outage.refused(str(exc), f"{exc.name}: {exc.reason}")
             raise
         self.metrics.odoo_answer(name, time.monotonic() - started)
         self.outage.answered()
@@ -305,7 +307,7 @@ class OdooGateway:
             # An addon that does not name the fix itself.
             message += (" Check PLC_LINE_CODE in the agent's settings against the lines this "
                         f"Odoo user ({self.username}) is bound to (the line's Agent Users in Odoo).")
-        return OdooError(f"Odoo {what}: {name or 'server error'}: {message}", name=name)
+        return OdooError(f"Odoo {what}: {name or 'server error'}: {message}", name=name, reason=message)
 
     def _login(self) -> int:
         uid = self._round_trip("common", "login", [self.database, self.username, self._password])
@@ -385,7 +387,7 @@ class OdooGateway:
                 result = self._execute("plc_ping", line_code, status, quiet_refusal=True)
             except OdooError as exc:
                 if not _refuses_status_argument(exc):
-                    self.outage.refused(str(exc))
+                    self.outage.refused(str(exc), f"{exc.name}: {exc.reason}")
                     raise
                 self._ping_takes_status = False
                 logger.warning(

@@ -47,6 +47,11 @@ class Outage:
     def down(self) -> bool:
         return self.down_since is not None
 
+    @property
+    def troubled(self) -> bool:
+        """Down, or refusing the agent's calls: the routine lines of a retried task are noise."""
+        return self.down or self._refusal is not None
+
     def failed(self, error: str, next_attempt_in: float | None = None) -> None:
         """A call failed because the end could not be reached (or did not answer)."""
         self.failed_attempts += 1
@@ -69,12 +74,14 @@ class Outage:
                        self.end, _duration(self.clock() - self.down_since), self.failed_attempts,
                        error, next_attempt_in)
 
-    def refused(self, message: str) -> None:
-        """The end answered with a refusal a person must fix; said once per distinct message."""
-        if message == self._refusal:
+    def refused(self, message: str, reason: str | None = None) -> None:
+        """The end answered with a refusal a person must fix; said once per distinct ``reason``
+        (the end's own words, without the call they answered; default: the whole message)."""
+        reason = message if reason is None else reason
+        if reason == self._refusal:
             logger.debug("%s refused again: %s", self.end, message)
             return
-        self._refusal = message
+        self._refusal = reason
         logger.error("%s refuses the agent: %s", self.end, message)
 
     def answered(self) -> None:

@@ -140,8 +140,12 @@ class HealthTask:
             "OK" if report.plc.get("ok") else f"PROBLEM ({report.plc.get('error')})",
             len(stuck),
         )
+        # During an outage batches wait because of it, and the outage's own lines say so;
+        # the summary above counts them and `plc-agent status` lists them.
+        outage = self.context.odoo.outage.down or self.context.plc.outage.down
         for item in stuck:
-            logger.warning("[TASK 4] Stuck batch slot %s %s: %s", item["slot"], item["mo"], item["problem"])
+            (logger.debug if outage else logger.warning)(
+                "[TASK 4] Stuck batch slot %s %s: %s", item["slot"], item["mo"], item["problem"])
         try:
             write_status_file(self.context.settings.status_file, report.as_dict())
         except OSError as exc:

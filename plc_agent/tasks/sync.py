@@ -64,7 +64,7 @@ class SyncTask:
     def run(self) -> SyncResult:
         """Write stored batches first (restart rule), then fill an empty queue and write it."""
         # While Odoo is down the sync is tried every push interval: its outage speaks for it.
-        quiet = self.context.odoo.outage.down
+        quiet = self.context.odoo.outage.troubled
         (logger.debug if quiet else logger.info)("[TASK 1] Auto-sync MO task running...")
         try:
             self.write_stored_batches()
@@ -111,7 +111,7 @@ class SyncTask:
             return set()
 
     def _fetch_rows(self, session: Session, refused: list[int], in_plc: set[int]) -> list[MoBatch]:
-        (logger.debug if self.context.odoo.outage.down else logger.info)(
+        (logger.debug if self.context.odoo.outage.troubled else logger.info)(
             "[TASK 1] Table mo_batch is empty. Fetching new batches from Odoo...")
         batches = self.context.odoo.fetch_batches(self.context.settings.line_code, self.batch_limit)
         keys = [b.batch_key for b in batches]
