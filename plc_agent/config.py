@@ -40,7 +40,6 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _LINE_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-ODOO_SETTINGS = ("ODOO_URL", "ODOO_DATABASE", "ODOO_USERNAME", "ODOO_PASSWORD", "ODOO_PASSWORD_FILE")
 # The setting (environment variable) behind each field of Settings, where not its upper-case name.
 SETTING_NAMES = {"line_code": "PLC_LINE_CODE", "data_dir": "PLC_AGENT_DATA_DIR", "home": "PLC_AGENT_HOME",
                  "odoo_password": "ODOO_PASSWORD"}
