@@ -51,7 +51,7 @@ from sqlalchemy.engine import Engine
 from .config import Settings
 from .liveness import Heartbeat, heartbeat_path, stale_after_seconds
 from .metrics import MetricsEndpoint
-from .odoo_gateway import OdooError, OdooGateway, OdooGatewayError
+from .odoo_gateway import OdooGateway, OdooGatewayError
 from .plc.link import PlcError, PlcLink
 from .plc.register_map import load_register_map
 from .queue.engine import make_session_factory, read_only_session_factory
@@ -209,11 +209,12 @@ class AgentService:
         try:
             return func()
         except PlcError as exc:
-            logger.warning("[%s] PLC problem, retried at the next run: %s", task, exc)
-        except OdooError as exc:
-            logger.error("[%s] Odoo refused the call: %s", task, exc)
+            # An unreachable PLC is logged by the link's outage, once per backoff step.
+            (logger.debug if exc.link_down else logger.warning)(
+                "[%s] PLC problem, retried at the next run: %s", task, exc)
         except OdooGatewayError as exc:
-            logger.warning("[%s] Odoo unavailable, retried at the next run: %s", task, exc)
+            # The gateway's outage logged it: once per outage step, or once per refusal.
+            logger.debug("[%s] Odoo call failed, retried at the next run: %s", task, exc)
         except Exception:
             logger.exception("[%s] Error in task", task)
         return None
@@ -221,8 +222,8 @@ class AgentService:
     def run_sync(self) -> SyncResult | None:
         self.job_runs["sync"] += 1
         result = self._guard("TASK 1", self.tasks.sync)
-        self._sync_failed = result is None
-        if self._sync_failed:
+        failed_before, self._sync_failed = self._sync_failed, result is None
+        if self._sync_failed and not failed_before:
             logger.info("[TASK 1] Will retry in %s s if the queue stays empty",
                         f"{self.settings.push_interval_seconds:g}")
         return result

@@ -14,13 +14,22 @@ from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
 from ..metrics import AgentMetrics
+from ..outage import Outage
 from .register_map import RegisterMap, SlotBatch, SlotReading
 
 logger = logging.getLogger(__name__)
 
 
 class PlcError(Exception):
-    """Talking to the PLC failed; the message names host:port, the request and what happened."""
+    """Talking to the PLC failed; the message names host:port, the request and what happened.
+
+    ``link_down``: the link could not reach the PLC (not a refusal by a PLC that answers);
+    the link's :class:`~plc_agent.outage.Outage` has said so, the caller need not.
+    """
+
+    def __init__(self, message: str, *, link_down: bool = False):
+        super().__init__(message)
+        self.link_down = link_down
 
 
 class PlcLink:
@@ -30,7 +39,8 @@ class PlcLink:
     that dropped an idle connection is usually fine), then every further consecutive
     failure doubles the wait from `reconnect_backoff_initial` up to
     `reconnect_backoff_max`. A call made while waiting raises PlcError at once instead
-    of hammering the PLC.
+    of hammering the PLC. :attr:`outage` logs the outage: once when it starts, once per
+    longer wait, once when the PLC answers again.
     """
 
     def __init__(
@@ -58,7 +68,11 @@ class PlcLink:
         # For the line's status in Odoo: the last failure's message and the last answered read.
         self.last_error: str | None = None
         self.last_good_read_at: datetime | None = None
-        self._next_attempt = 0.0  # time.monotonic() before which no connect is tried
+        self._next_attempt = 0.0  # self.clock() before which no connect is tried
+        # Tests drive the backoff with their own clock (the outage's durations follow it).
+        self.clock: Callable[[], float] = time.monotonic
+        self.outage = Outage(f"PLC {self.endpoint}", "PLC_HOST, PLC_PORT, the network cable and "
+                             "that the PLC is switched on", clock=lambda: self.clock())
         self._lock = threading.RLock()
         # retries=0: a retry after a timeout would read the late answer of the first try.
         self._client = ModbusTcpClient(host, port=port, timeout=timeout, retries=0)
@@ -95,27 +109,29 @@ class PlcLink:
         self._client.close()
         self.consecutive_failures += 1
         delay = self._backoff_delay()
-        self._next_attempt = time.monotonic() + delay
+        self._next_attempt = self.clock() + delay
+        self.outage.failed(message.removeprefix(self.endpoint).lstrip(": "), delay)
         if delay:
             message += f"; next connection attempt in {delay:.1f} s"
-        logger.warning("PLC %s", message)
-        return PlcError(message)
+        return PlcError(message, link_down=True)
 
     def _connect(self) -> bool:
         """Open the connection if needed; True when it was opened just now."""
         if self._client.connected:
             return False
-        wait = self._next_attempt - time.monotonic()
+        wait = self._next_attempt - self.clock()
         if wait > 0:
             raise PlcError(
                 f"PLC {self.endpoint} unreachable after {self.consecutive_failures} failed attempt(s); "
-                f"next connection attempt in {wait:.1f} s"
+                f"next connection attempt in {wait:.1f} s", link_down=True,
             )
         if not self._client.connect():
             raise self._failed(
                 f"{self.endpoint}: cannot connect (refused, unreachable or no answer within {self.timeout:g} s)"
             )
-        logger.info("PLC %s connected (unit %d)", self.endpoint, self.unit_id)
+        # After an outage the outage's own line says the PLC is back.
+        (logger.debug if self.outage.down else logger.info)(
+            "PLC %s connected (unit %d)", self.endpoint, self.unit_id)
         return True
 
     # ------------------------------------------------------------------ requests
@@ -149,7 +165,7 @@ class PlcLink:
                     if not fresh:
                         # The PLC may have closed an idle connection; the requests are
                         # idempotent, so one retry on a new connection is safe.
-                        logger.info("PLC %s: connection lost (%s), reconnecting", self.endpoint, exc)
+                        logger.debug("PLC %s: connection lost (%s), reconnecting", self.endpoint, exc)
                         self._client.close()
                         fresh = self._connect()
                         continue
@@ -171,6 +187,7 @@ class PlcLink:
                     # The connection itself is fine: keep it, no backoff.
                     raise PlcError(f"{self.endpoint} {what}: PLC answered with Modbus exception {code} ({name})")
                 self.consecutive_failures = 0
+                self.outage.answered()
                 return response
 
     def read_registers(self, address: int, count: int) -> list[int]:

@@ -79,6 +79,9 @@ class HealthTask:
     def __init__(self, context: AgentContext, start_waiting_set: Callable[[], bool]):
         self.context = context
         self.start_waiting_set = start_waiting_set  # the sync task's safe re-drive
+        # The stuck batches already warned about: a batch stuck for an hour is one warning,
+        # not one per check (the summary counts them, `plc-agent status` lists them).
+        self._stuck_warned: set[tuple[object, object]] = set()
 
     def run(self) -> HealthReport:
         """Queue figures, stuck batches, Odoo and PLC reachability; logged and written to the status file."""
@@ -140,8 +143,11 @@ class HealthTask:
             "OK" if report.plc.get("ok") else f"PROBLEM ({report.plc.get('error')})",
             len(stuck),
         )
+        still_stuck = {(item["slot"], item["batch_key"]) for item in stuck}
         for item in stuck:
-            logger.warning("[TASK 4] Stuck batch slot %s %s: %s", item["slot"], item["mo"], item["problem"])
+            (logger.debug if (item["slot"], item["batch_key"]) in self._stuck_warned else logger.warning)(
+                "[TASK 4] Stuck batch slot %s %s: %s", item["slot"], item["mo"], item["problem"])
+        self._stuck_warned = still_stuck
         try:
             write_status_file(self.context.settings.status_file, report.as_dict())
         except OSError as exc:
