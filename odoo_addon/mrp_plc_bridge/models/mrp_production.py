@@ -10,6 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from . import mrp_production_plc_rpc as rpc
+from .mrp_production_plc_chart import consumption_chart
 from .mrp_production_plc_report import MoReport
 
 # PLC states in which the MO belongs to its line and must not move to another one.
@@ -145,6 +146,19 @@ class MrpProduction(models.Model):
         store=True,
         copy=False,
     )
+    plc_consumption_tolerance = fields.Float(
+        related="plc_line_id.consumption_tolerance",
+        string="Tolerance (%)",
+        readonly=True,
+        help="The line's consumption tolerance: a silo's deviation beyond it is red, "
+        "one past three quarters of it orange.",
+    )
+    # Server-drawn SVG; sanitize would strip it, and every text in it is escaped.
+    plc_consumption_chart = fields.Html(
+        string="Planned vs Actual",
+        compute="_compute_plc_consumption_chart",
+        sanitize=False,
+    )
     plc_failure_ids = fields.One2many(
         "mrp.plc.failure",
         "production_id",
@@ -219,6 +233,20 @@ class MrpProduction(models.Model):
             production.plc_max_deviation_percent = largest
             production.plc_tolerance_exceeded = any(
                 reported.mapped("tolerance_exceeded")
+            )
+
+    @api.depends(
+        "plc_run",
+        "plc_consumption_ids.plc_planned_qty",
+        "plc_consumption_ids.plc_actual_qty",
+        "plc_consumption_ids.deviation_state",
+    )
+    def _compute_plc_consumption_chart(self):
+        for production in self:
+            production.plc_consumption_chart = consumption_chart(
+                production.plc_consumption_ids.filtered(
+                    lambda c, run=production.plc_run: c.run == run
+                )
             )
 
     @api.depends("plc_failure_ids")

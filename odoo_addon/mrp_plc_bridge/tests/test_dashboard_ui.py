@@ -36,11 +36,14 @@ DASHBOARD_READY = """(function () {
         && light('UIR').indexOf('text-danger') !== -1;
 })()"""
 
-# True once the pivot shows the reported maize of line UIG.
+# True once the pivot shows the reported maize of line UIG in % of plan (+2.08 %),
+# under the heading of its place against the tolerance.
 PIVOT_READY = """(function () {
     var table = document.querySelector('.o_pivot table');
     return !!(table && table.textContent.indexOf('Ground maize UIG') !== -1
-              && table.textContent.indexOf('612.50') !== -1);
+              && table.textContent.indexOf('2.08') !== -1
+              && table.textContent.indexOf('Beyond tolerance') !== -1
+              && table.textContent.indexOf('Deviation (% of plan)') !== -1);
 })()"""
 
 
@@ -59,21 +62,22 @@ LINE_FORM_READY = """(function () {
 })()"""
 
 # Drops the list's default filter (orders to do: the reported MO is done); true once the
-# list shows the reported MO's largest deviation (+2.08 % of silo 101).
+# list shows the done MO and no PLC column: those are optional, for the user to switch on.
 MO_LIST_READY = """(function () {
     var remove = document.querySelector('.o_searchview_facet .o_facet_remove');
     if (remove) { remove.click(); return false; }
+    var done = Array.prototype.some.call(
+        document.querySelectorAll('.o_list_view tbody tr.o_data_row'), function (tr) {
+            return tr.textContent.indexOf('Test feed UIG') !== -1
+                && tr.textContent.indexOf('Done') !== -1;
+        });
+    if (!done) { return false; }
     var headers = Array.prototype.map.call(
         document.querySelectorAll('.o_list_view thead th'),
         function (th) { return th.textContent.trim(); });
-    var column = headers.indexOf('PLC Deviation (%)');
-    if (column === -1) { return false; }
-    return Array.prototype.some.call(
-        document.querySelectorAll('.o_list_view tbody tr.o_data_row'), function (tr) {
-            var cell = tr.children[column];
-            return !!cell && cell.textContent.trim() === '2.08'
-                && cell.classList.contains('text-danger');
-        });
+    return headers.indexOf('Reference') !== -1 && !headers.some(function (header) {
+        return header.indexOf('PLC') !== -1;
+    });
 })()"""
 
 
@@ -182,7 +186,7 @@ class TestDashboardUi(HttpCase):
             LINE_FORM_SHOT,
         )
 
-    def test_mo_list_shows_the_largest_deviation(self):
+    def test_mo_list_shows_no_plc_column_by_default(self):
         self._open_and_shoot(
             "action=mrp.mrp_production_action&view_type=list",
             MO_LIST_READY,
