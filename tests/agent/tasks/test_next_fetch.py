@@ -9,6 +9,8 @@ import pytest
 
 from plc_agent.tasks.next_fetch import MAX_SECONDS, NextFetch, plan_next_fetch
 
+from ..helpers import agent
+
 IDLE = {"auto_sync": True, "queued": 0, "ping_tells_ready": True, "ping_interval_seconds": 30.0,
         "seconds_to_sync": 1234.2, "sync_interval_minutes": 60}
 
@@ -74,3 +76,18 @@ def test_an_older_addon_says_no_count_and_the_next_ping_says_the_sync(tasks, odo
     tasks.health()
     sent = odoo_standin.line_status(agent_settings.line_code)["status"]["next_fetch"]
     assert sent["reason"].startswith("at the sync every")
+
+
+def test_status_prints_the_next_fetch(agent_settings, odoo_standin, plc_simulator, tmp_path):
+    assert agent(agent_settings, "init-db", cwd=tmp_path).returncode == 0
+    assert agent(agent_settings, "once", "health", cwd=tmp_path).returncode == 0
+    p = agent(agent_settings, "status", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    line = next(text for text in p.stdout.splitlines() if "Next fetch:" in text)
+    assert "at the next ping if Odoo has MOs ready (every 30 s) (about 20" in line
+    assert line.endswith(" UTC)")
+    odoo_standin.add_mo()
+    assert agent(agent_settings, "once", "sync", cwd=tmp_path).returncode == 0
+    assert agent(agent_settings, "once", "health", cwd=tmp_path).returncode == 0
+    p = agent(agent_settings, "status", cwd=tmp_path)
+    assert "  Next fetch: when the 1 batch(es) in its queue are done\n" in p.stdout
