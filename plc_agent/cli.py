@@ -496,6 +496,9 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     print(f"Last health check: {_age(data.get('checked_at'))} by pid {data.get('pid')}")
     print(f"  Odoo: {'OK' if odoo.get('ok') else 'PROBLEM: ' + str(odoo.get('error'))}")
     print(f"  PLC:  {'OK' if plc.get('ok') else 'PROBLEM: ' + str(plc.get('error'))}")
+    next_fetch = data.get("next_fetch") or {}
+    print(f"  Next fetch: {next_fetch.get('reason', 'not said (an agent before this version)')}"
+          + (f" (about {next_fetch['at']} UTC)" if next_fetch.get("at") else ""))
     stuck = data.get("stuck") or []
     print(f"  Stuck batches: {len(stuck)}")
     for item in stuck:

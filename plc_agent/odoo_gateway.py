@@ -105,6 +105,9 @@ class PingResult:
     # The line's PLC slot capacity as Odoo knows it; None from an addon that does not say.
     components_per_batch: int | None = None
     text_width: int | None = None
+    # MOs Odoo would hand out at a fetch now; None from an addon before 14.0.1.4.0, whose
+    # agent then fetches at the sync interval only.
+    ready_mo_count: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -404,8 +407,9 @@ class OdooGateway:
         server_time = result.get("server_time")
         capacity = {name: c.integer(result, name, "result", 1)
                     for name in ("components_per_batch", "text_width") if name in result}
+        ready = c.integer(result, "ready_mo_count", "result", 0) if "ready_mo_count" in result else None
         return PingResult(server_time=server_time if isinstance(server_time, str) else None,
-                          line_exists=exists, line_active=active, **capacity)
+                          line_exists=exists, line_active=active, ready_mo_count=ready, **capacity)
 
     @property
     def ping_takes_status(self) -> bool | None:

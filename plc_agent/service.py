@@ -7,7 +7,10 @@ Jobs (each can be switched off in the settings):
   is written (Task 1's restart rule; only with ``ENABLE_AUTO_SYNC``), then the read area is
   read (Task 2, ``ENABLE_PLC_READ``);
 * push (Task 3) every ``PUSH_INTERVAL_SECONDS`` -- ``ENABLE_PUSH``;
-* health (Task 4) every ``HEALTH_INTERVAL_SECONDS`` -- ``ENABLE_HEALTH``;
+* health (Task 4) every ``HEALTH_INTERVAL_SECONDS`` -- ``ENABLE_HEALTH``; its ping's answer
+  says how many MOs Odoo has ready for the line, and when that is above 0 while the queue
+  is empty the sync runs at once, in this loop, after the health job (with
+  ``ENABLE_AUTO_SYNC``): a new MO reaches an idle line within one health interval;
 * failures (Task 5) and manual weighing: their areas are read in the PLC job, after the
   read area, and their reports pushed at once when one was stored, and every
   ``PUSH_INTERVAL_SECONDS`` -- ``ENABLE_FAILURES`` / ``ENABLE_MANUAL_WEIGHING`` (each also
@@ -43,6 +46,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import schedule
@@ -56,7 +60,7 @@ from .plc.link import PlcError, PlcLink
 from .plc.register_map import load_register_map
 from .queue.engine import make_session_factory, read_only_session_factory
 from .queue.instance_lock import InstanceLock, InstanceLockLost
-from .tasks import AgentTasks, PushResult, ReadResult, RetentionResult, SyncResult
+from .tasks import AgentTasks, HealthReport, PushResult, ReadResult, RetentionResult, SyncResult
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +118,8 @@ class AgentService:
     def schedule_jobs(self) -> None:
         s = self.settings
         if s.enable_auto_sync:
-            self.scheduler.every(s.sync_interval_minutes).minutes.do(self.run_sync).tag("sync")
+            sync_job = self.scheduler.every(s.sync_interval_minutes).minutes.do(self.run_sync).tag("sync")
+            self.tasks.health_task.next_sync_in = lambda: self._seconds_until(sync_job)
         areas = self.tasks.failures_on or self.tasks.weighing_on
         if s.enable_auto_sync or s.enable_plc_read or areas:
             self.scheduler.every(s.plc_poll_interval_seconds).seconds.do(self.run_plc).tag("plc")
@@ -272,6 +277,17 @@ class AgentService:
                 self.run_sync()
         return result
 
-    def run_health(self) -> None:
+    @staticmethod
+    def _seconds_until(job: schedule.Job) -> float | None:
+        # schedule keeps its times in local naive datetimes.
+        return None if job.next_run is None else (job.next_run - datetime.now()).total_seconds()
+
+    def run_health(self) -> HealthReport | None:
         self.job_runs["health"] += 1
-        self._guard("TASK 4", self.tasks.health)
+        report: HealthReport | None = self._guard("TASK 4", self.tasks.health)
+        if (report is not None and report.work_waiting and self.settings.enable_auto_sync
+                and not self.stopping):
+            logger.info("[TASK 1] Odoo has %d MO(s) ready for line %s and the queue is empty: "
+                        "fetching now", report.odoo["ready_mos"], self.settings.line_code)
+            self.run_sync()
+        return report

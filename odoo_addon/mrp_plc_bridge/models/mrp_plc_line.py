@@ -175,6 +175,20 @@ class MrpPlcLine(models.Model):
     plc_unsent_batches = fields.Integer(
         string="Reports Not Yet Sent", readonly=True, copy=False
     )
+    plc_next_fetch_at = fields.Datetime(
+        string="Agent's Next Fetch",
+        readonly=True,
+        copy=False,
+        help="When the agent said, at its last ping, it will next ask Odoo for MOs. "
+        "Empty when it waits for the batches it holds to be done, or did not say.",
+    )
+    plc_next_fetch_reason = fields.Char(
+        string="Next Fetch Because",
+        readonly=True,
+        copy=False,
+        help="The agent's own words for when it fetches next (at the next ping, when its "
+        "queued batches are done, at the hourly sync).",
+    )
     plc_ping_ids = fields.One2many(
         "mrp.plc.line.ping", "line_id", string="Health History", readonly=True
     )
@@ -338,6 +352,11 @@ class MrpPlcLine(models.Model):
             "components_per_batch": self.components_per_batch,
             "text_width": self.text_width,
         }
+
+    def _plc_ready_count(self):
+        """The MOs a fetch would claim now; ``plc_ping`` tells the agent (one count)."""
+        self.ensure_one()
+        return LineFetch(self).ready_count()
 
     def _plc_take_batches(self, limit):
         """Up to ``limit`` batches for the line's agent: re-deliveries first."""

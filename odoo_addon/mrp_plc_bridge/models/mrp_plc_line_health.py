@@ -51,6 +51,15 @@ class LineHealth:
             "plc_running_mo": status.running_mo or False,
             "plc_unsent_batches": (status.unsent or {}).get("batches") or 0,
         }
+        # An agent that does not say when it fetches next leaves both empty.
+        values.update(
+            plc_next_fetch_at=(
+                now + datetime.timedelta(seconds=status.next_fetch_in_seconds)
+                if status.next_fetch_in_seconds is not None
+                else False
+            ),
+            plc_next_fetch_reason=status.next_fetch_reason or False,
+        )
         line.write(values)
         self.env["mrp.plc.line.ping"].create(
             {

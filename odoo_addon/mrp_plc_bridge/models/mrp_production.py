@@ -12,6 +12,7 @@ from odoo.exceptions import AccessError, UserError
 from . import mrp_production_plc_rpc as rpc
 from .mrp_production_plc_chart import consumption_chart
 from .mrp_production_plc_report import MoReport
+from .mrp_production_plc_send_now import SendNow
 
 # PLC states in which the MO belongs to its line and must not move to another one.
 PLC_LOCKED_STATES = ("sent", "done", "recorded", "failed")
@@ -69,6 +70,13 @@ class MrpProduction(models.Model):
         string="Batch Key", copy=False, readonly=True, index=True
     )
     plc_sent_at = fields.Datetime(string="Sent at", copy=False, readonly=True)
+    plc_send_now_at = fields.Datetime(
+        string="Sent Now at",
+        copy=False,
+        readonly=True,
+        help="When a planner pressed Send to the line now: such orders are fetched "
+        "before all others of the line, the earliest press first.",
+    )
     plc_reported_at = fields.Datetime(string="Reported at", copy=False, readonly=True)
     plc_started_at = fields.Datetime(
         string="Batch Started at", copy=False, readonly=True
@@ -307,6 +315,13 @@ class MrpProduction(models.Model):
                 }
             )
         return True
+
+    def action_plc_send_now(self):
+        """Put a ready MO first in its line's fetch order; say when it reaches the PLC."""
+        if not self.env.user.has_group("mrp.group_mrp_user"):
+            raise AccessError(_("Only manufacturing users may send orders to a PLC line."))
+        self.ensure_one()
+        return SendNow(self).run()
 
     def action_plc_accept_actuals(self):
         """Close recorded MOs with the actuals the line reported, as a done report does.
