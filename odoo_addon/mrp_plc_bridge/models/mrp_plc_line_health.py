@@ -8,11 +8,11 @@ line's computes and its watch cron call the rest. The history of pings is
 mrp.plc.line.ping. Plain Python called by the line, not a model.
 """
 import datetime
-import json
 
 import pytz
 
 from odoo import _, fields
+from odoo.tools import html_escape
 
 SILENT_ACTIVITY = "mrp_plc_bridge.mail_activity_type_plc_agent_silent"
 # The agent pings every health interval; missing this many pings in a row means it is
@@ -177,42 +177,76 @@ class LineHealth:
         )
         return local_midnight.astimezone(pytz.utc).replace(tzinfo=None)
 
-    def compute_batches_today_graph(self):
-        """The MOs the lines finished in each hour of the user's today, as the kanban's
-        ``dashboard_graph`` widget draws them: hours gone by and the hours to come."""
+    def batches_per_hour_today(self):
+        """The MOs each line finished in each hour of the user's today (0 to 23, in the
+        user's time zone), and that hour now: ``({line id: [24 counts]}, hour now)``."""
         tz = pytz.timezone(self.env.user.tz or "UTC")
-        start = self._start_of_today()
-        local_hour_now = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).hour
-        by_line_hour = {}
+        hour_now = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).hour
+        counts = {line.id: [0] * 24 for line in self.lines}
         for production in self.env["mrp.production"].search_read(
             [
                 ("plc_line_id", "in", self.lines.ids),
                 ("plc_state", "=", "done"),
-                ("plc_reported_at", ">=", start),
+                ("plc_reported_at", ">=", self._start_of_today()),
             ],
             ["plc_line_id", "plc_reported_at"],
         ):
             hour = pytz.utc.localize(production["plc_reported_at"]).astimezone(tz).hour
-            key = (production["plc_line_id"][0], hour)
-            by_line_hour[key] = by_line_hour.get(key, 0) + 1
+            counts[production["plc_line_id"][0]][hour] += 1
+        return counts, hour_now
+
+    def compute_batches_today_chart(self):
+        """Today's batches per hour as a small bar chart: inline SVG made of numbers and
+        this module's own words only, so the card can show it as it is."""
+        counts, hour_now = self.batches_per_hour_today()
         for line in self.lines:
-            values = [
-                {
-                    "label": "%02d:00" % hour,
-                    "value": by_line_hour.get((line.id, hour), 0),
-                    "type": "past" if hour <= local_hour_now else "future",
-                }
-                for hour in range(24)
-            ]
-            line.plc_batches_today_graph = json.dumps(
-                [
-                    {
-                        "values": values,
-                        "title": _("Batches done today, per hour"),
-                        "key": _("Batches done"),
-                    }
-                ]
+            line.plc_batches_today_chart = self._bar_chart(counts[line.id], hour_now)
+
+    @staticmethod
+    def _bar_chart(counts, hour_now):
+        top = max(max(counts), 1)
+        width, gap, height, room = 10, 2, 40, 10
+        parts = [
+            '<svg class="o_mrp_plc_batches_chart" viewBox="0 0 %d %d" '
+            'preserveAspectRatio="none" role="img" aria-label="%s">'
+            % (
+                24 * (width + gap),
+                room + height + 12,
+                html_escape(_("Batches done today, per hour")),
             )
+        ]
+        for hour, count in enumerate(counts):
+            x = hour * (width + gap)
+            bar = round(height * count / top) if count else 0
+            title = html_escape(
+                _(
+                    "%(start)02d:00-%(end)02d:00: %(count)s batches",
+                    start=hour,
+                    end=hour + 1,
+                    count=count,
+                )
+            )
+            # Hours to come are a grey baseline; hours gone by a bar, empty or not.
+            colour = "#875a7b" if hour <= hour_now else "#dee2e6"
+            parts.append(
+                '<g><title>%s</title><rect class="o_mrp_plc_bar" data-hour="%d" '
+                'data-count="%d" x="%d" y="%d" width="%d" height="%d" fill="%s"/>'
+                % (title, hour, count, x, room + height - bar, width, max(bar, 1), colour)
+            )
+            if count:
+                parts.append(
+                    '<text x="%d" y="%d" font-size="8" text-anchor="middle" '
+                    'fill="#495057">%d</text>'
+                    % (x + width // 2, room + height - bar - 2, count)
+                )
+            parts.append("</g>")
+            if hour % 6 == 0:
+                parts.append(
+                    '<text x="%d" y="%d" font-size="9" fill="#6c757d">%02d:00</text>'
+                    % (x, room + height + 10, hour)
+                )
+        parts.append("</svg>")
+        return "".join(parts)
 
     def compute_mo_counts(self):
         """The dashboard's MO figures of the lines."""
