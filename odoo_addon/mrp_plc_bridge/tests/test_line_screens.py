@@ -3,13 +3,14 @@
 """What the line's screens show: the menus, the dashboard card's figures, the Agent access
 wizard's first page, a failure's equipment and the zone of times written as text."""
 import datetime
-import json
+import re
 
 import pytz
 
 from odoo import fields
 from odoo.tests import tagged
 
+from ..models.mrp_plc_line_health import LineHealth
 from .common import PlcBridgeCase, create_mo
 
 STATUS = {
@@ -113,20 +114,20 @@ class TestLineScreens(PlcBridgeCase):
         self._done_at(midnight - datetime.timedelta(minutes=1))  # yesterday
         self.line.invalidate_cache()
 
-        graph = json.loads(self.line.plc_batches_today_graph)
-        values = graph[0]["values"]
-        self.assertEqual([v["label"] for v in values][:3], ["00:00", "01:00", "02:00"])
-        self.assertEqual(len(values), 24)
-        counts = [v["value"] for v in values]
+        counts, hour_now = LineHealth(self.line).batches_per_hour_today()
+        self.assertEqual(hour_now, local_now.hour)
         expected = [0] * 24
         expected[0] += 1
         expected[local_now.hour] += 1
-        self.assertEqual(counts, expected, "the hours are the user's, not UTC's")
-        self.assertEqual(sum(counts), self.line.plc_mo_done_today_count)
-        self.assertEqual(
-            [v["type"] for v in values],
-            ["past"] * (local_now.hour + 1) + ["future"] * (23 - local_now.hour),
+        self.assertEqual(counts[self.line.id], expected, "the hours are the user's")
+        self.assertEqual(sum(expected), self.line.plc_mo_done_today_count)
+
+        chart = self.line.plc_batches_today_chart
+        bars = re.findall(
+            r'<rect class="o_mrp_plc_bar" data-hour="(\d+)" data-count="(\d+)"', chart
         )
+        self.assertEqual([(int(h), int(c)) for h, c in bars], list(enumerate(expected)))
+        self.assertEqual(chart.count("<svg"), 1)
 
     # ------------------------------------------------------------------
     # The Agent access wizard
