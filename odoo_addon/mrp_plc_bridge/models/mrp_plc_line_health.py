@@ -12,7 +12,6 @@ import datetime
 import pytz
 
 from odoo import _, fields
-from odoo.tools import html_escape
 
 SILENT_ACTIVITY = "mrp_plc_bridge.mail_activity_type_plc_agent_silent"
 # The agent pings every health interval; missing this many pings in a row means it is
@@ -195,58 +194,17 @@ class LineHealth:
             counts[production["plc_line_id"][0]][hour] += 1
         return counts, hour_now
 
-    def compute_batches_today_chart(self):
-        """Today's batches per hour as a small bar chart: inline SVG made of numbers and
-        this module's own words only, so the card can show it as it is."""
+    def compute_batches_today(self):
+        """Today's MOs per hour as the card's chart draws them: 24 numbers, an hour to
+        come left empty, and the largest number for the scale."""
         counts, hour_now = self.batches_per_hour_today()
         for line in self.lines:
-            line.plc_batches_today_chart = self._bar_chart(counts[line.id], hour_now)
-
-    @staticmethod
-    def _bar_chart(counts, hour_now):
-        top = max(max(counts), 1)
-        width, gap, height, room = 10, 2, 40, 10
-        parts = [
-            '<svg class="o_mrp_plc_batches_chart" viewBox="0 0 %d %d" '
-            'preserveAspectRatio="none" role="img" aria-label="%s">'
-            % (
-                24 * (width + gap),
-                room + height + 12,
-                html_escape(_("Batches done today, per hour")),
+            hours = counts[line.id]
+            line.plc_batches_today = ",".join(
+                str(count) if hour <= hour_now else ""
+                for hour, count in enumerate(hours)
             )
-        ]
-        for hour, count in enumerate(counts):
-            x = hour * (width + gap)
-            bar = round(height * count / top) if count else 0
-            title = html_escape(
-                _(
-                    "%(start)02d:00-%(end)02d:00: %(count)s batches",
-                    start=hour,
-                    end=hour + 1,
-                    count=count,
-                )
-            )
-            # Hours to come are a grey baseline; hours gone by a bar, empty or not.
-            colour = "#875a7b" if hour <= hour_now else "#dee2e6"
-            parts.append(
-                '<g><title>%s</title><rect class="o_mrp_plc_bar" data-hour="%d" '
-                'data-count="%d" x="%d" y="%d" width="%d" height="%d" fill="%s"/>'
-                % (title, hour, count, x, room + height - bar, width, max(bar, 1), colour)
-            )
-            if count:
-                parts.append(
-                    '<text x="%d" y="%d" font-size="8" text-anchor="middle" '
-                    'fill="#495057">%d</text>'
-                    % (x + width // 2, room + height - bar - 2, count)
-                )
-            parts.append("</g>")
-            if hour % 6 == 0:
-                parts.append(
-                    '<text x="%d" y="%d" font-size="9" fill="#6c757d">%02d:00</text>'
-                    % (x, room + height + 10, hour)
-                )
-        parts.append("</svg>")
-        return "".join(parts)
+            line.plc_batches_today_max = max(hours)
 
     def compute_mo_counts(self):
         """The dashboard's MO figures of the lines."""

@@ -3,7 +3,6 @@
 """What the line's screens show: the menus, the dashboard card's figures, the Agent access
 wizard's first page, a failure's equipment and the zone of times written as text."""
 import datetime
-import re
 
 import pytz
 
@@ -122,12 +121,12 @@ class TestLineScreens(PlcBridgeCase):
         self.assertEqual(counts[self.line.id], expected, "the hours are the user's")
         self.assertEqual(sum(expected), self.line.plc_mo_done_today_count)
 
-        chart = self.line.plc_batches_today_chart
-        bars = re.findall(
-            r'<rect class="o_mrp_plc_bar" data-hour="(\d+)" data-count="(\d+)"', chart
-        )
-        self.assertEqual([(int(h), int(c)) for h, c in bars], list(enumerate(expected)))
-        self.assertEqual(chart.count("<svg"), 1)
+        # What the card draws: the hours gone by with their numbers, those to come empty.
+        shown = self.line.plc_batches_today.split(",")
+        self.assertEqual(len(shown), 24)
+        self.assertEqual(shown[: local_now.hour + 1], [str(c) for c in expected][: local_now.hour + 1])
+        self.assertEqual(shown[local_now.hour + 1 :], [""] * (23 - local_now.hour))
+        self.assertEqual(self.line.plc_batches_today_max, max(expected))
 
     # ------------------------------------------------------------------
     # The Agent access wizard
