@@ -124,8 +124,9 @@ class TestLineScreens(PlcBridgeCase):
         # What the card draws: the hours gone by with their numbers, those to come empty.
         shown = self.line.plc_batches_today.split(",")
         self.assertEqual(len(shown), 24)
-        self.assertEqual(shown[: local_now.hour + 1], [str(c) for c in expected][: local_now.hour + 1])
-        self.assertEqual(shown[local_now.hour + 1 :], [""] * (23 - local_now.hour))
+        gone_by = local_now.hour + 1
+        self.assertEqual(shown[:gone_by], [str(c) for c in expected[:gone_by]])
+        self.assertEqual(shown[gone_by:], [""] * (24 - gone_by))
         self.assertEqual(self.line.plc_batches_today_max, max(expected))
 
     # ------------------------------------------------------------------
