@@ -23,3 +23,4 @@ from . import test_agent_keys
 from . import test_agent_reads
 from . import test_mo_screens
 from . import test_send_now
+from . import test_line_screens
