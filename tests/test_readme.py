@@ -18,6 +18,7 @@ import shlex
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from dotenv import dotenv_values
@@ -111,10 +112,21 @@ def shell_lines(text: str) -> Iterator[str]:
 
 
 def settings_in_config() -> set[str]:
-    """The names plc_agent/config.py reads: first arguments of its reader's calls and of
-    ``values.get`` in ``load_settings`` and the helpers it calls."""
+    """The names plc_agent/config.py reads: every name its reader is asked for while
+    settings load (names built at run time included), and the first arguments, written
+    out, of its calls such as ``values.get("ODOO_PASSWORD")`` that bypass the reader."""
+    from plc_agent import config
+
+    names: set[str] = set()
+    raw = config._Reader.raw
+
+    def asked(reader: object, name: str) -> str | None:
+        names.add(name)
+        return raw(reader, name)
+
+    with mock.patch.object(config._Reader, "raw", asked):
+        config.load_settings(environ=REQUIRED)
     tree = ast.parse(CONFIG_SOURCE.read_text(encoding="utf-8"))
-    names = set()
     for function in (n for n in tree.body if isinstance(n, ast.FunctionDef)):
         for call in (n for n in ast.walk(function) if isinstance(n, ast.Call)):
             if (isinstance(call.func, ast.Attribute) and call.args
