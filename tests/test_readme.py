@@ -43,11 +43,16 @@ ELLIPSIS = "…"  # README's varying part of a quoted message
 # Settings whose name is not their Settings field's name.
 FIELD_OF = {"ODOO_PASSWORD_FILE": "odoo_password", "PLC_AGENT_DATA_DIR": "data_dir"}
 # README already describes what branches i18-cli (one rule for relative paths, outages logged
-# once per backoff step) and i18-fetch-now (fetch at the ping, every 30 s) bring; until they
-# are merged the code lacks these. Drop each entry once the code has it: nothing else is
-# excused.
-AWAITING_MERGE_SETTINGS = {"PLC_AGENT_HOME"}
-AWAITING_MERGE_DEFAULTS = {"HEALTH_INTERVAL_SECONDS": "30"}
+# once per backoff step), i18-fetch-now (fetch at the ping, every 30 s) and i19-fins-link
+# (Omron PLCs over FINS) bring; until they are merged the code lacks these. Drop each entry
+# once the code has it: nothing else is excused.
+FINS_SETTINGS = {"PLC_FINS_TRANSPORT": "udp", "PLC_FINS_DEST_NODE": None, "PLC_FINS_SOURCE_NODE": None,
+                 "PLC_FINS_DEST_NETWORK": "0", "PLC_FINS_SOURCE_NETWORK": "0", "PLC_FINS_DEST_UNIT": "0",
+                 "PLC_FINS_SOURCE_UNIT": "0", "PLC_FINS_RETRIES": "2", "PLC_FINS_UDP_LOCAL_PORT": "0",
+                 "PLC_PROTOCOL": "modbus"}
+AWAITING_MERGE_SETTINGS = {"PLC_AGENT_HOME", *FINS_SETTINGS}
+AWAITING_MERGE_DEFAULTS = {"HEALTH_INTERVAL_SECONDS": "30",
+                           **{name: default for name, default in FINS_SETTINGS.items() if default}}
 AWAITING_MERGE_MESSAGES = {
     "Next fetch: …",
     "settings file …: not found (check --env-file or PLC_AGENT_HOME)",
