@@ -54,6 +54,7 @@ AWAITING_MERGE_SETTINGS = {"PLC_AGENT_HOME", *FINS_SETTINGS}
 AWAITING_MERGE_DEFAULTS = {"HEALTH_INTERVAL_SECONDS": "30",
                            **{name: default for name, default in FINS_SETTINGS.items() if default}}
 AWAITING_MERGE_MESSAGES = {
+    "Check PLC_LINE_CODE in the agent's settings against the lines this Odoo user (…) is bound to",
     "Next fetch: …",
     "settings file …: not found (check --env-file or PLC_AGENT_HOME)",
     "… is unreachable: … The agent keeps every batch and report and tries again by itself; check …",
