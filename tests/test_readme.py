@@ -42,33 +42,6 @@ PLACEHOLDER = "\0"  # a varying part of a message in the code: a format field or
 ELLIPSIS = "…"  # README's varying part of a quoted message
 # Settings whose name is not their Settings field's name.
 FIELD_OF = {"ODOO_PASSWORD_FILE": "odoo_password", "PLC_AGENT_DATA_DIR": "data_dir"}
-# README already describes what branches i18-cli (one rule for relative paths, outages logged
-# once per backoff step), i18-fetch-now (fetch at the ping, every 30 s) and i19-fins-link
-# (Omron PLCs over FINS) bring; until they are merged the code lacks these. Drop each entry
-# once the code has it: nothing else is excused.
-FINS_SETTINGS = {"PLC_FINS_TRANSPORT": "udp", "PLC_FINS_DEST_NODE": None, "PLC_FINS_SOURCE_NODE": None,
-                 "PLC_FINS_DEST_NETWORK": "0", "PLC_FINS_SOURCE_NETWORK": "0", "PLC_FINS_DEST_UNIT": "0",
-                 "PLC_FINS_SOURCE_UNIT": "0", "PLC_FINS_RETRIES": "2", "PLC_FINS_UDP_LOCAL_PORT": "0",
-                 "PLC_PROTOCOL": "modbus"}
-AWAITING_MERGE_SETTINGS = {"PLC_AGENT_HOME", *FINS_SETTINGS}
-AWAITING_MERGE_DEFAULTS = {"HEALTH_INTERVAL_SECONDS": "30",
-                           **{name: default for name, default in FINS_SETTINGS.items() if default}}
-AWAITING_MERGE_MESSAGES = {
-    "Check PLC_LINE_CODE in the agent's settings against the lines this Odoo user (…) is bound to",
-    "Next fetch: …",
-    "settings file …: not found (check --env-file or PLC_AGENT_HOME)",
-    "… is unreachable: … The agent keeps every batch and report and tries again by itself; check …",
-    "… is unreachable: …",
-    "… still unreachable after … (… failed attempts): …; next attempt in … s",
-    "… answers again after … (… failed attempts)",
-    "… refuses the agent: …",
-    "…: not done, the PLC is unreachable (see above)",
-    "…: not done, Odoo is unreachable (see above)",
-    "…: not done, Odoo refused the call (see above)",
-    "service loop: no heartbeat (… does not exist: 'plc-agent run' is not running, has not started its loop "
-    "yet, or runs with other settings",
-    "no queue database at …: start 'plc-agent run' (or run 'plc-agent init-db') there",
-}
 REQUIRED = {"PLC_LINE_CODE": "FM1", "ODOO_URL": "http://127.0.0.1:8069", "ODOO_DATABASE": "plc",
             "ODOO_USERNAME": "plc-agent-fm1", "ODOO_PASSWORD": "secret"}
 
@@ -172,13 +145,13 @@ def test_the_config_reads_the_settings_this_test_looks_for():
 
 
 def test_readme_documents_exactly_the_settings_the_agent_reads():
-    documented, read = set(settings_in_readme()), settings_in_config() | AWAITING_MERGE_SETTINGS
+    documented, read = set(settings_in_readme()), settings_in_config()
     assert not documented - read, f"README documents settings the agent does not read: {sorted(documented - read)}"
     assert not read - documented, f"settings the agent reads that README does not document: {sorted(read - documented)}"
 
 
 def test_env_example_names_exactly_the_settings_the_agent_reads():
-    named, read = set(settings_in_env_example()), settings_in_config() | AWAITING_MERGE_SETTINGS
+    named, read = set(settings_in_env_example()), settings_in_config()
     assert not named - read, f".env.example names settings the agent does not read: {sorted(named - read)}"
     assert not read - named, f"settings the agent reads that .env.example leaves out: {sorted(read - named)}"
 
@@ -201,8 +174,6 @@ def test_readme_defaults_are_the_agents_defaults(tmp_path, monkeypatch):
             continue
         field = FIELD_OF.get(name, name.lower())
         in_code = _as_shown(defaults[field]) if field in defaults else None
-        if in_code != shown.group(1) and AWAITING_MERGE_DEFAULTS.get(name) == shown.group(1):
-            continue
         assert field in Settings.__dataclass_fields__, f"{name}: no setting field {field!r}"
         assert shown.group(1) == in_code, (
             f"README says {name} defaults to {shown.group(1)}, the agent uses {defaults[field]!r}")
@@ -426,7 +397,6 @@ def test_the_troubleshooting_table_quotes_messages_the_software_writes():
     assert len(quotes) >= 10, quotes
     texts = messages_in_code()
     missing = [q for q in quotes if not any(as_pattern(q).search(text) for text in texts)]
-    missing = [q for q in missing if q not in AWAITING_MERGE_MESSAGES]
     assert not missing, f"quoted in README's troubleshooting table, written nowhere: {missing}"
 
 
