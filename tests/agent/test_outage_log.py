@@ -1,6 +1,6 @@
 """An outage of the PLC or of Odoo is logged once when it starts, once per backoff step and once
 when it ends -- not on every poll. Two minutes of outage at the default intervals (PLC poll
-5 s, push 30 s, health 60 s), driven with the tasks' and the link's injectable clocks."""
+5 s, push 30 s, health 30 s), driven with the tasks' and the link's injectable clocks."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from plc_agent.service import AgentService, build_tasks
 from .helpers import run_line_until_finished
 
 OUTAGE_SECONDS = 120
-POLL, PUSH, HEALTH = 5, 30, 60  # the default intervals, asserted below
+POLL, PUSH, HEALTH = 5, 30, 30  # the default intervals, asserted below
 
 
 class FakeTime:
