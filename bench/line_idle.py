@@ -33,15 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from plc_agent.config import load_settings
-from plc_agent.odoo_gateway import OdooGateway
-from plc_agent.plc.link import PlcLink
 from plc_agent.plc.register_map import load_register_map
 from plc_agent.plc.simulator import PlcSimulator
 from plc_agent.plc.simulator.line import BatchingLine
-from plc_agent.queue.engine import make_engine, make_session_factory, read_only_session_factory
+from plc_agent.queue.engine import make_engine
 from plc_agent.queue.schema import init_db
-from plc_agent.service import AgentService
-from plc_agent.tasks import AgentTasks, PushResult
+from plc_agent.service import AgentService, build_tasks
+from plc_agent.tasks import PushResult
 
 from .common import REPO_ROOT, BenchResult, Stats, Target, fmt_ratio, fmt_s
 
@@ -134,12 +132,7 @@ def _run_line(*, sets: int, poll_seconds: float, old_policy: bool, sync_minutes:
     }, None)
     engine = make_engine(settings.database_url)
     init_db(engine)
-    plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, rmap,
-                  timeout=settings.plc_timeout_seconds)
-    odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
-                       settings.odoo_password, timeout=settings.odoo_timeout_seconds)
-    tasks = AgentTasks(settings, make_session_factory(engine), rmap, plc, odoo,
-                       read_session_factory=read_only_session_factory(engine))
+    tasks = build_tasks(settings, engine)
     service = (OldPolicyService if old_policy else AgentService)(settings, tasks)
     thread = threading.Thread(target=service.run, name="agent", daemon=True)
     started = time.monotonic()
@@ -157,7 +150,7 @@ def _run_line(*, sets: int, poll_seconds: float, old_policy: bool, sync_minutes:
     finally:
         service.request_stop()
         thread.join(timeout=30)
-        plc.close()
+        tasks.plc.close()
         engine.dispose()
         simulator.stop()
         standin.stop()
@@ -197,12 +190,7 @@ def _run_new_mos(*, samples: int, poll_seconds: float, timeout: float) -> dict[s
     }, None)
     engine = make_engine(settings.database_url)
     init_db(engine)
-    plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, rmap,
-                  timeout=settings.plc_timeout_seconds)
-    odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
-                       settings.odoo_password, timeout=settings.odoo_timeout_seconds)
-    tasks = AgentTasks(settings, make_session_factory(engine), rmap, plc, odoo,
-                       read_session_factory=read_only_session_factory(engine))
+    tasks = build_tasks(settings, engine)
     service = AgentService(settings, tasks)
     thread = threading.Thread(target=service.run, name="agent", daemon=True)
     waits: list[float] = []
@@ -230,7 +218,7 @@ def _run_new_mos(*, samples: int, poll_seconds: float, timeout: float) -> dict[s
     finally:
         service.request_stop()
         thread.join(timeout=30)
-        plc.close()
+        tasks.plc.close()
         engine.dispose()
         simulator.stop()
         standin.stop()
