@@ -9,7 +9,7 @@ Commands::
     plc-agent health                     is the service loop alive? (for container health checks)
     plc-agent check                      configuration, database, register map, Odoo, PLC
     plc-agent init-db                    create the queue tables or upgrade them (Alembic)
-    plc-agent simulate-plc               a PLC simulator (pymodbus server) for tests and demos
+    plc-agent simulate-plc               a PLC simulator (Modbus TCP or FINS) for tests and demos
     plc-agent --version
 
 Settings come from the environment and, if present, the file given with ``--env-file``
@@ -102,9 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="check configuration, database, register map, Odoo and PLC",
                    epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_parser("init-db", help="create the queue tables or upgrade them to the latest schema")
-    sim = sub.add_parser("simulate-plc", help="run a PLC simulator (Modbus TCP server)")
+    sim = sub.add_parser("simulate-plc", help="run a PLC simulator (Modbus TCP or Omron FINS server)")
     sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=5020)
+    sim.add_argument("--port", type=int, default=None, help="default 5020 (Modbus), 9600 (FINS)")
+    sim.add_argument("--protocol", choices=("modbus", "fins"), default="modbus")
+    sim.add_argument("--fins-transport", choices=("udp", "tcp"), default="udp")
+    sim.add_argument("--fins-node", type=int, default=10, help="the simulated PLC's FINS node number")
     sim.add_argument("--batch-seconds", type=float, default=5.0)
     sim.add_argument("--noise", type=float, default=0.02, help="relative deviation of actuals, e.g. 0.02")
     sim.add_argument("--seed", type=int, default=None)
@@ -443,7 +446,8 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from .odoo_gateway import OdooGateway, OdooGatewayError
-    from .plc.link import PlcError, PlcLink
+    from .plc.link import PlcError
+    from .plc.links import make_link
     from .plc.register_map import RegisterMapError
     from .queue.engine import make_engine
 
@@ -467,7 +471,8 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
         line("database", False, f"{settings.masked_database_url}: {_one_line(exc)}")
     register_map = None
     try:
-        register_map = _load_map(settings)
+        # Planned with the link's limits: what the agent will really send.
+        register_map = make_link(settings, _load_map(settings)).register_map
         plan = ", ".join(f"{a}-{a + n - 1}" for a, n in register_map.read_area_requests())
         split = ", ".join(map(str, sorted(register_map.read_slots_split))) or "none"
         line("register map", True,
@@ -494,11 +499,12 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     except OdooGatewayError as exc:
         line("odoo", False, str(exc))
     if register_map is not None:
-        plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
-                      timeout=settings.plc_timeout_seconds)
+        plc = make_link(settings, register_map)
         try:
-            plc.ping()
-            line("plc", True, f"{plc.endpoint} unit {settings.plc_unit_id} answers")
+            handshake = plc.read_write_handshake()
+            line("plc", True, f"{plc.describe()} answers; write handshake "
+                 f"D{register_map.write_handshake_address} = {handshake}; read area in "
+                 f"{len(register_map.read_area_requests())} request(s) of at most {plc.max_read_words} words")
         except PlcError as exc:
             line("plc", False, str(exc))
         finally:
@@ -566,8 +572,11 @@ def _simulate_plc(args: argparse.Namespace) -> int:
     except (RegisterMapError, OSError) as exc:
         logger.error("register map: %s", exc)
         return EXIT_USAGE
-    if not 0 <= args.port <= 65535 or args.batch_seconds < 0 or not 0 <= args.noise < 1:
-        logger.error("simulate-plc: --port 0..65535, --batch-seconds >= 0, --noise in [0, 1)")
+    if args.port is None:
+        args.port = 9600 if args.protocol == "fins" else 5020
+    if (not 0 <= args.port <= 65535 or args.batch_seconds < 0 or not 0 <= args.noise < 1
+            or not 1 <= args.fins_node <= 254):
+        logger.error("simulate-plc: --port 0..65535, --batch-seconds >= 0, --noise in [0, 1), --fins-node 1..254")
         return EXIT_USAGE
     try:
         reports = _simulated_reports(args, register_map)
@@ -579,7 +588,8 @@ def _simulate_plc(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         run_simulator(register_map, args.host, args.port, args.batch_seconds, args.noise,
-                      args.seed, stop_event=stop, unit_id=args.unit_id, **reports)
+                      args.seed, stop_event=stop, unit_id=args.unit_id, protocol=args.protocol,
+                      fins_transport=args.fins_transport, fins_node=args.fins_node, **reports)
     except Exception as exc:
         logger.error("simulate-plc: %s", exc)
         return EXIT_FAILURE

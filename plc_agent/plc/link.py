@@ -1,4 +1,10 @@
-"""The agent's one Modbus TCP connection to the PLC, at the level of batch slots."""
+"""The agent's one link to the PLC, at the level of batch slots: the base and Modbus TCP.
+
+:class:`PlcLinkBase` is what the tasks talk to: slots, handshakes, acknowledgements, the
+backoff after failures and the figures for the line's health. A protocol brings the
+register-level requests: :class:`PlcLink` here (Modbus TCP), :class:`~.fins_link.FinsLink`
+(Omron FINS over UDP or TCP). :func:`make_link` builds the one the settings name.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
 from ..metrics import AgentMetrics
-from .register_map import RegisterMap, SlotBatch, SlotReading
+from .register_map import MAX_READ_REGISTERS, MAX_WRITE_REGISTERS, RegisterMap, SlotBatch, SlotReading
 
 logger = logging.getLogger(__name__)
 
@@ -23,31 +29,36 @@ class PlcError(Exception):
     """Talking to the PLC failed; the message names host:port, the request and what happened."""
 
 
-class PlcLink:
-    """One lazily opened Modbus TCP connection, with reconnect backoff.
+class PlcLinkBase:
+    """What every link shares: the register map at the link's request limits, the
+    reconnect backoff, the figures for the line's health, and the slot-level calls.
 
     After a failure the connection is closed. The first reconnect is immediate (a PLC
     that dropped an idle connection is usually fine), then every further consecutive
     failure doubles the wait from `reconnect_backoff_initial` up to
     `reconnect_backoff_max`. A call made while waiting raises PlcError at once instead
     of hammering the PLC.
+
+    A protocol sets ``protocol``, ``max_read_words`` and ``max_write_words`` and brings
+    ``endpoint``, ``connected``, ``_close_transport``, ``read_registers``,
+    ``write_registers`` and ``describe``.
     """
+
+    protocol = ""
+    max_read_words = 0
+    max_write_words = 0
 
     def __init__(
         self,
-        host: str,
-        port: int,
-        unit_id: int,
         register_map: RegisterMap,
-        timeout: float = 3.0,
-        reconnect_backoff_max: float = 30.0,
-        reconnect_backoff_initial: float = 0.5,
-        metrics: AgentMetrics | None = None,
+        timeout: float,
+        reconnect_backoff_max: float,
+        reconnect_backoff_initial: float,
+        metrics: AgentMetrics | None,
     ) -> None:
-        self.host = host
-        self.port = port
-        self.unit_id = unit_id
-        self.register_map = register_map
+        # The request planner works with this link's limits: a FINS link reads the whole
+        # read area in one request where Modbus needs several.
+        self.register_map = register_map.with_request_limits(self.max_read_words, self.max_write_words)
         self.timeout = timeout
         self.reconnect_backoff_max = reconnect_backoff_max
         self.reconnect_backoff_initial = reconnect_backoff_initial
@@ -60,24 +71,35 @@ class PlcLink:
         self.last_good_read_at: datetime | None = None
         self._next_attempt = 0.0  # time.monotonic() before which no connect is tried
         self._lock = threading.RLock()
-        # retries=0: a retry after a timeout would read the late answer of the first try.
-        self._client = ModbusTcpClient(host, port=port, timeout=timeout, retries=0)
 
     @property
     def endpoint(self) -> str:
-        return f"{self.host}:{self.port}"
+        raise NotImplementedError
 
     @property
     def connected(self) -> bool:
-        return self._client.connected
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The protocol, where it talks to and how it reads, for `plc-agent check`."""
+        raise NotImplementedError
+
+    def _close_transport(self) -> None:
+        raise NotImplementedError
+
+    def read_registers(self, address: int, count: int) -> list[int]:
+        raise NotImplementedError
+
+    def write_registers(self, address: int, values: list[int]) -> None:
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
         with self._lock:
-            self._client.close()
+            self._close_transport()
 
-    def __enter__(self) -> PlcLink:
+    def __enter__(self) -> PlcLinkBase:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -92,7 +114,7 @@ class PlcLink:
         )
 
     def _failed(self, message: str) -> PlcError:
-        self._client.close()
+        self._close_transport()
         self.consecutive_failures += 1
         delay = self._backoff_delay()
         self._next_attempt = time.monotonic() + delay
@@ -101,28 +123,18 @@ class PlcLink:
         logger.warning("PLC %s", message)
         return PlcError(message)
 
-    def _connect(self) -> bool:
-        """Open the connection if needed; True when it was opened just now."""
-        if self._client.connected:
-            return False
+    def _wait_for_backoff(self) -> None:
+        """Raise PlcError while the backoff after the last failure still runs."""
         wait = self._next_attempt - time.monotonic()
         if wait > 0:
             raise PlcError(
                 f"PLC {self.endpoint} unreachable after {self.consecutive_failures} failed attempt(s); "
                 f"next connection attempt in {wait:.1f} s"
             )
-        if not self._client.connect():
-            raise self._failed(
-                f"{self.endpoint}: cannot connect (refused, unreachable or no answer within {self.timeout:g} s)"
-            )
-        logger.info("PLC %s connected (unit %d)", self.endpoint, self.unit_id)
-        return True
-
-    # ------------------------------------------------------------------ requests
 
     def _execute(self, what: str, call: Callable[[], Any], operation: str,
                  check: Callable[[Any], None] | None = None) -> Any:
-        """Run one Modbus request and ``check`` its answer, timed and counted as ``operation``."""
+        """Run one request and ``check`` its answer, timed and counted as ``operation``."""
         started = time.monotonic()
         try:
             response = self._request(what, call)
@@ -136,6 +148,118 @@ class PlcLink:
         if operation == "read":
             self.last_good_read_at = datetime.now(UTC)
         return response
+
+    def _request(self, what: str, call: Callable[[], Any]) -> Any:
+        raise NotImplementedError
+
+    def _read_plan(self, plan: list[tuple[int, int]]) -> dict[int, int]:
+        memory: dict[int, int] = {}
+        for address, count in plan:
+            for i, word in enumerate(self.read_registers(address, count)):
+                memory[address + i] = word
+        return memory
+
+    # ------------------------------------------------------------------ slots (every protocol)
+
+    def read_read_area(self) -> list[SlotReading]:
+        rmap = self.register_map
+        slots = self._read_slots(rmap.read_area_requests(), rmap.read_slot_address, rmap.read_extent)
+        return [rmap.decode_read_slot(slot, words) for slot, words in slots]
+
+    def read_read_slot(self, slot: int) -> SlotReading:
+        """One read slot in a single request: every word of it from the same moment."""
+        rmap = self.register_map
+        return rmap.decode_read_slot(slot, self.read_registers(rmap.read_slot_address(slot), rmap.read_extent))
+
+    def read_write_area(self) -> list[SlotBatch | None]:
+        rmap = self.register_map
+        slots = self._read_slots(rmap.write_area_requests(), rmap.write_slot_address, rmap.write_extent)
+        return [rmap.decode_write_slot(slot, words) for slot, words in slots]
+
+    def _read_slots(
+        self, requests: list[tuple[int, int]], slot_address: Callable[[int], int], extent: int
+    ) -> list[tuple[int, list[int]]]:
+        """Every slot's words of one area, read with the area's coalesced request plan."""
+        memory = self._read_plan(requests)
+        slots = []
+        for slot in range(1, self.register_map.slot_count + 1):
+            start = slot_address(slot)
+            slots.append((slot, [memory[start + i] for i in range(extent)]))
+        return slots
+
+    def write_slot(self, slot: int, batch: SlotBatch | None) -> None:
+        """Write one slot (two requests where it spans the write handshake); None writes zeros."""
+        words = self.register_map.encode_slot(batch)
+        for address, part in self.register_map.write_slot_requests(slot, words):
+            self.write_registers(address, part)
+
+    def read_write_handshake(self) -> int:
+        return self.read_registers(self.register_map.write_handshake_address, 1)[0]
+
+    def set_write_handshake(self, value: int) -> None:
+        self.write_registers(self.register_map.write_handshake_address, [value])
+
+    def acknowledge_read(self, slot: int) -> None:
+        self.write_registers(self.register_map.read_ack_address(slot), [1])
+
+    def ping(self) -> bool:
+        """True when the PLC answers a one-register read; raises PlcError otherwise."""
+        self.read_write_handshake()
+        return True
+
+
+class PlcLink(PlcLinkBase):
+    """One lazily opened Modbus TCP connection (holding registers of one unit id)."""
+
+    protocol = "modbus"
+    max_read_words = MAX_READ_REGISTERS
+    max_write_words = MAX_WRITE_REGISTERS
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        unit_id: int,
+        register_map: RegisterMap,
+        timeout: float = 3.0,
+        reconnect_backoff_max: float = 30.0,
+        reconnect_backoff_initial: float = 0.5,
+        metrics: AgentMetrics | None = None,
+    ) -> None:
+        super().__init__(register_map, timeout, reconnect_backoff_max, reconnect_backoff_initial, metrics)
+        self.host = host
+        self.port = port
+        self.unit_id = unit_id
+        # retries=0: a retry after a timeout would read the late answer of the first try.
+        self._client = ModbusTcpClient(host, port=port, timeout=timeout, retries=0)
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def connected(self) -> bool:
+        return self._client.connected
+
+    def describe(self) -> str:
+        return f"Modbus TCP {self.endpoint} unit {self.unit_id}"
+
+    def _close_transport(self) -> None:
+        self._client.close()
+
+    def _connect(self) -> bool:
+        """Open the connection if needed; True when it was opened just now."""
+        if self._client.connected:
+            return False
+        self._wait_for_backoff()
+        if not self._client.connect():
+            raise self._failed(
+                f"{self.endpoint}: cannot connect (refused, unreachable or no answer within {self.timeout:g} s)"
+            )
+        logger.info("PLC %s connected (unit %d)", self.endpoint, self.unit_id)
+        return True
+
+    # ------------------------------------------------------------------ requests
 
     def _request(self, what: str, call: Callable[[], Any]) -> Any:
         """Run one Modbus request; every failure becomes PlcError naming `what`."""
@@ -189,8 +313,8 @@ class PlcLink:
 
     def write_registers(self, address: int, values: list[int]) -> None:
         what = f"write {len(values)} register(s) at {address}"
-        if not 1 <= len(values) <= self.register_map.max_write_registers:
-            raise ValueError(f"{what}: a write carries 1..{self.register_map.max_write_registers} registers")
+        if not 1 <= len(values) <= self.max_write_words:
+            raise ValueError(f"{what}: a write carries 1..{self.max_write_words} registers")
         bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFF]
         if bad:
             raise ValueError(f"{what}: {bad[:3]!r} are not 16-bit register values")
@@ -216,57 +340,3 @@ class PlcLink:
             "write", check_many,
         )
 
-    def _read_plan(self, plan: list[tuple[int, int]]) -> dict[int, int]:
-        memory: dict[int, int] = {}
-        for address, count in plan:
-            for i, word in enumerate(self.read_registers(address, count)):
-                memory[address + i] = word
-        return memory
-
-    # ------------------------------------------------------------------ slots
-
-    def read_read_area(self) -> list[SlotReading]:
-        rmap = self.register_map
-        slots = self._read_slots(rmap.read_area_requests(), rmap.read_slot_address, rmap.read_extent)
-        return [rmap.decode_read_slot(slot, words) for slot, words in slots]
-
-    def read_read_slot(self, slot: int) -> SlotReading:
-        """One read slot in a single request: every word of it from the same moment."""
-        rmap = self.register_map
-        return rmap.decode_read_slot(slot, self.read_registers(rmap.read_slot_address(slot), rmap.read_extent))
-
-    def read_write_area(self) -> list[SlotBatch | None]:
-        rmap = self.register_map
-        slots = self._read_slots(rmap.write_area_requests(), rmap.write_slot_address, rmap.write_extent)
-        return [rmap.decode_write_slot(slot, words) for slot, words in slots]
-
-    def _read_slots(
-        self, requests: list[tuple[int, int]], slot_address: Callable[[int], int], extent: int
-    ) -> list[tuple[int, list[int]]]:
-        """Every slot's words of one area, read with the area's coalesced request plan."""
-        memory = self._read_plan(requests)
-        slots = []
-        for slot in range(1, self.register_map.slot_count + 1):
-            start = slot_address(slot)
-            slots.append((slot, [memory[start + i] for i in range(extent)]))
-        return slots
-
-    def write_slot(self, slot: int, batch: SlotBatch | None) -> None:
-        """Write one slot (two requests where it spans the write handshake); None writes zeros."""
-        words = self.register_map.encode_slot(batch)
-        for address, part in self.register_map.write_slot_requests(slot, words):
-            self.write_registers(address, part)
-
-    def read_write_handshake(self) -> int:
-        return self.read_registers(self.register_map.write_handshake_address, 1)[0]
-
-    def set_write_handshake(self, value: int) -> None:
-        self.write_registers(self.register_map.write_handshake_address, [value])
-
-    def acknowledge_read(self, slot: int) -> None:
-        self.write_registers(self.register_map.read_ack_address(slot), [1])
-
-    def ping(self) -> bool:
-        """True when the PLC answers a one-register read; raises PlcError otherwise."""
-        self.read_write_handshake()
-        return True

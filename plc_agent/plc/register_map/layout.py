@@ -9,6 +9,7 @@ requests. Model: telegraf's ``plugins/inputs/modbus/request.go``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from dataclasses import dataclass
@@ -250,6 +251,19 @@ class RegisterMap:
         return start + spec.offset
 
     # -- request plans
+
+    def with_request_limits(self, max_read: int, max_write: int) -> RegisterMap:
+        """This map planned for a link that carries `max_read` / `max_write` words per
+        request (itself when those are its limits already)."""
+        if (max_read, max_write) == (self.max_read_registers, self.max_write_registers):
+            return self
+        if max_read < 1 or max_write < 1:
+            raise ValueError(f"words per request must be >= 1, got read {max_read}, write {max_write}")
+        limited = copy.copy(self)
+        limited.max_read_registers = max_read
+        limited.max_write_registers = max_write
+        limited.__dict__.pop("read_slots_split", None)  # planned with the old limits
+        return limited
 
     def read_area_requests(self) -> list[tuple[int, int]]:
         return plan_requests(
