@@ -1,5 +1,6 @@
-"""The full cycle of ``test_cycle`` over Omron FINS: the same tasks, the same line, the link
-and the simulator speaking FINS/UDP and FINS/TCP on loopback."""
+"""The agent over Omron FINS: the full cycle of ``test_cycle``, ``plc-agent check``, and
+exactly-once through UDP's datagram faults; the link and the simulator speak FINS/UDP and
+FINS/TCP on loopback."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from plc_agent.plc.register_map import RegisterMap
 from plc_agent.plc.simulator.fins_server import FinsPlcSimulator
 from support.simulator_fixtures import SIMULATOR_BATCH_SECONDS
 
+from ..conftest import with_settings
+from ..helpers import agent, batches, history, run_line_until_finished, wait_until
 from .test_cycle import test_full_cycle  # noqa: F401  (collected here, over FINS)
 
 PLC_NODE = 10
@@ -61,3 +64,38 @@ def test_the_tasks_talk_fins_and_read_the_area_in_one_request(tasks, plc_simulat
     before = plc_simulator.requests_served
     tasks.plc.read_read_area()
     assert plc_simulator.requests_served == before + 1
+
+
+def test_check_names_protocol_nodes_and_request_plan(agent_settings, plc_simulator, odoo_standin, tmp_path):
+    assert agent(agent_settings, "init-db", cwd=tmp_path).returncode == 0
+    p = agent(agent_settings, "check", cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    transport = plc_simulator.transport.upper()
+    assert (f"FINS/{transport} 127.0.0.1:{plc_simulator.port}, PLC node 0.10.0, agent node 0.20.0 "
+            f"answers; write handshake D7076 = 1; read area in 1 request(s) of at most 999 words") in p.stdout
+    assert "read area in 1 requests (6000-6977); slots cut between two requests: none" in p.stdout
+
+
+def test_exactly_once_through_lost_duplicated_and_late_datagrams(agent_settings, make_tasks, engine, odoo_standin,
+                                                                  plc_simulator):
+    if plc_simulator.transport != "udp":
+        pytest.skip("datagram faults are UDP's")
+    tasks = make_tasks(with_settings(agent_settings, plc_timeout_seconds=0.25))
+    plc_simulator.faults.set_datagram_fault_rates(late_seconds=0.35, lose_request=0.04, lose_answer=0.04,
+                                                  duplicate_answer=0.1, late_answer=0.04)
+    mo_ids = [odoo_standin.add_mo() for _ in range(4)]
+    for _ in range(2):  # two sets through the line
+        wait_until(lambda: plc_simulator.line.state == "ready", timeout=30, what="PLC ready")
+        wait_until(lambda: bool(tasks.sync().inserted) or bool(batches(engine)), timeout=30, what="a set written")
+        run_line_until_finished(tasks, engine, timeout=60)
+        wait_until(lambda: tasks.push().emptied_queue, timeout=30, what="the set reported")
+        mo_ids += [odoo_standin.add_mo() for _ in range(3)]
+    faults = {fault for fault, _sid in plc_simulator.faults.datagram_faults}
+    assert faults == {"lose_request", "lose_answer", "duplicate_answer", "late_answer"}, faults
+    assert tasks.plc.stray_answers > 0
+    done = {h.odoo_mo_id for h in history(engine) if h.outcome == "done"}
+    ran = [mo for _slot, mo in plc_simulator.line.completed_batches]
+    assert len(ran) == len(set(ran)) == len(done)  # no batch ran twice, none reported twice
+    for mo_id in done:
+        assert odoo_standin.mo(mo_id)["times_closed"] == 1
+    assert plc_simulator.line.protocol_violations == []
