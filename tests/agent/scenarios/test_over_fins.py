@@ -1,6 +1,12 @@
-"""The agent over Omron FINS: the full cycle of ``test_cycle``, ``plc-agent check``, and
-exactly-once through UDP's datagram faults; the link and the simulator speak FINS/UDP and
-FINS/TCP on loopback."""
+"""The agent over Omron FINS: the full cycle of ``test_cycle``, the recovery table of
+``test_recovery``, the PLC faults of ``test_faults``, ``plc-agent check``, and exactly-once
+through UDP's datagram faults; the link and the simulator speak FINS/UDP and FINS/TCP on
+loopback.
+
+The borrowed scenarios run with one retry (``PLC_FINS_RETRIES=1``), the Modbus link's one
+retry on a fresh connection: a fault switched on for two requests in a row then fails the
+request for the agent over UDP too, as those scenarios expect. (Modbus exception answers
+are the FINS link's end codes, tested in ``tests/agent/plc/test_fins_link.py``.)"""
 
 from __future__ import annotations
 
@@ -18,6 +24,23 @@ from support.simulator_fixtures import SIMULATOR_BATCH_SECONDS
 from ..conftest import with_settings
 from ..helpers import agent, batches, history, run_line_until_finished, wait_until
 from .test_cycle import test_full_cycle  # noqa: F401  (collected here, over FINS)
+from .test_faults import (  # noqa: F401  (collected here, over FINS)
+    test_acknowledgement_lost_before_archive_is_sent_again,
+    test_plc_connection_drop_between_and_during_reads,
+    test_plc_timeout_changes_nothing,
+)
+from .test_recovery import (  # noqa: F401  (collected here, over FINS)
+    test_another_set_in_the_plc_makes_the_stored_set_wait,
+    test_health_reports_a_running_batch_whose_slot_does_not_change,
+    test_health_reports_a_set_the_plc_took_but_does_not_start,
+    test_health_restarts_a_written_set_the_plc_still_waits_for,
+    test_lost_handshake_write_is_finished_after_the_reconnect,
+    test_plc_not_ready_makes_the_set_wait_then_it_is_written,
+    test_set_running_is_marked_written,
+    test_set_shown_in_the_read_area_is_never_written_again,
+    test_set_taken_but_not_started_is_marked_written,
+    test_torn_write_of_the_set_is_written_again_whole,
+)
 
 PLC_NODE = 10
 
@@ -46,6 +69,7 @@ def agent_settings(make_settings: Callable[..., Settings], database_url: str, od
         PLC_FINS_TRANSPORT=plc_simulator.transport,
         PLC_FINS_DEST_NODE=str(PLC_NODE),
         PLC_FINS_SOURCE_NODE="20",
+        PLC_FINS_RETRIES="1",
         PLC_HOST=plc_simulator.host,
         PLC_PORT=str(plc_simulator.port),
         PLC_TIMEOUT_SECONDS="1",
@@ -80,7 +104,7 @@ def test_exactly_once_through_lost_duplicated_and_late_datagrams(agent_settings,
                                                                   plc_simulator):
     if plc_simulator.transport != "udp":
         pytest.skip("datagram faults are UDP's")
-    tasks = make_tasks(with_settings(agent_settings, plc_timeout_seconds=0.25))
+    tasks = make_tasks(with_settings(agent_settings, plc_timeout_seconds=0.25, plc_fins_retries=2))
     plc_simulator.faults.set_datagram_fault_rates(late_seconds=0.35, lose_request=0.04, lose_answer=0.04,
                                                   duplicate_answer=0.1, late_answer=0.04)
     mo_ids = [odoo_standin.add_mo() for _ in range(4)]
