@@ -392,7 +392,9 @@ class Agent:
 
     def log_counts(self) -> dict[str, int]:
         text = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
-        return {"odoo_unavailable": text.count("Odoo unavailable"), "odoo_refused": text.count("Odoo refused"),
+        # The agent's outage lines: one when Odoo becomes unreachable and one per backoff step.
+        return {"odoo_unavailable": len(re.findall(r"Odoo \S+ (?:is|still) unreachable", text)),
+                "odoo_refused": text.count("refuses the agent"),
                 "errors": len(re.findall(r" (?:ERROR|CRITICAL) ", text))}
 
 

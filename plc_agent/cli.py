@@ -12,8 +12,14 @@ Commands::
     plc-agent simulate-plc               a PLC simulator (Modbus TCP or FINS) for tests and demos
     plc-agent --version
 
-Settings come from the environment and, if present, the file given with ``--env-file``
-(default: ``.env`` in the working directory). See ``.env.example``.
+Settings come from the environment and a settings file: the one given with ``--env-file``,
+else ``$PLC_AGENT_HOME/.env`` when ``PLC_AGENT_HOME`` is set, else ``.env`` in the working
+directory, if present. Relative paths in the settings are taken against the agent's home
+folder (``PLC_AGENT_HOME``, else the settings file's folder, else the working directory; see
+:mod:`plc_agent.config`), the same for every command, so ``status``, ``health`` and
+``check`` started from any folder look at what ``run`` writes. ``status``, ``health`` and
+``init-db`` never talk to Odoo and need no Odoo settings; ``check`` needs them only for its
+Odoo step. See ``.env.example``.
 
 Exit codes:
 
@@ -67,13 +73,22 @@ LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
 def configure_logging(level: str) -> None:
-    """The one place logging is configured."""
+    """The one place logging is configured: to stderr, so that stdout holds only results."""
     logging.basicConfig(level=getattr(logging, level, logging.INFO), format=LOG_FORMAT,
                         stream=sys.stderr, force=True)
-    # pymodbus logs every retry and frame problem itself; the agent reports them once.
-    logging.getLogger("pymodbus").setLevel(max(logging.WARNING, logging.getLogger().level))
-    # Alembic narrates its plugins and steps; plc_agent.queue.schema logs each applied revision.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
+    quiet_libraries(logging.getLogger().level)
+
+
+def quiet_libraries(level: int) -> None:
+    """Keep the libraries' own loggers to what the agent does not say itself.
+
+    pymodbus logs every failed connect and every bad frame as an error; the agent's PLC link
+    turns each of those into a PlcError and :mod:`plc_agent.outage` logs the outage once
+    per backoff step. So pymodbus speaks only when something is critical, or with DEBUG.
+    Alembic narrates its plugins and steps; plc_agent.queue.schema logs each applied revision.
+    """
+    logging.getLogger("pymodbus").setLevel(logging.DEBUG if level <= logging.DEBUG else logging.CRITICAL)
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, level))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,21 +103,46 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", type=Path, default=None,
                         help="settings file (default: .env in the working directory, if present)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="run the service (Tasks 1-6)", epilog=EXIT_CODES_HELP,
-                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    once = sub.add_parser("once", help="run one task once", epilog=EXIT_CODES_HELP,
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    def command(name: str, summary: str, description: str, *, codes: bool = True) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=summary, description=description,
+                              epilog=EXIT_CODES_HELP if codes else None,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    command("run", "run the service (Tasks 1-6)",
+            "Runs the agent for one PLC line until stopped (SIGTERM or Ctrl-C): fetches ready MOs\n"
+            "from Odoo into the queue and the PLC's write area, reads the finished batches from\n"
+            "the read area, reports them to Odoo, checks both ends, and prunes old history.\n"
+            "Applies a pending schema upgrade of the queue first. One agent per queue database.")
+    once = command("once", "run one task once",
+                   "Runs one task once and exits, e.g. 'plc-agent once sync' to fetch now. Refused\n"
+                   "(exit 3) while 'plc-agent run' holds the same queue database.")
     once.add_argument("task", choices=("sync", "read", "push", "health", "failures", "weighing",
                                        "retention"),
                       help="failures / weighing: read the area once and send what is unsent")
-    sub.add_parser("status", help="show the queue and the last health check")
-    sub.add_parser("health", help="is 'plc-agent run' alive? exit 0 (maybe degraded) or 1; "
-                   "reads two files, opens no connection", epilog=EXIT_CODES_HELP,
-                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub.add_parser("check", help="check configuration, database, register map, Odoo and PLC",
-                   epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub.add_parser("init-db", help="create the queue tables or upgrade them to the latest schema")
-    sim = sub.add_parser("simulate-plc", help="run a PLC simulator (Modbus TCP or Omron FINS server)")
+    command("status", "show the queue and the last health check",
+            "Shows the queue's batches, the reports not yet answered and the last health check\n"
+            "of 'plc-agent run', with the absolute paths it read. Reads the queue database and\n"
+            "the status file only: needs no Odoo settings and changes nothing.")
+    command("health", "is 'plc-agent run' alive? exit 0 (maybe degraded) or 1; "
+            "reads two files, opens no connection",
+            "For a container or service health check: exit 0 while the service loop of\n"
+            "'plc-agent run' is alive (an unreachable PLC or Odoo is shown as DEGRADED, still 0),\n"
+            "1 when it is not running or has stalled. Reads the heartbeat and the status file\n"
+            "only; needs no Odoo settings.")
+    command("check", "check settings, database, register map, Odoo and PLC",
+            "Prints the settings in force (secrets masked) and where each came from, the\n"
+            "register map in the plant's words, then checks the queue database, Odoo (login and\n"
+            "the line) and the PLC (one read). Each check says OK or what to fix; exit 4 if any\n"
+            "found a problem.")
+    command("init-db", "create the queue tables or upgrade them to the latest schema",
+            "Creates the queue database's tables, or upgrades them to this version's schema\n"
+            "(Alembic). 'plc-agent run' does the same by itself at start.")
+    sim = command("simulate-plc", "run a PLC simulator (Modbus TCP or Omron FINS server)",
+                  "A PLC simulator for tests and demos: a Modbus TCP server, or an Omron FINS server\n"
+                  "over UDP or TCP (--protocol fins), with the register map's areas, that runs each\n"
+                  "batch written to it and reports actuals with some noise, and, if asked, failures\n"
+                  "and manual weighings. Not for a real line.", codes=False)
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=None, help="default 5020 (Modbus), 9600 (FINS)")
     sim.add_argument("--protocol", choices=("modbus", "fins"), default="modbus")
@@ -146,11 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .config import ConfigError, load_settings
 
-    env_file = args.env_file
-    if env_file is None and Path(".env").is_file():
-        env_file = Path(".env")
+    env_file = settings_file(args.env_file)
     try:
-        settings = load_settings(env_file=env_file)
+        settings = load_settings(env_file=env_file, need_odoo=args.command not in OFFLINE_COMMANDS)
     except ConfigError as exc:
         configure_logging("INFO")
         if args.command == "check":
@@ -168,6 +206,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # --------------------------------------------------------------------------- helpers
+
+# Commands that never talk to Odoo (check asks for the Odoo settings only in its Odoo step).
+OFFLINE_COMMANDS = ("status", "health", "init-db", "check")
+
+
+def settings_file(given: Path | None) -> Path | None:
+    """--env-file, else $PLC_AGENT_HOME/.env when PLC_AGENT_HOME is set, else ./.env, if any."""
+    if given is not None:
+        return given
+    home = os.environ.get("PLC_AGENT_HOME", "").strip()
+    candidate = Path(home).expanduser() / ".env" if home else Path(".env")
+    return candidate.absolute() if candidate.is_file() else None
+
+
+def _missing_database(settings: Any) -> str | None:
+    """For a command that only reads: the fix when the SQLite queue file does not exist.
+
+    Opening a missing SQLite file would create an empty one (and its folder) where the
+    settings point, which then looks like a queue that needs a schema upgrade.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    if path.is_file():
+        return None
+    return (f"no queue database at {path}: start 'plc-agent run' (or run 'plc-agent init-db') "
+            f"there, or point this command at the agent's settings with --env-file or "
+            f"PLC_AGENT_HOME ({_where_settings(settings)})")
+
+
+def _where_settings(settings: Any) -> str:
+    file = f"settings file {settings.env_file}" if settings.env_file else "no settings file"
+    return f"{file}, relative paths against {settings.home}"
 
 
 def _load_map(settings: Any) -> Any:
@@ -301,13 +375,16 @@ def _once(settings: Any, args: argparse.Namespace) -> int:
         try:
             result = func()
         except PlcError as exc:
-            logger.error("%s: PLC problem: %s", args.task, exc)
+            if exc.link_down:  # the link's outage said why, and what to check
+                logger.error("%s: not done, the PLC is unreachable (see above)", args.task)
+            else:
+                logger.error("%s: PLC problem: %s", args.task, exc)
             return EXIT_FAILURE
-        except OdooError as exc:
-            logger.error("%s: Odoo refused the call: %s", args.task, exc)
+        except OdooError:  # the gateway logged Odoo's message, whole
+            logger.error("%s: not done, Odoo refused the call (see above)", args.task)
             return EXIT_FAILURE
-        except OdooGatewayError as exc:
-            logger.error("%s: Odoo unavailable: %s", args.task, exc)
+        except OdooGatewayError:
+            logger.error("%s: not done, Odoo is unreachable (see above)", args.task)
             return EXIT_FAILURE
         if args.task == "health":
             report = result.as_dict()
@@ -358,6 +435,10 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     from .queue.models import DeliveryState, MoBatch
     from .queue.weighing import ManualWeighing
 
+    missing = _missing_database(settings)
+    if missing:
+        print(missing)
+        return EXIT_FAILURE
     try:
         engine = _open_database(settings)
         problem = _schema_problem(engine)
@@ -380,6 +461,8 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
         return EXIT_FAILURE
 
     print(f"Line {settings.line_code}   database {settings.masked_database_url}")
+    print(f"Settings: {_where_settings(settings)}")
+    print(f"Status file: {settings.status_file}")
     print(f"Queue: {figures.total} total, {figures.in_progress} in progress, "
           f"{figures.finished} finished, {figures.suspect} with suspect values")
     if rows:
@@ -417,6 +500,9 @@ def _status(settings: Any, _args: argparse.Namespace) -> int:
     print(f"Last health check: {_age(data.get('checked_at'))} by pid {data.get('pid')}")
     print(f"  Odoo: {'OK' if odoo.get('ok') else 'PROBLEM: ' + str(odoo.get('error'))}")
     print(f"  PLC:  {'OK' if plc.get('ok') else 'PROBLEM: ' + str(plc.get('error'))}")
+    next_fetch = data.get("next_fetch") or {}
+    print(f"  Next fetch: {next_fetch.get('reason', 'not said (an agent before this version)')}"
+          + (f" (about {next_fetch['at']} UTC)" if next_fetch.get("at") else ""))
     stuck = data.get("stuck") or []
     print(f"  Stuck batches: {len(stuck)}")
     for item in stuck:
@@ -435,6 +521,8 @@ def _health(settings: Any, _args: argparse.Namespace) -> int:
     stale_after = stale_after_seconds(settings.plc_poll_interval_seconds, settings.odoo_timeout_seconds,
                                       settings.plc_timeout_seconds)
     liveness = read_liveness(heartbeat_path(settings.status_file), settings.status_file, stale_after)
+    print(f"line {settings.line_code}: {_where_settings(settings)}; heartbeat "
+          f"{heartbeat_path(settings.status_file)}")
     print(liveness.summary)
     if liveness.alive:
         print("DEGRADED: " + "; ".join(liveness.degraded) if liveness.degraded else "healthy")
@@ -442,62 +530,64 @@ def _health(settings: Any, _args: argparse.Namespace) -> int:
 
 
 def _check(settings: Any, _args: argparse.Namespace) -> int:
+    """Settings, register map, then one check per end; printed at the end, all at once.
+
+    The checks run first and their lines are collected: whatever the PLC link or the Odoo
+    client logs meanwhile goes to stderr before the table, never into it.
+    """
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
+    from .config import ConfigError, load_settings
     from .odoo_gateway import OdooGateway, OdooGatewayError
     from .plc.link import PlcError
     from .plc.links import make_link
     from .plc.register_map import RegisterMapError
-    from .queue.engine import make_engine
 
+    out: list[str] = []
     problems = 0
+    # Each check below says what is wrong and what to check; the outage's lines ("the agent
+    # tries again by itself") are for the service, not for a one-off check.
+    logging.getLogger("plc_agent.outage").setLevel(logging.CRITICAL)
+    shown = settings
 
     def line(name: str, ok: bool, detail: str) -> None:
         nonlocal problems
         problems += 0 if ok else 1
-        print(f"{name + ':':<15} {'OK' if ok else 'PROBLEM'}  {detail}")
+        out.append(f"{name + ':':<15} {'OK' if ok else 'PROBLEM'}  {detail}")
 
-    line("configuration", True, f"line {settings.line_code}")
-    try:
-        engine = make_engine(settings.database_url)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        problem = _schema_problem(engine)
-        engine.dispose()
-        line("database", not problem, settings.masked_database_url
-             + (f" ({problem})" if problem else ""))
-    except SQLAlchemyError as exc:
-        line("database", False, f"{settings.masked_database_url}: {_one_line(exc)}")
+    line("configuration", True, f"line {settings.line_code}; {_where_settings(settings)}")
+    missing = _missing_database(settings)
+    if missing:
+        line("database", False, missing)
+    else:
+        try:
+            engine = _open_database(settings)
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            problem = _schema_problem(engine)
+            engine.dispose()
+            line("database", not problem, settings.masked_database_url
+                 + (f" ({problem})" if problem else ""))
+        except SQLAlchemyError as exc:
+            line("database", False, f"{settings.masked_database_url}: {_one_line(exc)}; check "
+                 "DATABASE_URL and that the database server is running")
     register_map = None
     try:
         # Planned with the link's limits: what the agent will really send.
         register_map = make_link(settings, _load_map(settings)).register_map
-        plan = ", ".join(f"{a}-{a + n - 1}" for a, n in register_map.read_area_requests())
-        split = ", ".join(map(str, sorted(register_map.read_slots_split))) or "none"
-        line("register map", True,
-             f"{register_map.source}, {register_map.slot_count} slots; read area in "
-             f"{len(register_map.read_area_requests())} requests ({plan}); slots cut between "
-             f"two requests: {split}; " + _report_areas(settings, register_map))
+        line("register map", True, f"{register_map.source}, {register_map.slot_count} batch slots; "
+             + _report_areas(settings, register_map))
     except (RegisterMapError, OSError) as exc:
-        line("register map", False, str(exc))
-    odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
-                       settings.odoo_password, timeout=settings.odoo_timeout_seconds)
+        line("register map", False, f"{exc}; fix the file or REGISTER_MAP_FILE")
     try:
-        ping = odoo.ping(settings.line_code)
-        line("odoo", ping.ok, f"{odoo.url} database {settings.odoo_database}: "
-             + ("line found" if ping.ok else f"line {settings.line_code} unknown or archived"))
-        if ping.ok and register_map is not None:
-            if ping.components_per_batch is None or ping.text_width is None:
-                line("capacity", True, "not compared: this Odoo does not send the line's capacity")
-            else:
-                problems_found, notes = register_map.capacity_disagreements(
-                    ping.components_per_batch, ping.text_width)
-                line("capacity", not problems_found, "; ".join(problems_found + notes) or
-                     f"line {settings.line_code} in Odoo and the register map agree "
-                     f"({ping.components_per_batch} components, {ping.text_width} characters)")
-    except OdooGatewayError as exc:
-        line("odoo", False, str(exc))
+        odoo_settings = load_settings(env_file=settings.env_file, need_odoo=True)
+    except ConfigError as exc:
+        line("odoo", False, "not checked: " + "; ".join(exc.problems))
+    else:
+        shown = odoo_settings
+        _check_odoo(odoo_settings, register_map, line, OdooGateway, OdooGatewayError)
+    link_said = None
     if register_map is not None:
         plc = make_link(settings, register_map)
         try:
@@ -506,12 +596,112 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
                  f"D{register_map.write_handshake_address} = {handshake}; read area in "
                  f"{len(register_map.read_area_requests())} request(s) of at most {plc.max_read_words} words")
         except PlcError as exc:
-            line("plc", False, str(exc))
+            where = ("PLC_HOST, PLC_PORT, PLC_FINS_TRANSPORT, the FINS nodes (PLC_FINS_DEST_NODE, "
+                     "PLC_FINS_SOURCE_NODE) against the Ethernet unit's settings" if plc.protocol == "fins"
+                     else "PLC_HOST, PLC_PORT, PLC_UNIT_ID")
+            line("plc", False, f"{exc}; check {where}, the cable and that the PLC is in RUN")
         finally:
+            link_said = plc.describe()  # after the FINS/TCP handshake: the nodes in use
             plc.close()
     else:
         line("plc", False, "not checked: no usable register map")
+
+    print("Settings in force (secrets masked):")
+    rows = shown.in_force()
+    width = max(len(name) for name, _value, _source in rows)
+    value_width = min(48, max(len(value) for _name, value, _source in rows))
+    for name, value, source in rows:
+        print(f"  {name:<{width}}  {value:<{value_width}}  from {source}")
+    if register_map is not None:
+        print(f"Register map ({register_map.source}):")
+        for sentence in describe_register_map(register_map, settings.plc_protocol, link_said):
+            print(f"  {sentence}")
+    print("Checks:")
+    for row in out:
+        print(row)
     return EXIT_OK if problems == 0 else EXIT_CHECK_FAILED
+
+
+def _check_odoo(settings: Any, register_map: Any, line: Any, gateway: Any, gateway_error: Any) -> None:
+    """Log in to Odoo and ping the line; compare the line's capacity with the register map."""
+    odoo = gateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
+                   settings.odoo_password, timeout=settings.odoo_timeout_seconds)
+    from .odoo_gateway import OdooUnavailable
+
+    try:
+        ping = odoo.ping(settings.line_code)
+    except OdooUnavailable as exc:
+        line("odoo", False, f"{exc}; check ODOO_URL, the network and that Odoo runs")
+        return
+    except gateway_error as exc:
+        line("odoo", False, str(exc))
+        return
+    line("odoo", ping.ok, f"{odoo.url} database {settings.odoo_database}: "
+         + ("line found" if ping.ok else f"line {settings.line_code} unknown or archived in Odoo: "
+            "check PLC_LINE_CODE against Manufacturing > Configuration > PLC lines"))
+    if not ping.ok or register_map is None:
+        return
+    if ping.components_per_batch is None or ping.text_width is None:
+        line("capacity", True, "not compared: this Odoo does not send the line's capacity")
+        return
+    problems_found, notes = register_map.capacity_disagreements(ping.components_per_batch, ping.text_width)
+    line("capacity", not problems_found, "; ".join(problems_found + notes) or
+         f"line {settings.line_code} in Odoo and the register map agree "
+         f"({ping.components_per_batch} components, {ping.text_width} characters)")
+
+
+def describe_register_map(register_map: Any, protocol: str = "modbus", link: str | None = None) -> list[str]:
+    """The register map as a plant engineer reads it: the link, areas, slots, handshakes, requests.
+
+    ``register_map`` is planned with the link's limits (FINS reads far more words per request
+    than Modbus); ``link`` is the link's own description (protocol, address, nodes).
+    """
+    m = register_map
+    last_write = m.write_slot_address(m.slot_count) + m.write_extent - 1
+    last_read = m.read_slot_address(m.slot_count) + m.read_extent - 1
+    slots = f"{m.slot_count} batch slots of {m.write_extent} words"
+    if m.slot_stride != m.write_extent:
+        slots += f", one every {m.slot_stride} registers"
+    requests = m.read_area_requests()
+    how = "FINS memory area read (01 01) of the DM area" if protocol == "fins" else "Modbus function 3"
+    sentences = [
+        f"write area (agent to PLC): {_words(m.write_start, last_write, protocol)}: {slots}; handshake "
+        f"word D{m.write_handshake_address} (the PLC sets it to 1 when it is ready for a new set; "
+        "the agent writes the set, reads it back, then writes 0)",
+        f"read area (PLC to agent): {_words(m.read_start, last_read, protocol)}: {m.slot_count} batch slots "
+        f"of {m.read_extent} words; the agent sets word {m.read_ack_address(1) - m.read_slot_address(1)} "
+        f"of a slot to 1 once it has stored its batch (D{m.read_ack_address(1)} for slot 1)",
+        f"the agent reads the read area in {len(requests)} request{'s' if len(requests) != 1 else ''} "
+        f"of at most {m.max_read_registers} words with {how} "
+        f"({', '.join(f'D{a}-D{a + n - 1}' for a, n in requests)})",
+    ]
+    if link is not None:
+        sentences.insert(0, f"PLC link: {link}; at most {m.max_read_registers} words per read request, "
+                         f"{m.max_write_registers} per write request")
+    split = sorted(m.read_slots_split)
+    if split:
+        sentences.append(
+            f"slot{'s' if len(split) > 1 else ''} {', '.join(map(str, split))} "
+            f"{'lie' if len(split) > 1 else 'lies'} across two of these requests: before the agent "
+            "stores or acknowledges such a slot it reads that slot again in one request, so every "
+            "word of a batch comes from the same moment")
+    elif len(requests) == 1:
+        sentences.append("the whole read area is one request: every read is one moment of the PLC "
+                         "and no slot is cut")
+    else:
+        sentences.append("every slot lies within one request: each batch is read as one whole")
+    for name, area in (("failure area", m.failure_area), ("manual weighing area", m.weighing_area)):
+        if area is not None:
+            sentences.append(f"{name}: {_words(area.start, area.start + area.extent - 1, protocol)}, "
+                             f"handshake word D{area.handshake_address}")
+    return sentences
+
+
+def _words(first: int, last: int, protocol: str = "modbus") -> str:
+    """A block of PLC words, named as the PLC program and as the link's tools show it."""
+    if protocol == "fins":
+        return f"words D{first}-D{last} (DM area, FINS area code 82 hex)"
+    return f"words D{first}-D{last} (Modbus holding registers {first}-{last})"
 
 
 def _report_areas(settings: Any, register_map: Any) -> str:

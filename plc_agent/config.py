@@ -4,9 +4,22 @@ The old middleware's names and defaults are kept (``ENABLE_AUTO_SYNC``,
 ``SYNC_INTERVAL_MINUTES`` = 60, ``SYNC_BATCH_LIMIT`` = 10, ``ODOO_*``, ``DATABASE_URL``,
 ``BATCH_STUCK_THRESHOLD_MINUTES``); the PLC and the new tasks add their own.
 
+``HEALTH_INTERVAL_SECONDS`` defaults to 30 (it was 60): the health task's ping is how an
+idle line learns that Odoo has MOs ready for it (``ready_mo_count`` in ``plc_ping``'s
+answer), so this interval is the longest a new MO waits on an idle line. The ping keeps
+the health task's interval rather than one of its own: one setting, one job, one RPC per
+interval; at 30 s that is 2880 small pings a day per line, which Odoo keeps a week.
+
 Every value is checked at start and all problems are reported in one
 :class:`ConfigError`, so an operator fixes the file once instead of once per restart.
 Passwords never appear in a message: URLs are shown through :func:`mask_url`.
+
+One rule for relative paths, the same for every command: ``PLC_AGENT_DATA_DIR``,
+``STATUS_FILE``, ``ODOO_PASSWORD_FILE``, ``REGISTER_MAP_FILE`` and a relative SQLite
+``DATABASE_URL`` are taken relative to the agent's home folder, which is ``PLC_AGENT_HOME``
+when set, else the folder of the settings file that was loaded, else the working
+directory. So ``plc-agent status`` started anywhere with the same settings file finds the
+queue, the status file and the heartbeat that ``plc-agent run`` writes.
 """
 
 from __future__ import annotations
@@ -24,6 +37,8 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 T = TypeVar("T")
 
@@ -31,6 +46,12 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 _LINE_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+# The setting (environment variable) behind each field of Settings, where not its upper-case name.
+SETTING_NAMES = {"line_code": "PLC_LINE_CODE", "data_dir": "PLC_AGENT_DATA_DIR", "home": "PLC_AGENT_HOME",
+                 "odoo_password": "ODOO_PASSWORD"}
+# Where a setting's value came from, as `plc-agent check` shows it.
+FROM_ENVIRONMENT = "environment"
+FROM_DEFAULT = "default"
 
 
 class ConfigError(Exception):
@@ -91,7 +112,7 @@ class Settings:
     register_map_file: Path | None = None
     plc_poll_interval_seconds: float = 5.0
     push_interval_seconds: float = 30.0
-    health_interval_seconds: float = 60.0
+    health_interval_seconds: float = 30.0  # also how soon an idle line fetches new MOs
     enable_plc_read: bool = True
     enable_push: bool = True
     enable_health: bool = True
@@ -107,15 +128,24 @@ class Settings:
     log_level: str = "INFO"
     metrics_port: int | None = None  # None: no metrics endpoint
     metrics_bind: str = "127.0.0.1"
+    # The folder relative paths are taken against (see the module's doc), absolute.
+    home: Path = field(default_factory=Path.cwd)
+    # The settings file that was read, if any, and where each setting came from:
+    # "environment", the settings file's path, or "default" (for `plc-agent check`).
+    env_file: Path | None = None
+    odoo_password_file: Path | None = None
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def masked_database_url(self) -> str:
         return mask_url(self.database_url)
 
     def describe(self) -> dict[str, object]:
-        """The settings as shown to a person (``plc-agent check``): no secret in it."""
+        """The settings as shown to a person: no secret in it."""
         out: dict[str, object] = {}
         for name in self.__dataclass_fields__:
+            if name == "sources":
+                continue
             value = getattr(self, name)
             if name == "odoo_password":
                 value = "***" if value else ""
@@ -126,13 +156,53 @@ class Settings:
             out[name] = value
         return out
 
+    def in_force(self) -> list[tuple[str, str, str]]:
+        """(setting, value shown, where it came from) for every setting, secrets masked.
+
+        The password is never shown, only whether it is set and from where; the key file's
+        path is shown, its content never.
+        """
+        rows = []
+        for name, value in self.describe().items():
+            if name == "odoo_password_file":  # shown in the password's row
+                continue
+            setting = SETTING_NAMES.get(name, name.upper())
+            source = self.sources.get(setting, FROM_DEFAULT)
+            if name == "odoo_password":
+                key_file = self.sources.get("ODOO_PASSWORD_FILE")
+                if key_file is not None:
+                    setting, source = "ODOO_PASSWORD_FILE", key_file
+                    value = f"{self.odoo_password_file} (content not shown)"
+                elif not self.odoo_password:
+                    value = "(not read: this command does not talk to Odoo)"
+            elif name == "database_url" and "DATABASE_URL" not in self.sources:
+                source = f"{FROM_DEFAULT} (in PLC_AGENT_DATA_DIR)"
+            elif name == "status_file" and "STATUS_FILE" not in self.sources:
+                source = f"{FROM_DEFAULT} (in PLC_AGENT_DATA_DIR)"
+            elif name == "register_map_file" and value is None:
+                value = "the shipped register map"
+            elif name == "home" and "PLC_AGENT_HOME" not in self.sources:
+                source = ("the settings file's folder" if self.env_file is not None
+                          else "the working directory")
+            elif name == "env_file":
+                setting, source = "settings file", "--env-file, else PLC_AGENT_HOME/.env, else ./.env"
+                value = value or "none (settings from the environment only)"
+            rows.append((setting, "" if value is None else str(value), source))
+        return rows
+
 
 class _Reader:
     """Reads typed values from the merged environment and collects every problem."""
 
-    def __init__(self, values: Mapping[str, str]):
+    def __init__(self, values: Mapping[str, str], home: Path = Path()):
         self.values = values
+        self.home = home
         self.problems: list[str] = []
+
+    def path(self, name: str) -> Path | None:
+        """The setting as a path, a relative one taken against the home folder; None if unset."""
+        value = self.raw(name)
+        return None if value is None else resolve_path(value, self.home)
 
     def raw(self, name: str) -> str | None:
         value = self.values.get(name)
@@ -275,6 +345,35 @@ def _check_database_url(reader: _Reader, url: str) -> None:
         )
 
 
+def resolve_path(value: str | Path, home: Path) -> Path:
+    """``value`` as an absolute path: ``~`` expanded, a relative path taken against ``home``."""
+    # abspath, not resolve(): ".." folded away, symbolic links kept as the operator named them.
+    return Path(os.path.abspath(home / Path(value).expanduser()))
+
+
+def resolve_database_url(url: str, home: Path) -> str:
+    """A SQLite URL with a relative file made absolute against ``home``; others unchanged."""
+    try:
+        parts = make_url(url)
+    except ArgumentError:
+        return url  # _check_database_url names the problem
+    database = parts.database
+    if parts.get_backend_name() != "sqlite" or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return url
+    return parts.set(database=str(resolve_path(database, home))).render_as_string(hide_password=False)
+
+
+def find_home(values: Mapping[str, str], env_file: Path | None) -> Path:
+    """The agent's home folder: PLC_AGENT_HOME, else the settings file's folder, else the cwd."""
+    named = (values.get("PLC_AGENT_HOME") or "").strip()
+    if named:
+        return Path(os.path.abspath(Path(named).expanduser()))
+    if env_file is not None:
+        return Path(os.path.abspath(Path(env_file).expanduser())).parent
+    return Path.cwd()
+
+
 def _odoo_password(reader: _Reader, values: Mapping[str, str]) -> str:
     """ODOO_PASSWORD, or the content of the file ODOO_PASSWORD_FILE names (Docker secrets)."""
     # The password is read without stripping: a key may legitimately end with a space.
@@ -292,7 +391,7 @@ def _odoo_password(reader: _Reader, values: Mapping[str, str]) -> str:
             "ODOO_PASSWORD and ODOO_PASSWORD_FILE: both set; set only one of them"
         )
         return password
-    path = Path(file_name)
+    path = resolve_path(file_name, reader.home)
     try:
         content = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -312,24 +411,33 @@ def _odoo_password(reader: _Reader, values: Mapping[str, str]) -> str:
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None, *, need_odoo: bool = True
 ) -> Settings:
     """Build :class:`Settings` from ``environ`` (default ``os.environ``) over ``env_file``.
 
     Variables in ``environ`` win over the file, as with the old middleware's ``.env``.
+    With ``need_odoo`` False (commands that never talk to Odoo: ``status``, ``health``) the
+    ``ODOO_*`` settings may be missing and the password file is not read.
     Raises :class:`ConfigError` naming every bad setting.
     """
     values: dict[str, str] = {}
+    sources: dict[str, str] = {}
     problems: list[str] = []
     if env_file is not None:
-        env_path = Path(env_file)
+        env_path = Path(os.path.abspath(Path(env_file).expanduser()))
         if not env_path.is_file():
-            problems.append(f"env file {env_path}: not found")
+            problems.append(f"settings file {env_path}: not found (check --env-file or PLC_AGENT_HOME)")
         else:
-            values.update({k: v for k, v in dotenv_values(env_path).items() if v is not None})
-    values.update(os.environ if environ is None else environ)
+            from_file = {k: v for k, v in dotenv_values(env_path).items() if v is not None}
+            values.update(from_file)
+            sources.update(dict.fromkeys(from_file, str(env_path)))
+        env_file = env_path
+    from_environment = os.environ if environ is None else environ
+    values.update(from_environment)
+    sources.update(dict.fromkeys(from_environment, FROM_ENVIRONMENT))
+    home = find_home(values, env_file)
 
-    r = _Reader(values)
+    r = _Reader(values, home)
     r.problems.extend(problems)
 
     line_code = r.text("PLC_LINE_CODE", required=True)
@@ -337,19 +445,19 @@ def load_settings(
         r.problems.append(
             f"PLC_LINE_CODE: 1 to 32 letters, digits, '.', '_' or '-', got {line_code!r}"
         )
-    odoo_url = r.text("ODOO_URL", required=True)
+    odoo_url = r.text("ODOO_URL", required=need_odoo)
     _check_odoo_url(r, odoo_url)
-    odoo_database = r.text("ODOO_DATABASE", required=True)
-    odoo_username = r.text("ODOO_USERNAME", required=True)
-    odoo_password = _odoo_password(r, values)
+    odoo_database = r.text("ODOO_DATABASE", required=need_odoo)
+    odoo_username = r.text("ODOO_USERNAME", required=need_odoo)
+    odoo_password = _odoo_password(r, values) if need_odoo else ""
 
-    data_dir = Path(r.text("PLC_AGENT_DATA_DIR", "data"))
-    database_url = r.text("DATABASE_URL") or f"sqlite:///{data_dir / 'plc_agent.sqlite3'}"
+    data_dir = resolve_path(r.text("PLC_AGENT_DATA_DIR", "data"), home)
+    database_url = resolve_database_url(
+        r.text("DATABASE_URL") or f"sqlite:///{data_dir / 'plc_agent.sqlite3'}", home)
     _check_database_url(r, database_url)
-    status_file = Path(r.text("STATUS_FILE") or str(data_dir / "status.json"))
+    status_file = r.path("STATUS_FILE") or data_dir / "status.json"
 
-    register_map_raw = r.raw("REGISTER_MAP_FILE")
-    register_map_file = Path(register_map_raw) if register_map_raw else None
+    register_map_file = r.path("REGISTER_MAP_FILE")
     if register_map_file is not None and not register_map_file.is_file():
         r.problems.append(f"REGISTER_MAP_FILE: no such file: {register_map_file}")
 
@@ -410,7 +518,7 @@ def load_settings(
         register_map_file=register_map_file,
         plc_poll_interval_seconds=r.number("PLC_POLL_INTERVAL_SECONDS", 5.0, 0),
         push_interval_seconds=r.number("PUSH_INTERVAL_SECONDS", 30.0, 0),
-        health_interval_seconds=r.number("HEALTH_INTERVAL_SECONDS", 60.0, 0),
+        health_interval_seconds=r.number("HEALTH_INTERVAL_SECONDS", 30.0, 0),
         enable_plc_read=r.boolean("ENABLE_PLC_READ", True),
         enable_push=r.boolean("ENABLE_PUSH", True),
         enable_health=r.boolean("ENABLE_HEALTH", True),
@@ -426,6 +534,10 @@ def load_settings(
         log_level=log_level,
         metrics_port=metrics_port,
         metrics_bind=metrics_bind,
+        home=home,
+        env_file=env_file,
+        odoo_password_file=r.path("ODOO_PASSWORD_FILE"),
+        sources=sources,
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -83,7 +83,9 @@ def read_liveness(heartbeat_file: Path, status_file: Path, default_stale_after: 
         stale_after = float(data.get("stale_after_seconds") or default_stale_after)
     except FileNotFoundError:
         return Liveness(False, f"service loop: no heartbeat ({heartbeat_file} does not exist: "
-                               "'plc-agent run' is not running, or has not started its loop yet)", degraded)
+                               "'plc-agent run' is not running, has not started its loop yet, "
+                               "or runs with other settings: give this command the same --env-file "
+                               "or PLC_AGENT_HOME)", degraded)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         return Liveness(False, f"service loop: unreadable heartbeat {heartbeat_file}: {exc}", degraded)
     age = (now - beat_at).total_seconds()

@@ -15,10 +15,12 @@ Errors, and what the caller does with them:
 * :class:`OdooUnavailable` -- the server could not be reached or could not answer right now
   (connection refused, timeout, HTTP 5xx, a database serialization conflict or another
   transient server error). Nothing happened on the Odoo side that would not happen again
-  the same way: retry later, with backoff. Logged as a warning.
+  the same way: retry later, with backoff. The gateway's :attr:`OdooGateway.outage` logs
+  the outage once when it starts, at each longer wait and when Odoo answers again.
 * :class:`OdooError` -- the server answered with an error that will not go away on its own
   (``AccessError``, ``UserError``, a failed login, HTTP 4xx). The caller may retry with
-  backoff (a person can fix rights or the line), but logs it as an error.
+  backoff (a person can fix rights or the line); the gateway logs Odoo's message once, whole,
+  at ERROR (again only if it changes or Odoo accepted a call in between).
 * :class:`OdooProtocolError` (an :class:`OdooError`) -- the answer does not have the shape
   the contract specifies; the message names the field.
 
@@ -43,6 +45,7 @@ import odoorpc.error
 
 from .batch import FetchedBatch, FetchedComponent, ReportResult
 from .metrics import AgentMetrics
+from .outage import Outage
 from .queue.models import Outcome
 
 logger = logging.getLogger(__name__)
@@ -78,8 +81,10 @@ class OdooUnavailable(OdooGatewayError):
 class OdooError(OdooGatewayError):
     """Odoo refused the call with an error (``name`` is Odoo's exception class)."""
 
-    def __init__(self, message: str, name: str = ""):
+    def __init__(self, message: str, name: str = "", reason: str | None = None):
         self.name = name
+        # Odoo's own words, without the call they answered: the same refusal of two calls.
+        self.reason = message if reason is None else reason
         super().__init__(message)
 
 
@@ -100,6 +105,9 @@ class PingResult:
     # The line's PLC slot capacity as Odoo knows it; None from an addon that does not say.
     components_per_batch: int | None = None
     text_width: int | None = None
+    # MOs Odoo would hand out at a fetch now; None from an addon before 14.0.1.4.0, whose
+    # agent then fetches at the sync interval only.
+    ready_mo_count: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -215,6 +223,7 @@ class OdooGateway:
         self._ping_takes_status: bool | None = None
         if password:
             _secret_filter.secrets.add(password)
+        self.outage = Outage(f"Odoo {self.url}", "ODOO_URL, the network and that Odoo runs")
 
     def __repr__(self) -> str:
         return f"OdooGateway({self.url!r}, database={self.database!r}, user={self.username!r})"
@@ -234,19 +243,28 @@ class OdooGateway:
                 raise OdooUnavailable(self._scrub(f"cannot set up the Odoo client: {exc}")) from None
         return self._odoo
 
-    def _round_trip(self, service: str, method: str, args: list[Any]) -> Any:
-        """One POST to /jsonrpc, timed and counted; returns ``result`` or raises a gateway error."""
+    def _round_trip(self, service: str, method: str, args: list[Any], *, quiet_refusal: bool = False) -> Any:
+        """One POST to /jsonrpc, timed and counted; returns ``result`` or raises a gateway error.
+
+        Every outcome goes through :attr:`outage`, which logs what a person must know, once.
+        ``quiet_refusal``: the caller handles a refusal itself (an expected answer of an
+        older addon), the outage does not log it.
+        """
         name = method if service == "common" else str(args[4])
         started = time.monotonic()
         try:
             result = self._post(service, method, args)
-        except OdooUnavailable:
+        except OdooUnavailable as exc:
             self.metrics.odoo_unavailable(name)
+            self.outage.failed(str(exc))
             raise
-        except OdooError:
+        except OdooError as exc:
             self.metrics.odoo_refused(name)
+            if not quiet_refusal:
+                self.outage.refused(str(exc), f"{exc.name}: {exc.reason}")
             raise
         self.metrics.odoo_answer(name, time.monotonic() - started)
+        self.outage.answered()
         return result
 
     def _post(self, service: str, method: str, args: list[Any]) -> Any:
@@ -288,7 +306,11 @@ class OdooGateway:
             return OdooUnavailable(f"Odoo {what}: transient server error {name}: {message}")
         if name == "odoo.exceptions.AccessDenied":
             self._uid = None  # the credentials changed: log in again next time
-        return OdooError(f"Odoo {what}: {name or 'server error'}: {message}", name=name)
+        if "may not act for PLC line" in message and "PLC_LINE_CODE" not in message:
+            # An addon that does not name the fix itself.
+            message += (" Check PLC_LINE_CODE in the agent's settings against the lines this "
+                        f"Odoo user ({self.username}) is bound to (the line's Agent Users in Odoo).")
+        return OdooError(f"Odoo {what}: {name or 'server error'}: {message}", name=name, reason=message)
 
     def _login(self) -> int:
         uid = self._round_trip("common", "login", [self.database, self.username, self._password])
@@ -301,11 +323,12 @@ class OdooGateway:
         self._uid = uid
         return uid
 
-    def _execute(self, method: str, *args: Any) -> Any:
+    def _execute(self, method: str, *args: Any, quiet_refusal: bool = False) -> Any:
         uid = self._uid if self._uid is not None else self._login()
         return self._round_trip(
             "object", "execute_kw",
             [self.database, uid, self._password, MODEL, method, list(args), {}],
+            quiet_refusal=quiet_refusal,
         )
 
     # ------------------------------------------------------------------ API
@@ -364,9 +387,10 @@ class OdooGateway:
             result = self._execute("plc_ping", line_code)
         else:
             try:
-                result = self._execute("plc_ping", line_code, status)
+                result = self._execute("plc_ping", line_code, status, quiet_refusal=True)
             except OdooError as exc:
                 if not _refuses_status_argument(exc):
+                    self.outage.refused(str(exc), f"{exc.name}: {exc.reason}")
                     raise
                 self._ping_takes_status = False
                 logger.warning(
@@ -383,8 +407,9 @@ class OdooGateway:
         server_time = result.get("server_time")
         capacity = {name: c.integer(result, name, "result", 1)
                     for name in ("components_per_batch", "text_width") if name in result}
+        ready = c.integer(result, "ready_mo_count", "result", 0) if "ready_mo_count" in result else None
         return PingResult(server_time=server_time if isinstance(server_time, str) else None,
-                          line_exists=exists, line_active=active, **capacity)
+                          line_exists=exists, line_active=active, ready_mo_count=ready, **capacity)
 
     @property
     def ping_takes_status(self) -> bool | None:

@@ -7,7 +7,10 @@ Jobs (each can be switched off in the settings):
   is written (Task 1's restart rule; only with ``ENABLE_AUTO_SYNC``), then the read area is
   read (Task 2, ``ENABLE_PLC_READ``);
 * push (Task 3) every ``PUSH_INTERVAL_SECONDS`` -- ``ENABLE_PUSH``;
-* health (Task 4) every ``HEALTH_INTERVAL_SECONDS`` -- ``ENABLE_HEALTH``;
+* health (Task 4) every ``HEALTH_INTERVAL_SECONDS`` -- ``ENABLE_HEALTH``; its ping's answer
+  says how many MOs Odoo has ready for the line, and when that is above 0 while the queue
+  is empty the sync runs at once, in this loop, after the health job (with
+  ``ENABLE_AUTO_SYNC``): a new MO reaches an idle line within one health interval;
 * failures (Task 5) and manual weighing: their areas are read in the PLC job, after the
   read area, and their reports pushed at once when one was stored, and every
   ``PUSH_INTERVAL_SECONDS`` -- ``ENABLE_FAILURES`` / ``ENABLE_MANUAL_WEIGHING`` (each also
@@ -43,6 +46,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import schedule
@@ -51,13 +55,13 @@ from sqlalchemy.engine import Engine
 from .config import Settings
 from .liveness import Heartbeat, heartbeat_path, stale_after_seconds
 from .metrics import MetricsEndpoint
-from .odoo_gateway import OdooError, OdooGateway, OdooGatewayError
+from .odoo_gateway import OdooGateway, OdooGatewayError
 from .plc.link import PlcError
 from .plc.links import make_link
 from .plc.register_map import load_register_map
 from .queue.engine import make_session_factory, read_only_session_factory
 from .queue.instance_lock import InstanceLock, InstanceLockLost
-from .tasks import AgentTasks, PushResult, ReadResult, RetentionResult, SyncResult
+from .tasks import AgentTasks, HealthReport, PushResult, ReadResult, RetentionResult, SyncResult
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +117,8 @@ class AgentService:
     def schedule_jobs(self) -> None:
         s = self.settings
         if s.enable_auto_sync:
-            self.scheduler.every(s.sync_interval_minutes).minutes.do(self.run_sync).tag("sync")
+            sync_job = self.scheduler.every(s.sync_interval_minutes).minutes.do(self.run_sync).tag("sync")
+            self.tasks.health_task.next_sync_in = lambda: self._seconds_until(sync_job)
         areas = self.tasks.failures_on or self.tasks.weighing_on
         if s.enable_auto_sync or s.enable_plc_read or areas:
             self.scheduler.every(s.plc_poll_interval_seconds).seconds.do(self.run_plc).tag("plc")
@@ -208,11 +213,12 @@ class AgentService:
         try:
             return func()
         except PlcError as exc:
-            logger.warning("[%s] PLC problem, retried at the next run: %s", task, exc)
-        except OdooError as exc:
-            logger.error("[%s] Odoo refused the call: %s", task, exc)
+            # An unreachable PLC is logged by the link's outage, once per backoff step.
+            (logger.debug if exc.link_down else logger.warning)(
+                "[%s] PLC problem, retried at the next run: %s", task, exc)
         except OdooGatewayError as exc:
-            logger.warning("[%s] Odoo unavailable, retried at the next run: %s", task, exc)
+            # The gateway's outage logged it: once per outage step, or once per refusal.
+            logger.debug("[%s] Odoo call failed, retried at the next run: %s", task, exc)
         except Exception:
             logger.exception("[%s] Error in task", task)
         return None
@@ -220,8 +226,8 @@ class AgentService:
     def run_sync(self) -> SyncResult | None:
         self.job_runs["sync"] += 1
         result = self._guard("TASK 1", self.tasks.sync)
-        self._sync_failed = result is None
-        if self._sync_failed:
+        failed_before, self._sync_failed = self._sync_failed, result is None
+        if self._sync_failed and not failed_before:
             logger.info("[TASK 1] Will retry in %s s if the queue stays empty",
                         f"{self.settings.push_interval_seconds:g}")
         return result
@@ -270,6 +276,17 @@ class AgentService:
                 self.run_sync()
         return result
 
-    def run_health(self) -> None:
+    @staticmethod
+    def _seconds_until(job: schedule.Job) -> float | None:
+        # schedule keeps its times in local naive datetimes.
+        return None if job.next_run is None else (job.next_run - datetime.now()).total_seconds()
+
+    def run_health(self) -> HealthReport | None:
         self.job_runs["health"] += 1
-        self._guard("TASK 4", self.tasks.health)
+        report: HealthReport | None = self._guard("TASK 4", self.tasks.health)
+        if (report is not None and report.work_waiting and self.settings.enable_auto_sync
+                and not self.stopping):
+            logger.info("[TASK 1] Odoo has %d MO(s) ready for line %s and the queue is empty: "
+                        "fetching now", report.odoo["ready_mos"], self.settings.line_code)
+            self.run_sync()
+        return report

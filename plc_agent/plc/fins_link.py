@@ -37,6 +37,8 @@ class FinsLink(PlcLinkBase):
     protocol = "fins"
     max_read_words = frames.MAX_READ_WORDS
     max_write_words = frames.MAX_WRITE_WORDS
+    outage_fix = ("PLC_HOST, PLC_PORT, the FINS node numbers (PLC_FINS_DEST_NODE, PLC_FINS_SOURCE_NODE) "
+                  "against the Ethernet unit's settings, the network cable and that the PLC is switched on")
 
     def __init__(
         self,
@@ -54,7 +56,6 @@ class FinsLink(PlcLinkBase):
         reconnect_backoff_initial: float = 0.5,
         metrics: AgentMetrics | None = None,
     ) -> None:
-        super().__init__(register_map, timeout, reconnect_backoff_max, reconnect_backoff_initial, metrics)
         if transport not in TRANSPORTS:
             raise ValueError(f"FINS transport must be udp or tcp, got {transport!r}")
         if retries < 0:
@@ -64,6 +65,7 @@ class FinsLink(PlcLinkBase):
                              "0 is allocated only by a FINS/TCP handshake")
         self.host = host
         self.port = port
+        super().__init__(register_map, timeout, reconnect_backoff_max, reconnect_backoff_initial, metrics)
         self.transport_name = transport
         # As configured; a FINS/TCP handshake may fill in the nodes given as 0.
         self.destination = destination
@@ -78,10 +80,6 @@ class FinsLink(PlcLinkBase):
             self._transport = FinsTcpTransport(host, port, source.node)
         self._session_destination = destination
         self._session_source = source
-
-    @property
-    def endpoint(self) -> str:
-        return f"{self.host}:{self.port}"
 
     @property
     def connected(self) -> bool:
@@ -109,7 +107,7 @@ class FinsLink(PlcLinkBase):
                                self.endpoint, server, self.destination.node, server)
             self._session_source = FinsAddress(self.source.network, client, self.source.unit)
             self._session_destination = FinsAddress(self.destination.network, server, self.destination.unit)
-        logger.info("PLC %s connected: %s", self.endpoint, self.describe())
+        self._log_connected(self.describe())
         return True
 
     def _next_sid(self) -> int:
@@ -135,7 +133,7 @@ class FinsLink(PlcLinkBase):
                     if not fresh and self.transport_name == "tcp":
                         # The PLC may have closed an idle connection; the requests are
                         # idempotent, so one retry on a new connection is safe.
-                        logger.info("PLC %s: connection lost (%s), reconnecting", self.endpoint, exc)
+                        logger.debug("PLC %s: connection lost (%s), reconnecting", self.endpoint, exc)
                         self._transport.close()
                         fresh = self._connect()
                         continue
@@ -146,7 +144,7 @@ class FinsLink(PlcLinkBase):
                 if response.end_code.flags:
                     logger.warning("PLC %s %s: the answer reports %s", self.endpoint, what,
                                    ", ".join(response.end_code.flags))
-                self.consecutive_failures = 0
+                self._answered()
                 return response
 
     def _exchange(self, build: Callable[[FinsHeader], bytes], code: int) -> FinsResponse:

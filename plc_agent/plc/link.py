@@ -20,13 +20,22 @@ from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
 from ..metrics import AgentMetrics
+from ..outage import Outage
 from .register_map import MAX_READ_REGISTERS, MAX_WRITE_REGISTERS, RegisterMap, SlotBatch, SlotReading
 
 logger = logging.getLogger(__name__)
 
 
 class PlcError(Exception):
-    """Talking to the PLC failed; the message names host:port, the request and what happened."""
+    """Talking to the PLC failed; the message names host:port, the request and what happened.
+
+    ``link_down``: the link could not reach the PLC (not a refusal by a PLC that answers);
+    the link's :class:`~plc_agent.outage.Outage` has said so, the caller need not.
+    """
+
+    def __init__(self, message: str, *, link_down: bool = False):
+        super().__init__(message)
+        self.link_down = link_down
 
 
 class PlcLinkBase:
@@ -37,16 +46,24 @@ class PlcLinkBase:
     that dropped an idle connection is usually fine), then every further consecutive
     failure doubles the wait from `reconnect_backoff_initial` up to
     `reconnect_backoff_max`. A call made while waiting raises PlcError at once instead
-    of hammering the PLC.
+    of hammering the PLC. :attr:`outage` logs the outage: once when it starts, once per
+    longer wait, once when the PLC answers again. Every protocol's failures go through
+    :meth:`_failed` and every answer through :meth:`_answered`, so a FINS link and a Modbus
+    link back off, log and report their health alike.
 
-    A protocol sets ``protocol``, ``max_read_words`` and ``max_write_words`` and brings
-    ``endpoint``, ``connected``, ``_close_transport``, ``read_registers``,
-    ``write_registers`` and ``describe``.
+    A protocol sets ``protocol``, ``max_read_words``, ``max_write_words`` and
+    ``outage_fix``, sets ``host`` and ``port`` before calling this ``__init__``, and brings
+    ``connected``, ``_close_transport``, ``read_registers``, ``write_registers`` and
+    ``describe``.
     """
 
     protocol = ""
     max_read_words = 0
     max_write_words = 0
+    # What a person checks while the PLC cannot be reached (said by the outage).
+    outage_fix = "PLC_HOST, PLC_PORT, the network cable and that the PLC is switched on"
+    host: str
+    port: int
 
     def __init__(
         self,
@@ -69,12 +86,15 @@ class PlcLinkBase:
         # For the line's status in Odoo: the last failure's message and the last answered read.
         self.last_error: str | None = None
         self.last_good_read_at: datetime | None = None
-        self._next_attempt = 0.0  # time.monotonic() before which no connect is tried
+        self._next_attempt = 0.0  # self.clock() before which no connect is tried
+        # Tests drive the backoff with their own clock (the outage's durations follow it).
+        self.clock: Callable[[], float] = time.monotonic
+        self.outage = Outage(f"PLC {self.endpoint}", self.outage_fix, clock=lambda: self.clock())
         self._lock = threading.RLock()
 
     @property
     def endpoint(self) -> str:
-        raise NotImplementedError
+        return f"{self.host}:{self.port}"
 
     @property
     def connected(self) -> bool:
@@ -117,19 +137,28 @@ class PlcLinkBase:
         self._close_transport()
         self.consecutive_failures += 1
         delay = self._backoff_delay()
-        self._next_attempt = time.monotonic() + delay
+        self._next_attempt = self.clock() + delay
+        self.outage.failed(message.removeprefix(self.endpoint).lstrip(": "), delay)
         if delay:
             message += f"; next connection attempt in {delay:.1f} s"
-        logger.warning("PLC %s", message)
-        return PlcError(message)
+        return PlcError(message, link_down=True)
+
+    def _answered(self) -> None:
+        """The PLC answered a request: the backoff starts over, an outage ends."""
+        self.consecutive_failures = 0
+        self.outage.answered()
+
+    def _log_connected(self, detail: str) -> None:
+        # After an outage the outage's own line says the PLC is back.
+        (logger.debug if self.outage.down else logger.info)("PLC %s connected (%s)", self.endpoint, detail)
 
     def _wait_for_backoff(self) -> None:
         """Raise PlcError while the backoff after the last failure still runs."""
-        wait = self._next_attempt - time.monotonic()
+        wait = self._next_attempt - self.clock()
         if wait > 0:
             raise PlcError(
                 f"PLC {self.endpoint} unreachable after {self.consecutive_failures} failed attempt(s); "
-                f"next connection attempt in {wait:.1f} s"
+                f"next connection attempt in {wait:.1f} s", link_down=True,
             )
 
     def _execute(self, what: str, call: Callable[[], Any], operation: str,
@@ -226,16 +255,12 @@ class PlcLink(PlcLinkBase):
         reconnect_backoff_initial: float = 0.5,
         metrics: AgentMetrics | None = None,
     ) -> None:
-        super().__init__(register_map, timeout, reconnect_backoff_max, reconnect_backoff_initial, metrics)
         self.host = host
         self.port = port
         self.unit_id = unit_id
+        super().__init__(register_map, timeout, reconnect_backoff_max, reconnect_backoff_initial, metrics)
         # retries=0: a retry after a timeout would read the late answer of the first try.
         self._client = ModbusTcpClient(host, port=port, timeout=timeout, retries=0)
-
-    @property
-    def endpoint(self) -> str:
-        return f"{self.host}:{self.port}"
 
     @property
     def connected(self) -> bool:
@@ -256,7 +281,7 @@ class PlcLink(PlcLinkBase):
             raise self._failed(
                 f"{self.endpoint}: cannot connect (refused, unreachable or no answer within {self.timeout:g} s)"
             )
-        logger.info("PLC %s connected (unit %d)", self.endpoint, self.unit_id)
+        self._log_connected(f"unit {self.unit_id}")
         return True
 
     # ------------------------------------------------------------------ requests
@@ -273,7 +298,7 @@ class PlcLink(PlcLinkBase):
                     if not fresh:
                         # The PLC may have closed an idle connection; the requests are
                         # idempotent, so one retry on a new connection is safe.
-                        logger.info("PLC %s: connection lost (%s), reconnecting", self.endpoint, exc)
+                        logger.debug("PLC %s: connection lost (%s), reconnecting", self.endpoint, exc)
                         self._client.close()
                         fresh = self._connect()
                         continue
@@ -294,7 +319,7 @@ class PlcLink(PlcLinkBase):
                         name = "unknown"
                     # The connection itself is fine: keep it, no backoff.
                     raise PlcError(f"{self.endpoint} {what}: PLC answered with Modbus exception {code} ({name})")
-                self.consecutive_failures = 0
+                self._answered()
                 return response
 
     def read_registers(self, address: int, count: int) -> list[int]:

@@ -28,6 +28,7 @@ from ..queue.models import BatchState, DeliveryState, MoBatch, MoHistory
 from ..queue.weighing import ManualWeighing
 from .context import AgentContext
 from .line_status import line_status, stuck_batch_count
+from .next_fetch import NextFetch, plan_next_fetch
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,12 @@ class HealthReport:
     stuck: list[dict[str, Any]] = field(default_factory=list)
     odoo: dict[str, Any] = field(default_factory=dict)
     plc: dict[str, Any] = field(default_factory=dict)
+    next_fetch: NextFetch | None = None
+
+    @property
+    def work_waiting(self) -> bool:
+        """Odoo said at this ping that MOs are ready, and the queue is empty: fetch now."""
+        return self.queue.get("total") == 0 and (self.odoo.get("ready_mos") or 0) > 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -53,7 +60,16 @@ class HealthReport:
             "stuck_count": len(self.stuck),
             "odoo": self.odoo,
             "plc": self.plc,
+            "next_fetch": self._next_fetch_dict(),
         }
+
+    def _next_fetch_dict(self) -> dict[str, Any] | None:
+        if self.next_fetch is None:
+            return None
+        seconds = self.next_fetch.in_seconds
+        at = (None if seconds is None
+              else (datetime.fromisoformat(self.checked_at) + timedelta(seconds=seconds)).isoformat())
+        return {**self.next_fetch.as_status(), "at": at}
 
 
 def _minutes(delta: timedelta) -> int:
@@ -79,6 +95,13 @@ class HealthTask:
     def __init__(self, context: AgentContext, start_waiting_set: Callable[[], bool]):
         self.context = context
         self.start_waiting_set = start_waiting_set  # the sync task's safe re-drive
+        # The stuck batches already warned about: a batch stuck for an hour is one warning,
+        # not one per check (the summary counts them, `plc-agent status` lists them).
+        self._stuck_warned: set[tuple[object, object]] = set()
+        # Seconds until the scheduler's next sync; the service sets it (None: not known).
+        self.next_sync_in: Callable[[], float | None] = lambda: None
+        # Whether Odoo's last ping answer said how many MOs are ready (None: not asked yet).
+        self.ping_tells_ready: bool | None = None
 
     def run(self) -> HealthReport:
         """Queue figures, stuck batches, Odoo and PLC reachability; logged and written to the status file."""
@@ -123,11 +146,19 @@ class HealthTask:
         self.context.metrics.batches_stuck.set(stuck_batch_count(stuck))
         status = line_status(figures.by_state, rows, stuck, self.context.plc, bool(report.plc["ok"]),
                              unsent_reports)
+        settings = self.context.settings
+        report.next_fetch = plan_next_fetch(
+            auto_sync=settings.enable_auto_sync, queued=figures.total,
+            ping_tells_ready=self.ping_tells_ready, ping_interval_seconds=settings.health_interval_seconds,
+            seconds_to_sync=self.next_sync_in(), sync_interval_minutes=settings.sync_interval_minutes)
+        status["next_fetch"] = report.next_fetch.as_status()
         try:
             ping = self.context.odoo.ping(self.context.settings.line_code, status)
             report.odoo = {"ok": ping.ok, "server_time": ping.server_time,
                            "line_exists": ping.line_exists, "line_active": ping.line_active,
-                           "status_sent": bool(self.context.odoo.ping_takes_status)}
+                           "status_sent": bool(self.context.odoo.ping_takes_status),
+                           "ready_mos": ping.ready_mo_count}
+            self.ping_tells_ready = ping.ready_mo_count is not None
             if not ping.ok:
                 report.odoo["error"] = f"line {self.context.settings.line_code} is unknown or archived in Odoo"
         except OdooGatewayError as exc:
@@ -140,8 +171,11 @@ class HealthTask:
             "OK" if report.plc.get("ok") else f"PROBLEM ({report.plc.get('error')})",
             len(stuck),
         )
+        still_stuck = {(item["slot"], item["batch_key"]) for item in stuck}
         for item in stuck:
-            logger.warning("[TASK 4] Stuck batch slot %s %s: %s", item["slot"], item["mo"], item["problem"])
+            (logger.debug if (item["slot"], item["batch_key"]) in self._stuck_warned else logger.warning)(
+                "[TASK 4] Stuck batch slot %s %s: %s", item["slot"], item["mo"], item["problem"])
+        self._stuck_warned = still_stuck
         try:
             write_status_file(self.context.settings.status_file, report.as_dict())
         except OSError as exc:

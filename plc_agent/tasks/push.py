@@ -62,13 +62,16 @@ class PushTask:
                 result = self.context.odoo.report_batch(payload)
             except OdooUnavailable as exc:
                 retry_later(self.context, MoBatch, batch_id, exc)
-                logger.warning("[TASK 3] %s not reported, Odoo unavailable (kept, retried later): %s",
-                               label, exc)
+                # The gateway's outage says it once; this is the detail per batch.
+                logger.debug("[TASK 3] %s not reported, Odoo unavailable (kept, retried later): %s",
+                             label, exc)
                 break  # the next batches would meet the same outage
             except OdooError as exc:
-                retry_later(self.context, MoBatch, batch_id, exc)
-                logger.error("[TASK 3] %s not reported, Odoo refused the call (kept, retried "
-                             "later): %s", label, exc)
+                attempts = retry_later(self.context, MoBatch, batch_id, exc)
+                # Odoo's message itself is logged once by the gateway; which batch waits, once.
+                (logger.error if attempts == 1 else logger.debug)(
+                    "[TASK 3] %s not reported, Odoo refused the call (kept, retried later with "
+                    "backoff): %s", label, exc)
                 continue
             crash_point("after_push")
             self._archive(batch_id, payload, result, label)

@@ -163,13 +163,15 @@ class ReportAreaTask(ABC):
                 result = send(payload)
             except OdooUnavailable as exc:
                 retry_later(self.context, model, row_id, exc)
-                logger.warning("[%s] %s not sent, Odoo unavailable (kept, retried later): %s",
-                               self.label, label, exc)
+                # The gateway's outage says it once; this is the detail per report.
+                logger.debug("[%s] %s not sent, Odoo unavailable (kept, retried later): %s",
+                             self.label, label, exc)
                 break  # the next reports would meet the same outage
             except OdooError as exc:
-                retry_later(self.context, model, row_id, exc)
-                logger.error("[%s] %s not sent, Odoo refused the call (kept, retried later): %s",
-                             self.label, label, exc)
+                attempts = retry_later(self.context, model, row_id, exc)
+                (logger.error if attempts == 1 else logger.debug)(
+                    "[%s] %s not sent, Odoo refused the call (kept, retried later with backoff): %s",
+                    self.label, label, exc)
                 continue
             with self.context.sessions.begin() as session:
                 row = session.get(model, row_id)

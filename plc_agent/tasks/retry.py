@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from ..odoo_gateway import OdooUnavailable
 from .context import AgentContext
 
 PUSH_BACKOFF_BASE_SECONDS = 5.0
@@ -45,12 +46,19 @@ def schedule_retry(row: RetriedRow, error: BaseException, now: datetime, max_sec
     return delay
 
 
-def retry_later(context: AgentContext, model: Any, row_id: int, error: BaseException) -> None:
+def retry_later(context: AgentContext, model: Any, row_id: int, error: BaseException) -> int:
     """:func:`schedule_retry` on the stored row ``row_id`` of ``model``, in its own transaction.
 
-    A row that is gone (archived or pruned meanwhile) needs no retry.
+    A row that is gone (archived or pruned meanwhile) needs no retry. Returns the row's
+    failed attempts so far (0 for a row that is gone). An unavailable Odoo's outage hears of
+    the wait, so that its log follows the backoff's steps.
     """
     with context.sessions.begin() as session:
         row = session.get(model, row_id)
-        if row is not None:
-            schedule_retry(row, error, context.clock(), context.settings.push_backoff_max_seconds)
+        if row is None:
+            return 0
+        delay = schedule_retry(row, error, context.clock(), context.settings.push_backoff_max_seconds)
+        attempts = row.push_attempts
+    if isinstance(error, OdooUnavailable):
+        context.odoo.outage.waiting(delay, str(error))
+    return attempts

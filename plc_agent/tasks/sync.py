@@ -63,12 +63,15 @@ class SyncTask:
 
     def run(self) -> SyncResult:
         """Write stored batches first (restart rule), then fill an empty queue and write it."""
-        logger.info("[TASK 1] Auto-sync MO task running...")
+        # While Odoo is down the sync is tried every push interval: its outage speaks for it.
+        quiet = self.context.odoo.outage.troubled
+        (logger.debug if quiet else logger.info)("[TASK 1] Auto-sync MO task running...")
         try:
             self.write_stored_batches()
         except PlcError as exc:
             # The stored set stays queued; the gate below will not refill over it.
-            logger.warning("[TASK 1] PLC not reachable, stored batches wait: %s", exc)
+            (logger.debug if exc.link_down else logger.warning)(
+                "[TASK 1] PLC not reachable, stored batches wait: %s", exc)
         refused: list[int] = []
         in_plc = self._numbers_in_plc() if self._queue_empty() else set()
         result = fill_if_empty(self.context.sessions, lambda s: self._fetch_rows(s, refused, in_plc))
@@ -90,8 +93,8 @@ class SyncTask:
         try:
             write = self.write_stored_batches()
         except PlcError as exc:
-            logger.warning("[TASK 1] PLC not reachable, the stored set is written when it "
-                           "answers: %s", exc)
+            (logger.debug if exc.link_down else logger.warning)(
+                "[TASK 1] PLC not reachable, the stored set is written when it answers: %s", exc)
         return SyncResult(0, result.inserted, len(refused), write)
 
     def _queue_empty(self) -> bool:
@@ -104,11 +107,12 @@ class SyncTask:
         try:
             return numbers_in_areas(self.context.plc.read_write_area(), self.context.plc.read_read_area())
         except PlcError as exc:
-            logger.info("[TASK 1] PLC not reachable, batch numbers are checked before the write: %s", exc)
+            logger.debug("[TASK 1] PLC not reachable, batch numbers are checked before the write: %s", exc)
             return set()
 
     def _fetch_rows(self, session: Session, refused: list[int], in_plc: set[int]) -> list[MoBatch]:
-        logger.info("[TASK 1] Table mo_batch is empty. Fetching new batches from Odoo...")
+        (logger.debug if self.context.odoo.outage.troubled else logger.info)(
+            "[TASK 1] Table mo_batch is empty. Fetching new batches from Odoo...")
         batches = self.context.odoo.fetch_batches(self.context.settings.line_code, self.batch_limit)
         keys = [b.batch_key for b in batches]
         archived = {}

@@ -24,15 +24,34 @@ def test_help_and_version(capsys):
     assert main([]) == 2
 
 
+def test_every_command_has_a_help_page_with_a_description(capsys):
+    from plc_agent.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    assert set(commands) == {"run", "once", "status", "health", "check", "init-db", "simulate-plc"}
+    for name, command in commands.items():
+        assert command.description and len(command.description) > 60, name
+        assert main([name, "--help"]) == 0
+        page = capsys.readouterr().out
+        assert command.description.splitlines()[0] in page, name
+        if name != "simulate-plc":
+            assert "exit codes:" in page and "2  bad usage" in page, name
+
+
 def test_bad_configuration_exits_2_naming_every_setting(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "PLC_PORT": "x", "ODOO_PASSWORD": "pw-never-shown",
            "DATABASE_URL": "oracle://u:dbpw-never-shown@h/db"}
-    p = subprocess.run([sys.executable, "-m", "plc_agent", "status"], env=env, cwd=tmp_path,
+    p = subprocess.run([sys.executable, "-m", "plc_agent", "run"], env=env, cwd=tmp_path,
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 2
     for name in ("PLC_LINE_CODE", "ODOO_URL", "ODOO_DATABASE", "ODOO_USERNAME", "PLC_PORT", "DATABASE_URL"):
         assert name in p.stderr
     assert "never-shown" not in p.stderr + p.stdout
+    # status never talks to Odoo: it names only the settings it needs.
+    p = subprocess.run([sys.executable, "-m", "plc_agent", "status"], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2
+    assert "PLC_LINE_CODE" in p.stderr and "PLC_PORT" in p.stderr and "ODOO_" not in p.stderr
 
 
 def test_init_db_status_check(agent_settings, odoo_standin, plc_simulator, tmp_path):

@@ -75,7 +75,7 @@ def test_every_bad_setting_is_named_in_one_error(tmp_path: Path):
         load_settings(environ, tmp_path / "no-such.env")
     text = str(info.value)
     names = [
-        "env file", "PLC_LINE_CODE", "ODOO_URL", "ODOO_DATABASE", "ODOO_USERNAME", "ODOO_PASSWORD",
+        "settings file", "PLC_LINE_CODE", "ODOO_URL", "ODOO_DATABASE", "ODOO_USERNAME", "ODOO_PASSWORD",
         "ENABLE_AUTO_SYNC", "SYNC_INTERVAL_MINUTES", "SYNC_BATCH_LIMIT",
         "BATCH_STUCK_THRESHOLD_MINUTES", "DATABASE_URL", "PLC_PORT", "PLC_UNIT_ID",
         "PLC_TIMEOUT_SECONDS", "PLC_POLL_INTERVAL_SECONDS", "PUSH_INTERVAL_SECONDS",

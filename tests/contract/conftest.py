@@ -35,7 +35,7 @@ RESULT_KEYS = {"status", "mo_state", "reason", "duplicate", "api_version"}
 FAILURE_RESULT_KEYS = {"status", "duplicate", "reason", "failure_id", "api_version"}
 WEIGHING_RESULT_KEYS = {"status", "duplicate", "reason", "api_version"}
 PING_KEYS = {"api_version", "server_time", "line", "line_exists", "line_active", "components_per_batch",
-             "text_width"}
+             "text_width", "ready_mo_count"}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -57,5 +57,31 @@ def test_a_status_key_of_the_wrong_type_is_a_user_error_naming_it(site: Contract
 def test_administrators_are_told_a_code_names_no_line(site: ContractSite) -> None:
     ping = site.admin().call("plc_ping", "NO-SUCH-LINE")
     assert (ping["line"], ping["line_exists"], ping["line_active"]) == ("NO-SUCH-LINE", False, False)
-    # The capacity comes with a line only.
-    assert set(ping) == PING_KEYS - {"components_per_batch", "text_width"}
+    # The capacity and the ready count come with a line only.
+    assert set(ping) == PING_KEYS - {"components_per_batch", "text_width", "ready_mo_count"}
+
+
+def test_the_ping_counts_the_mos_a_fetch_would_claim(site: ContractSite, line: ContractLine) -> None:
+    assert line.agent.call("plc_ping", line.code)["ready_mo_count"] == 0
+    site.new_mo(line)
+    site.new_mo(line, hold=True)
+    site.new_mo(line)
+    assert line.agent.call("plc_ping", line.code)["ready_mo_count"] == 2
+    batches = line.agent.call("plc_fetch_batches", line.code, 1)["batches"]
+    assert len(batches) == 1
+    assert line.agent.call("plc_ping", line.code)["ready_mo_count"] == 1
+    site.archive_line(line)
+    assert line.agent.call("plc_ping", line.code)["ready_mo_count"] == 0
+
+
+def test_the_next_fetch_is_taken_and_a_bad_one_refused_naming_it(site: ContractSite,
+                                                                  line: ContractLine) -> None:
+    status = dict(STATUS, next_fetch={"in_seconds": 30, "reason": "at the next ping"})
+    assert line.agent.call("plc_ping", line.code, status)["line_exists"] is True
+    for next_fetch, key in (({"in_seconds": -1}, "status.next_fetch.in_seconds: "),
+                            ({"in_seconds": 604801}, "status.next_fetch.in_seconds: must be at most"),
+                            ({"reason": 3}, "status.next_fetch.reason: "),
+                            ([30], "status.next_fetch: ")):
+        error = refused(line.agent.call, "plc_ping", line.code, dict(STATUS, next_fetch=next_fetch))
+        assert error.name == "odoo.exceptions.UserError" and error.message.startswith(key), error
+    assert site.line_records(line)["pings"] == 1

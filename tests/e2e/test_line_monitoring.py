@@ -227,7 +227,7 @@ def test_the_line_in_odoo_after_a_run(odoo_site, line_simulator, agent_factory, 
     agent.start()
     # The open failure makes the line amber; once resolved, the running line is green.
     amber = wait_until(lambda: (state := line())["plc_light"] == "amber"
-                       and "failures open" in state["plc_light_reason"] and state,
+                       and "Open failures" in state["plc_light_reason"] and state,
                        BATCH_TIMEOUT, what="the line amber with the failure open")
     assert amber["plc_seen_at"]
     failures = client.execute("mrp.plc.failure", "search_read", [("line_id", "=", line_id)],

@@ -69,3 +69,33 @@ def test_a_known_key_of_the_wrong_type_is_refused_by_name(status, key):
 def test_long_texts_are_cut_and_nul_dropped():
     status = ps.parse_status({"plc": {"last_error": "x\x00" * 600}})
     assert status.plc_last_error == "x" * ps.MAX_TEXT
+
+
+def test_the_agents_next_fetch_is_read():
+    status = ps.parse_status({"next_fetch": {"in_seconds": 30, "reason": "at the next ping"}})
+    assert status.next_fetch_in_seconds == 30
+    assert status.next_fetch_reason == "at the next ping"
+    waiting = ps.parse_status({"next_fetch": {"in_seconds": None, "reason": "when 3 batches are done"}})
+    assert waiting.next_fetch_in_seconds is None
+    assert waiting.next_fetch_reason == "when 3 batches are done"
+    assert ps.parse_status({"next_fetch": None}).next_fetch_reason is None
+
+
+def test_the_next_fetchs_reason_is_cut_not_refused():
+    status = ps.parse_status({"next_fetch": {"reason": "x" * 1000}})
+    assert status.next_fetch_reason == "x" * ps.MAX_NEXT_FETCH_REASON
+
+
+@pytest.mark.parametrize(("next_fetch", "key"), [
+    ([30], "status.next_fetch:"),
+    ({"in_seconds": -1}, "status.next_fetch.in_seconds:"),
+    ({"in_seconds": 1.5}, "status.next_fetch.in_seconds:"),
+    ({"in_seconds": True}, "status.next_fetch.in_seconds:"),
+    ({"in_seconds": "30"}, "status.next_fetch.in_seconds:"),
+    ({"in_seconds": 7 * 24 * 3600 + 1}, "status.next_fetch.in_seconds: must be at most 604800"),
+    ({"reason": 5}, "status.next_fetch.reason:"),
+])
+def test_a_bad_next_fetch_is_refused_by_name(next_fetch, key):
+    with pytest.raises(ps.PingRejected) as caught:
+        ps.parse_status({"next_fetch": next_fetch})
+    assert caught.value.reason.startswith(key)

@@ -231,6 +231,8 @@ class OdooStandin(AreaReportsStandin):
         self.pings: list[dict[str, Any]] = []
         # False: plc_ping(line_code) only, as the addon before the line's status (14.0.1.1.0).
         self.ping_takes_status = True
+        # False: no ready_mo_count in plc_ping's answer, as the addon before 14.0.1.4.0.
+        self.ping_counts_ready = True
         self.call_log: list[tuple[str, str, str]] = []
         self._init_area_reports()
         # Odoo 14: uid 1 is __system__, 2 the admin; the agent's user comes later.
@@ -824,6 +826,13 @@ class OdooStandin(AreaReportsStandin):
             }
             if line is not None:
                 answer.update(line["capacity"])
+                if self.ping_counts_ready:
+                    # What a fetch would claim: ready, confirmed or in progress, not held.
+                    answer["ready_mo_count"] = sum(
+                        1 for mo in self._mos.values()
+                        if mo["line"] == line_code and mo["plc_state"] == "ready"
+                        and mo["state"] in ("confirmed", "progress") and not mo["hold"]
+                        and not mo["blocked_reason"]) if line["active"] else 0
                 # The status as it came off the wire: the stand-in's own, unknown keys and all.
                 self.pings.append({"line": line_code, "status": status, "at": _now_str()})
             return answer

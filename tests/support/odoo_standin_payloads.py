@@ -315,6 +315,16 @@ def check_status(status: Any) -> None:
         _status_count(status["stuck"], "status.stuck")
     if "running_mo" in status:
         _status_text(status["running_mo"], "status.running_mo")
+    if status.get("next_fetch") is not None:
+        next_fetch = status["next_fetch"]
+        if not isinstance(next_fetch, dict):
+            raise Rejected("status.next_fetch: must be an object or null, got %s." % show(next_fetch))
+        seconds = next_fetch.get("in_seconds")
+        _status_count(seconds, "status.next_fetch.in_seconds")
+        if seconds is not None and seconds > 7 * 24 * 3600:
+            raise Rejected("status.next_fetch.in_seconds: must be at most 604800 (7 days), got %s."
+                           % show(seconds))
+        _status_text(next_fetch.get("reason"), "status.next_fetch.reason")
 
 
 def _status_text(value: Any, key: str) -> None:

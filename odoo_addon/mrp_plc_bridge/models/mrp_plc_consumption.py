@@ -1,6 +1,29 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
+from odoo.tools import float_round
+
+# A deviation is "near" the line's tolerance once it has used up this share of it while
+# still within it: with the default 2 %, from 1.5 % up to 2 %. Beyond the tolerance it is
+# "beyond". Deviations are judged as shown, rounded to two decimals, so a figure that
+# reads 2.00 % is never coloured as beyond a 2 % tolerance.
+NEAR_TOLERANCE_SHARE = 0.75
+DEVIATION_STATES = [
+    ("within", "Within tolerance"),
+    ("near", "Near tolerance"),
+    ("beyond", "Beyond tolerance"),
+]
+
+
+def deviation_state(deviation_percent, tolerance_percent):
+    """Where a deviation in % stands against a tolerance in %: within, near or beyond."""
+    deviation = abs(float_round(deviation_percent, precision_digits=2))
+    tolerance = abs(tolerance_percent or 0.0)
+    if deviation > tolerance:
+        return "beyond"
+    if deviation and deviation >= tolerance * NEAR_TOLERANCE_SHARE:
+        return "near"
+    return "within"
 
 
 class MrpPlcConsumption(models.Model):
@@ -34,27 +57,35 @@ class MrpPlcConsumption(models.Model):
         "move_id",
         string="Component Moves",
     )
+    # The product's own unit (kg, L, units...): what the stock moves count in.
     planned_qty = fields.Float(
-        string="Planned", digits="Product Unit of Measure", readonly=True
+        string="Planned (product unit)",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="The planned quantity in the product's unit of measure (Unit of Measure).",
     )
-    actual_qty = fields.Float(string="Actual", digits="Product Unit of Measure")
+    actual_qty = fields.Float(
+        string="Actual (product unit)",
+        digits="Product Unit of Measure",
+        help="The dosed quantity in the product's unit of measure (Unit of Measure).",
+    )
     plc_uom_id = fields.Many2one(
         "uom.uom",
-        string="PLC Unit",
+        string="Silo Unit",
         readonly=True,
         help="The unit the silo was dosed in when the MO was sent.",
     )
     plc_planned_qty = fields.Float(
-        string="Planned (PLC)",
+        string="Planned (silo unit)",
         digits="Product Unit of Measure",
         readonly=True,
-        help="The planned quantity as sent to the PLC, in the PLC unit.",
+        help="The planned quantity as sent to the PLC, in the silo's unit.",
     )
     plc_actual_qty = fields.Float(
-        string="Actual (PLC)",
+        string="Actual (silo unit)",
         digits="Product Unit of Measure",
         readonly=True,
-        help="The actual quantity as the line reported it, in the PLC unit.",
+        help="The actual quantity as the line reported it, in the silo's unit.",
     )
     reported = fields.Boolean(help="The line reported the actual quantity.")
     suspect = fields.Boolean(
@@ -64,19 +95,39 @@ class MrpPlcConsumption(models.Model):
         readonly=True, help="Why the line took the value for suspect, and its raw words."
     )
     deviation_qty = fields.Float(
-        string="Deviation",
+        string="Deviation (product unit)",
         digits="Product Unit of Measure",
         compute="_compute_deviation",
         store=True,
+        help="Actual minus planned, in the product's unit of measure.",
     )
     deviation_percent = fields.Float(
-        string="Deviation (%)",
+        string="Deviation (% of plan)",
         digits=(16, 2),
         compute="_compute_deviation",
         store=True,
         group_operator="avg",
+        help="Actual minus planned, in % of planned; positive is an overdose. Summed "
+        "up as an average.",
     )
-    tolerance_exceeded = fields.Boolean(compute="_compute_deviation", store=True)
+    tolerance_percent = fields.Float(
+        related="line_id.consumption_tolerance",
+        string="Tolerance (%)",
+        store=True,
+        group_operator="avg",
+        help="The line's consumption tolerance, in % of plan either way.",
+    )
+    tolerance_exceeded = fields.Boolean(
+        string="Beyond Tolerance", compute="_compute_deviation", store=True
+    )
+    deviation_state = fields.Selection(
+        DEVIATION_STATES,
+        string="Against Tolerance",
+        compute="_compute_deviation",
+        store=True,
+        help="The deviation against the line's tolerance: within it, near it (past "
+        "three quarters of it) or beyond it. Empty until the line reports.",
+    )
 
     def _plc_qty_from_plc(self, qty):
         """A quantity in the PLC unit the line was sent in, in the line's UoM.
@@ -97,12 +148,14 @@ class MrpPlcConsumption(models.Model):
                 rec.deviation_qty = 0.0
                 rec.deviation_percent = 0.0
                 rec.tolerance_exceeded = False
+                rec.deviation_state = False
                 continue
             rec.deviation_qty = rec.actual_qty - rec.planned_qty
             if rec.planned_qty:
                 rec.deviation_percent = rec.deviation_qty / rec.planned_qty * 100.0
             else:
                 rec.deviation_percent = 100.0 if rec.actual_qty else 0.0
-            rec.tolerance_exceeded = abs(rec.deviation_percent) > (
-                rec.line_id.consumption_tolerance or 0.0
+            rec.deviation_state = deviation_state(
+                rec.deviation_percent, rec.line_id.consumption_tolerance
             )
+            rec.tolerance_exceeded = rec.deviation_state == "beyond"

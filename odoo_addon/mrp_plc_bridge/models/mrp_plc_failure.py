@@ -7,11 +7,16 @@ mrp_production_plc_rpc.py); it is stored once per line and key (mrp_plc_line_rep
 tells the line's responsible and blocks the line's work center until the next batch
 (mrp_plc_line_oee.py). A person acknowledges it, then marks it resolved.
 """
+import re
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import html_escape
 
 from .mrp_production_plc_rpc import API_VERSION
+
+# The PLC names a silo or tank of the line by its kind and number: silo101, tank_114.
+SILO_EQUIPMENT = re.compile(r"^(?:silo|tank)[_-]?0*(\d+)$", re.IGNORECASE)
 
 
 class MrpPlcFailure(models.Model):
@@ -34,6 +39,12 @@ class MrpPlcFailure(models.Model):
         readonly=True,
         index=True,
         help="The PLC's code of the equipment, e.g. silo101 or motor_pump_01.",
+    )
+    equipment_name = fields.Char(
+        string="Equipment",
+        compute="_compute_equipment_name",
+        help="The equipment's name and the PLC's code of it: for silo101 or tank_114, "
+        "the line's silo or tank of that number.",
     )
     info = fields.Char(
         string="Failure",
@@ -72,6 +83,26 @@ class MrpPlcFailure(models.Model):
     def _compute_name(self):
         for failure in self:
             failure.name = "%s: %s" % (failure.equipment, failure.info)
+
+    @api.depends("equipment", "line_id.silo_ids.code", "line_id.silo_ids.name")
+    def _compute_equipment_name(self):
+        for failure in self:
+            name = failure._plc_equipment_name()
+            failure.equipment_name = (
+                "%s (%s)" % (name, failure.equipment) if name else failure.equipment
+            )
+
+    def _plc_equipment_name(self):
+        """What the plant calls the equipment the PLC reported; False when unknown.
+        Modules that know more equipment add to it."""
+        self.ensure_one()
+        number = SILO_EQUIPMENT.match(self.equipment or "")
+        if not number:
+            return False
+        silo = self.line_id.with_context(active_test=False).silo_ids.filtered(
+            lambda s: s.code.isdigit() and int(s.code) == int(number.group(1))
+        )[:1]
+        return silo.name or False
 
     # ------------------------------------------------------------------
     # A person's actions
@@ -133,19 +164,22 @@ class MrpPlcFailure(models.Model):
     def _plc_notify_line(self):
         """The line's responsible is told of each failure."""
         for failure in self:
+            responsible = failure.line_id._plc_responsible_user()
             failure.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=_("Failure on PLC line %s", failure.line_id.code),
                 # The note is HTML; the equipment and the failure are the PLC's text.
                 note=html_escape(
                     _(
-                        "%(equipment)s reported %(info)s at %(at)s (UTC).",
-                        equipment=failure.equipment,
+                        "%(equipment)s reported %(info)s at %(at)s.",
+                        equipment=failure.equipment_name,
                         info=failure.info,
-                        at=fields.Datetime.to_string(failure.occurred_at),
+                        at=failure.line_id._plc_time_text(
+                            failure.occurred_at, responsible
+                        ),
                     )
                 ),
-                user_id=failure.line_id._plc_responsible_user().id,
+                user_id=responsible.id,
             )
 
     def _plc_result(self, duplicate):

@@ -8,6 +8,8 @@ out (mrp_plc_line_fetch.py), its agent's user and key (mrp_plc_line_agent_access
 health, state light and silence alert (mrp_plc_line_health.py), and its work center's
 time log (mrp_plc_line_oee.py).
 """
+import pytz
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -175,6 +177,20 @@ class MrpPlcLine(models.Model):
     plc_unsent_batches = fields.Integer(
         string="Reports Not Yet Sent", readonly=True, copy=False
     )
+    plc_next_fetch_at = fields.Datetime(
+        string="Agent's Next Fetch",
+        readonly=True,
+        copy=False,
+        help="When the agent said, at its last ping, it will next ask Odoo for MOs. "
+        "Empty when it waits for the batches it holds to be done, or did not say.",
+    )
+    plc_next_fetch_reason = fields.Char(
+        string="Next Fetch Because",
+        readonly=True,
+        copy=False,
+        help="The agent's own words for when it fetches next (at the next ping, when its "
+        "queued batches are done, at the hourly sync).",
+    )
     plc_ping_ids = fields.One2many(
         "mrp.plc.line.ping", "line_id", string="Health History", readonly=True
     )
@@ -184,6 +200,23 @@ class MrpPlcLine(models.Model):
         compute="_compute_plc_health",
     )
     plc_light_reason = fields.Char(string="Why", compute="_compute_plc_health")
+    plc_link_now = fields.Selection(
+        [("up", "Up"), ("down", "Down"), ("unknown", "Unknown")],
+        string="PLC Link Now",
+        compute="_compute_plc_health",
+        help="The PLC link as the agent last said; unknown while the agent is silent "
+        "or does not say.",
+    )
+    # The card draws its chart from these numbers (no HTML from the server).
+    plc_batches_today = fields.Char(
+        string="Batches Today per Hour",
+        compute="_compute_plc_batches_today",
+        help="The MOs the line finished in each hour of today, in your time zone: 24 "
+        "numbers, the hours to come empty.",
+    )
+    plc_batches_today_max = fields.Integer(
+        string="Most Batches in an Hour Today", compute="_compute_plc_batches_today"
+    )
     plc_running_production_id = fields.Many2one(
         "mrp.production", string="Running Now", compute="_compute_plc_health"
     )
@@ -309,6 +342,9 @@ class MrpPlcLine(models.Model):
     def _compute_plc_mo_counts(self):
         LineHealth(self).compute_mo_counts()
 
+    def _compute_plc_batches_today(self):
+        LineHealth(self).compute_batches_today()
+
     def write(self, vals):
         users_before = {}
         if "plc_agent_user_ids" in vals:
@@ -338,6 +374,11 @@ class MrpPlcLine(models.Model):
             "components_per_batch": self.components_per_batch,
             "text_width": self.text_width,
         }
+
+    def _plc_ready_count(self):
+        """The MOs a fetch would claim now; ``plc_ping`` tells the agent (one count)."""
+        self.ensure_one()
+        return LineFetch(self).ready_count()
 
     def _plc_take_batches(self, limit):
         """Up to ``limit`` batches for the line's agent: re-deliveries first."""
@@ -392,6 +433,16 @@ class MrpPlcLine(models.Model):
     # ------------------------------------------------------------------
     # Failures and the work center's time log (mrp_plc_line_oee.py)
     # ------------------------------------------------------------------
+
+    def _plc_time_text(self, moment, user=None):
+        """``moment`` (UTC, as Odoo stores it) as text in ``user``'s time zone, the zone
+        named: for messages and notes, which the web client does not convert."""
+        if not moment:
+            return ""
+        tz = pytz.timezone((user or self.env.user).tz or "UTC")
+        return (
+            pytz.utc.localize(moment).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+        )
 
     def _plc_responsible_user(self):
         self.ensure_one()

@@ -38,8 +38,32 @@ class LineFetch:
         claimed = self._claim(limit - len(redelivered))
         return self._batch_values(redelivered | claimed, redelivered)
 
+    def ready_domain(self):
+        """The MOs of the line a fetch claims, as the ORM searches them.
+
+        Blocked MOs are left out although a fetch looks at them again: one that stays
+        blocked would make the agent fetch at every ping for nothing.
+        """
+        return [
+            ("plc_line_id", "=", self.line.id),
+            ("plc_state", "=", "ready"),
+            ("state", "in", ("confirmed", "progress")),
+            ("plc_hold", "=", False),
+        ]
+
+    def ready_count(self):
+        """How many MOs a fetch would claim now."""
+        productions = self.env["mrp.production"].with_company(self.line.company_id)
+        return productions.search_count(self.ready_domain())
+
+    def blocking_reason(self, production):
+        """Why ``production`` cannot run on the line now, or None."""
+        groups = self._component_groups(production)
+        return self._blocking_reasons(production, groups).get(production.id)
+
     def _claim(self, count):
-        """Lock and send up to ``count`` eligible MOs of the line, in dosing order.
+        """Lock and send up to ``count`` eligible MOs of the line, in dosing order: those
+        a planner sent now first (oldest request first), then by priority and date.
 
         MOs that cannot run on the line are blocked with the reason on the way.
         """
@@ -62,7 +86,8 @@ class LineFetch:
                    AND state IN ('confirmed', 'progress')
                    AND plc_hold IS NOT TRUE
                    AND NOT id = ANY(%s::int[])
-              ORDER BY priority DESC, date_planned_start, id
+              ORDER BY plc_send_now_at IS NULL, plc_send_now_at,
+                       priority DESC, date_planned_start, id
                  LIMIT %s
                    FOR UPDATE SKIP LOCKED
                 """,
@@ -236,6 +261,7 @@ class LineFetch:
                 "plc_finished_qty_actual": 0.0,
                 "plc_finished_weight_actual": 0.0,
                 "plc_suspect": False,
+                "plc_send_now_at": False,
             }
         )
         self.env["mrp.plc.consumption"].create(consumption_values)

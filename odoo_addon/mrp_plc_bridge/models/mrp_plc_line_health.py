@@ -51,6 +51,15 @@ class LineHealth:
             "plc_running_mo": status.running_mo or False,
             "plc_unsent_batches": (status.unsent or {}).get("batches") or 0,
         }
+        # An agent that does not say when it fetches next leaves both empty.
+        values.update(
+            plc_next_fetch_at=(
+                now + datetime.timedelta(seconds=status.next_fetch_in_seconds)
+                if status.next_fetch_in_seconds is not None
+                else False
+            ),
+            plc_next_fetch_reason=status.next_fetch_reason or False,
+        )
         line.write(values)
         self.env["mrp.plc.line.ping"].create(
             {
@@ -143,15 +152,20 @@ class LineHealth:
                         if line.plc_link == "down"
                         else _("PLC link not reported by the agent")
                     )
+                # "Label: count" reads the same for one and for many.
                 if line.plc_held:
-                    reasons.append(_("%s batches held", line.plc_held))
+                    reasons.append(_("Batches held: %s", line.plc_held))
                 if line.plc_stuck:
-                    reasons.append(_("%s batches stuck", line.plc_stuck))
+                    reasons.append(_("Batches stuck: %s", line.plc_stuck))
                 open_failures = self._open_failure_count(line)
                 if open_failures:
-                    reasons.append(_("%s failures open", open_failures))
+                    reasons.append(_("Open failures: %s", open_failures))
                 light = "amber" if reasons else "green"
             line.plc_light = light
+            # A silent agent's last word on the PLC is no news of it.
+            line.plc_link_now = (
+                "unknown" if light == "red" else (line.plc_link or "unknown")
+            )
             line.plc_light_reason = "; ".join(reasons) or _("Agent and PLC up")
             running = Production
             if line.plc_running_mo:
@@ -170,6 +184,36 @@ class LineHealth:
             datetime.datetime.combine(local_now.date(), datetime.time.min)
         )
         return local_midnight.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def batches_per_hour_today(self):
+        """The MOs each line finished in each hour of the user's today (0 to 23, in the
+        user's time zone), and that hour now: ``({line id: [24 counts]}, hour now)``."""
+        tz = pytz.timezone(self.env.user.tz or "UTC")
+        hour_now = pytz.utc.localize(fields.Datetime.now()).astimezone(tz).hour
+        counts = {line.id: [0] * 24 for line in self.lines}
+        for production in self.env["mrp.production"].search_read(
+            [
+                ("plc_line_id", "in", self.lines.ids),
+                ("plc_state", "=", "done"),
+                ("plc_reported_at", ">=", self._start_of_today()),
+            ],
+            ["plc_line_id", "plc_reported_at"],
+        ):
+            hour = pytz.utc.localize(production["plc_reported_at"]).astimezone(tz).hour
+            counts[production["plc_line_id"][0]][hour] += 1
+        return counts, hour_now
+
+    def compute_batches_today(self):
+        """Today's MOs per hour as the card's chart draws them: 24 numbers, an hour to
+        come left empty, and the largest number for the scale."""
+        counts, hour_now = self.batches_per_hour_today()
+        for line in self.lines:
+            hours = counts[line.id]
+            line.plc_batches_today = ",".join(
+                str(count) if hour <= hour_now else ""
+                for hour, count in enumerate(hours)
+            )
+            line.plc_batches_today_max = max(hours)
 
     def compute_mo_counts(self):
         """The dashboard's MO figures of the lines."""
@@ -229,6 +273,7 @@ class LineHealth:
         for line in lines:
             if line.id in alerted:
                 continue
+            responsible = line._plc_responsible_user()
             line.sudo().activity_schedule(
                 SILENT_ACTIVITY,
                 summary=_("Agent of line %s is silent", line.code),
@@ -237,18 +282,22 @@ class LineHealth:
                     "(alert after %(minutes)s minutes). Check the agent's service and its "
                     "network path to Odoo.",
                     line=line.code,
-                    seen=line.plc_seen_at,
+                    seen=line._plc_time_text(line.plc_seen_at, responsible),
                     minutes=line.plc_silence_alert_minutes,
                 ),
-                user_id=line._plc_responsible_user().id,
+                user_id=responsible.id,
             )
 
     def _agent_back(self, lines):
         """Mark the silence activities done: the agent pings again."""
-        activities = self._silent_activities(lines)
-        if activities:
-            activities.action_feedback(
-                feedback=_("The agent pinged again at %s.", fields.Datetime.now())
+        now = fields.Datetime.now()
+        for activity in self._silent_activities(lines):
+            line = lines.browse(activity.res_id)
+            activity.action_feedback(
+                feedback=_(
+                    "The agent pinged again at %s.",
+                    line._plc_time_text(now, line._plc_responsible_user()),
+                )
             )
 
     def watch(self):

@@ -10,7 +10,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from . import mrp_production_plc_rpc as rpc
+from .mrp_production_plc_chart import consumption_chart
 from .mrp_production_plc_report import MoReport
+from .mrp_production_plc_send_now import SendNow
 
 # PLC states in which the MO belongs to its line and must not move to another one.
 PLC_LOCKED_STATES = ("sent", "done", "recorded", "failed")
@@ -68,6 +70,13 @@ class MrpProduction(models.Model):
         string="Batch Key", copy=False, readonly=True, index=True
     )
     plc_sent_at = fields.Datetime(string="Sent at", copy=False, readonly=True)
+    plc_send_now_at = fields.Datetime(
+        string="Sent Now at",
+        copy=False,
+        readonly=True,
+        help="When a planner pressed Send to the line now: such orders are fetched "
+        "before all others of the line, the earliest press first.",
+    )
     plc_reported_at = fields.Datetime(string="Reported at", copy=False, readonly=True)
     plc_started_at = fields.Datetime(
         string="Batch Started at", copy=False, readonly=True
@@ -145,6 +154,19 @@ class MrpProduction(models.Model):
         store=True,
         copy=False,
     )
+    plc_consumption_tolerance = fields.Float(
+        related="plc_line_id.consumption_tolerance",
+        string="Tolerance (%)",
+        readonly=True,
+        help="The line's consumption tolerance: a silo's deviation beyond it is red, "
+        "one past three quarters of it orange.",
+    )
+    # Server-drawn SVG; sanitize would strip it, and every text in it is escaped.
+    plc_consumption_chart = fields.Html(
+        string="Planned vs Actual",
+        compute="_compute_plc_consumption_chart",
+        sanitize=False,
+    )
     plc_failure_ids = fields.One2many(
         "mrp.plc.failure",
         "production_id",
@@ -221,6 +243,20 @@ class MrpProduction(models.Model):
                 reported.mapped("tolerance_exceeded")
             )
 
+    @api.depends(
+        "plc_run",
+        "plc_consumption_ids.plc_planned_qty",
+        "plc_consumption_ids.plc_actual_qty",
+        "plc_consumption_ids.deviation_state",
+    )
+    def _compute_plc_consumption_chart(self):
+        for production in self:
+            production.plc_consumption_chart = consumption_chart(
+                production.plc_consumption_ids.filtered(
+                    lambda c, run=production.plc_run: c.run == run
+                )
+            )
+
     @api.depends("plc_failure_ids")
     def _compute_plc_failure_count(self):
         for production in self:
@@ -279,6 +315,13 @@ class MrpProduction(models.Model):
                 }
             )
         return True
+
+    def action_plc_send_now(self):
+        """Put a ready MO first in its line's fetch order; say when it reaches the PLC."""
+        if not self.env.user.has_group("mrp.group_mrp_user"):
+            raise AccessError(_("Only manufacturing users may send orders to a PLC line."))
+        self.ensure_one()
+        return SendNow(self).run()
 
     def action_plc_accept_actuals(self):
         """Close recorded MOs with the actuals the line reported, as a done report does.

@@ -181,6 +181,9 @@ class Ping(Entry):
         }
         if line:
             answer.update(line._plc_capacity())
+            # The agent fetches at once when its queue is empty and this is above 0:
+            # new work goes to an idle line within one ping, with no extra call per ping.
+            answer["ready_mo_count"] = line._plc_ready_count() if line.active else 0
             line._plc_take_ping(status)
         return answer
 

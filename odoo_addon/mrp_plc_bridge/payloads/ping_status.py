@@ -18,6 +18,10 @@ from .checks import ReportRejected, show
 # Texts an agent sends are short; longer ones are cut, never refused (a long PLC error
 # text must not stop the health report).
 MAX_TEXT = 500
+# The agent's next fetch: how far ahead it may say (its hourly sync is the farthest it
+# plans; a week leaves room for a long SYNC_INTERVAL_MINUTES), and how long its reason is.
+MAX_NEXT_FETCH_SECONDS = 7 * 24 * 3600
+MAX_NEXT_FETCH_REASON = 200
 QUEUE_KEYS = ("queued", "written", "running", "finished", "held", "suspect")
 UNSENT_KEYS = ("batches", "failures", "weighings")
 
@@ -38,6 +42,10 @@ class PingStatus:
     stuck: Optional[int] = None
     running_mo: Optional[str] = None
     unsent: Optional[dict] = None
+    # When the agent fetches next, in seconds from the ping (None: not planned, e.g. it
+    # waits for its queued batches to be done), and why then, in plain words.
+    next_fetch_in_seconds: Optional[int] = None
+    next_fetch_reason: Optional[str] = None
 
     @property
     def held(self):
@@ -82,7 +90,31 @@ def parse_status(status):
         values["running_mo"] = _text(status["running_mo"], "status.running_mo")
     if "unsent" in status:
         values["unsent"] = _counts(status["unsent"], "status.unsent", UNSENT_KEYS)
+    if "next_fetch" in status:
+        values.update(_next_fetch(status["next_fetch"]))
     return PingStatus(**values)
+
+
+def _next_fetch(value):
+    """``{"in_seconds": 0..MAX_NEXT_FETCH_SECONDS or null, "reason": text or null}``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PingRejected(
+            "status.next_fetch: must be an object or null, got %r."
+            % type(value).__name__
+        )
+    seconds = _count(value.get("in_seconds"), "status.next_fetch.in_seconds")
+    if seconds is not None and seconds > MAX_NEXT_FETCH_SECONDS:
+        raise PingRejected(
+            "status.next_fetch.in_seconds: must be at most %d (7 days), got %s."
+            % (MAX_NEXT_FETCH_SECONDS, show(seconds))
+        )
+    reason = _text(value.get("reason"), "status.next_fetch.reason")
+    return {
+        "next_fetch_in_seconds": seconds,
+        "next_fetch_reason": reason[:MAX_NEXT_FETCH_REASON] if reason else None,
+    }
 
 
 def _text(value, key):

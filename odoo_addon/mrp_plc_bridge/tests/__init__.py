@@ -21,3 +21,6 @@ from . import test_door_table
 from . import test_plant_text
 from . import test_agent_keys
 from . import test_agent_reads
+from . import test_mo_screens
+from . import test_send_now
+from . import test_line_screens

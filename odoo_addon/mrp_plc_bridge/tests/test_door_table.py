@@ -226,6 +226,9 @@ DOOR_ROWS = {
     ("mrp.production", "action_plc_accept_actuals"): _with_records_of_b(
         lambda case: case.mo_b
     ),
+    ("mrp.production", "action_plc_send_now"): _with_records_of_b(
+        lambda case: case.mo_b
+    ),
     ("mrp.plc.line", "action_open_plc_agent_access"): _with_records_of_b(
         lambda case: case.line_b
     ),

@@ -75,9 +75,9 @@ class TestLineHealth(PlcBridgeCase):
         self.assertIn("timed out", self.line.plc_light_reason)
         self.ping(dict(STATUS, stuck=2))
         self.assertEqual(self.line.plc_light, "amber")
-        self.assertIn("2 batches stuck", self.line.plc_light_reason)
+        self.assertIn("Batches stuck: 2", self.line.plc_light_reason)
         self.ping(dict(STATUS, queue={"held": 1}))
-        self.assertIn("1 batches held", self.line.plc_light_reason)
+        self.assertIn("Batches held: 1", self.line.plc_light_reason)
         self.ping(STATUS)
         self.assertEqual(self.line.plc_light, "green")
 
@@ -87,7 +87,7 @@ class TestLineHealth(PlcBridgeCase):
         self.report(self.payload(batch, status="failed", message="Mixer jammed"))
         self.ping(STATUS)
         self.assertEqual(self.line.plc_light, "amber")
-        self.assertIn("1 failures open", self.line.plc_light_reason)
+        self.assertIn("Open failures: 1", self.line.plc_light_reason)
         self.assertIn("Mixer jammed", self.line.plc_last_failure)
 
     def test_silent_after_three_health_intervals_is_red(self):

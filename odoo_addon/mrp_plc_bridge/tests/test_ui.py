@@ -1,11 +1,11 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The PLC page of a reported MO, opened in a real browser.
+"""The PLC page of a reported MO, its Components tab and the consumption graph, opened
+in a real browser.
 
 The MO is fetched and reported through the same RPC methods the agent calls, then its
 form is opened in headless Chromium and a tour checks that the PLC page shows the line's
-actual figures. Set PLC_TEST_ARTIFACTS to a directory to also keep a screenshot of the
-page there.
+actual figures. Set PLC_TEST_ARTIFACTS to a directory to also keep screenshots there.
 """
 import base64
 import os
@@ -16,6 +16,8 @@ from odoo.tools import config
 
 TOUR = "mrp_plc_bridge_plc_page"
 SCREENSHOT_NAME = "mrp_plc_bridge_mo_form.png"
+COMPONENTS_SHOT = "mrp_plc_bridge_mo_components.png"
+GRAPH_SHOT = "mrp_plc_bridge_consumption_graph.png"
 
 # What the line dosed: silo 101 beyond the 2 % tolerance, the others within it. The tour
 # (static/src/js/tour_plc_page.js) looks for exactly these figures.
@@ -23,25 +25,41 @@ ACTUALS = {"101": 612.5, "102": 379.1, "114": 20.0}
 FINISHED_ACTUAL = 995.0
 LINE_MESSAGE = "Silo 101 overdosed by 12.5 kg"
 
-# Clicks the PLC tab once the form is there; true once the consumption table shows.
-SHOW_PLC_PAGE = """(function () {
+# Clicks the tab named %s once the form is there; true once the list %s of the tab shows
+# a row that contains %s.
+SHOW_TAB = """(function () {
     var tabs = document.querySelectorAll('.o_form_view .o_notebook .nav-link');
     var tab = Array.prototype.find.call(tabs, function (a) {
-        return a.textContent.trim() === 'PLC';
+        return a.textContent.trim() === '%s';
     });
     if (!tab) { return false; }
     if (!tab.classList.contains('active')) { tab.click(); }
     var loading = document.querySelector('.o_loading');
     if (loading && loading.offsetParent !== null) { return false; }
-    return document.querySelector(
-        '.tab-pane.active .o_field_widget[name=plc_consumption_ids] tr.o_data_row') !== null;
+    var rows = document.querySelectorAll(
+        '.tab-pane.active .o_field_widget[name=%s] tr.o_data_row');
+    return Array.prototype.some.call(rows, function (tr) {
+        return tr.textContent.indexOf('%s') !== -1;
+    });
+})()"""
+# The PLC page: the consumption table, with the chart below it.
+SHOW_PLC_PAGE = SHOW_TAB % ("PLC", "plc_consumption_ids", "101 - Silo A")
+# The Components tab: the maize's excess labelled as dosed over plan.
+SHOW_COMPONENTS = SHOW_TAB % ("Components", "move_raw_ids", "Over plan")
+# True a second after the graph's canvas shows in % of plan: its bars grow for a while.
+SHOW_GRAPH = """(function () {
+    var canvas = document.querySelector('.o_graph_renderer canvas');
+    var measure = document.querySelector('.o_graph_renderer');
+    if (!(canvas && canvas.width > 0 && measure)) { return false; }
+    window.plcGraphSeen = window.plcGraphSeen || Date.now();
+    return Date.now() - window.plcGraphSeen > 1500;
 })()"""
 
 
 @tagged("post_install", "-at_install")
 class TestPlcPageUi(HttpCase):
-    # Tall enough for the header, the PLC page and its table in one screenshot.
-    browser_size = "1400,1300"
+    # Tall enough for the header, the PLC page, its table and chart in one screenshot.
+    browser_size = "1400,1750"
 
     def setUp(self):
         super().setUp()
@@ -137,35 +155,36 @@ class TestPlcPageUi(HttpCase):
         self.assertEqual(result["status"], "done", result)
         return batch
 
-    def _save_screenshot(self):
-        """Keep a picture of the PLC page for people to look at (not an assertion)."""
+    def _save_screenshot(self, fragment=None, ready=SHOW_PLC_PAGE, name=SCREENSHOT_NAME):
+        """Open a page, check it shows ``ready``, keep its picture for people to look at
+        when PLC_TEST_ARTIFACTS names a directory.
+
+        ``fragment`` is the web client's URL fragment, by default the MO's form.
+        """
         directory = os.environ.get("PLC_TEST_ARTIFACTS")
-        if not directory:
-            return None
-        os.makedirs(directory, exist_ok=True)
-        path = os.path.join(directory, SCREENSHOT_NAME)
-        url = "http://%s:%s/web#id=%d&model=mrp.production&view_type=form" % (
-            HOST,
-            config["http_port"],
-            self.mo.id,
-        )
+        fragment = fragment or "id=%d&model=mrp.production&view_type=form" % self.mo.id
+        url = "http://%s:%s/web#%s" % (HOST, config["http_port"], fragment)
         self.start_browser()
         self.authenticate("admin", "admin")
         try:
             self.browser.navigate_to(url, wait_stop=True)
             self.assertTrue(
-                self.browser._wait_ready(SHOW_PLC_PAGE, timeout=60),
-                "the PLC page of the MO form never showed its consumption table",
+                self.browser._wait_ready(ready, timeout=60),
+                "the page %s never showed what the screenshot is for" % fragment,
             )
             shot_id = self.browser._websocket_send("Page.captureScreenshot")
             data = self.browser._websocket_wait_id(shot_id).get("result", {}).get("data")
             self.assertTrue(data, "the browser returned no screenshot")
-            with open(path, "wb") as png:
-                png.write(base64.b64decode(data))
         finally:
             self.browser.delete_cookie("session_id", domain=HOST)
             self.browser.clear()
             self._wait_remaining_requests()
+        if not directory:
+            return None
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, name)
+        with open(path, "wb") as png:
+            png.write(base64.b64decode(data))
         return path
 
     def test_reported_mo_shows_actuals_on_plc_page(self):
@@ -187,3 +206,21 @@ class TestPlcPageUi(HttpCase):
             login="admin",
         )
         self._save_screenshot()
+
+    def test_components_tab_labels_the_plan_and_the_excess(self):
+        self._fetch_and_report()
+        maize = self.mo.move_raw_ids.filtered(lambda m: m.product_id == self.comp_a)
+        self.assertEqual(
+            sorted(maize.mapped("plc_dose_role")), ["over_plan", "planned"]
+        )
+        self.env["base"].flush()
+        self._save_screenshot(ready=SHOW_COMPONENTS, name=COMPONENTS_SHOT)
+
+    def test_consumption_graph_in_percent_of_plan(self):
+        self._fetch_and_report()
+        self.env["base"].flush()
+        self._save_screenshot(
+            "action=mrp_plc_bridge.mrp_plc_consumption_action&view_type=graph",
+            SHOW_GRAPH,
+            GRAPH_SHOT,
+        )

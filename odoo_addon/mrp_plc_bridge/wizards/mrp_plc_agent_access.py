@@ -1,6 +1,6 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class MrpPlcAgentAccess(models.TransientModel):
@@ -15,6 +15,9 @@ class MrpPlcAgentAccess(models.TransientModel):
     agent_user_id = fields.Many2one(related="line_id.plc_agent_user_id")
     agent_login = fields.Char(compute="_compute_agent_login")
 
+    # Without its dependency the form's first onchange computes it before the line is
+    # set, and keeps that blank.
+    @api.depends("line_id")
     def _compute_agent_login(self):
         for wizard in self:
             # The login the button will give the key to (another line's is never reused).

@@ -4,6 +4,7 @@ datagrams sent again, end codes as PlcError, reconnects."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from collections.abc import Iterator
@@ -157,6 +158,35 @@ def test_every_try_lost_is_a_plc_error_with_backoff(udp_simulator, register_map)
         assert link.consecutive_failures == 1 and link.last_error
         assert link.read_write_handshake() == 1  # the first reconnect is immediate
         assert link.consecutive_failures == 0
+
+
+def test_an_outage_over_fins_goes_through_the_links_one_outage(udp_simulator, register_map, caplog):
+    """The same Outage as the Modbus link: one line when it starts (naming the FINS settings
+    to check), one per longer wait, one when the PLC answers again; link_down on the error."""
+    link = make_link(udp_simulator, register_map, retries=0, reconnect_backoff_initial=1.0,
+                     reconnect_backoff_max=4.0)
+    now = [1000.0]
+    link.clock = lambda: now[0]
+    caplog.set_level(logging.INFO, logger="plc_agent.outage")
+    with link:
+        udp_simulator.faults.datagram_fault_next("lose_request", times=3)
+        for _ in range(3):
+            with pytest.raises(PlcError) as failed:
+                link.read_write_handshake()
+            assert failed.value.link_down
+            now[0] += 10  # past each backoff
+        assert link.read_write_handshake() == 1
+    lines = [r.getMessage() for r in caplog.records if r.name == "plc_agent.outage"]
+    assert len(lines) == 4, lines
+    assert lines[0].startswith(f"PLC 127.0.0.1:{udp_simulator.port} is unreachable: read 1 DM word(s) at D7076: "
+                               "no answer within 0.3 s")
+    assert "PLC_FINS_DEST_NODE, PLC_FINS_SOURCE_NODE" in lines[0]
+    # The first reconnect is immediate; then the backoff's steps, each said once.
+    assert lines[1].endswith("(2 failed attempts): read 1 DM word(s) at D7076: no answer within 0.3 s; "
+                             "next attempt in 1 s")
+    assert lines[2].endswith("next attempt in 2 s")
+    assert lines[3] == f"PLC 127.0.0.1:{udp_simulator.port} answers again after 30 s (3 failed attempts)"
+    assert not link.outage.down and link.consecutive_failures == 0
 
 
 def test_nobody_listening_is_a_plc_error(register_map):

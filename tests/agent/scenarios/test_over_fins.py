@@ -97,7 +97,19 @@ def test_check_names_protocol_nodes_and_request_plan(agent_settings, plc_simulat
     transport = plc_simulator.transport.upper()
     assert (f"FINS/{transport} 127.0.0.1:{plc_simulator.port}, PLC node 0.10.0, agent node 0.20.0 "
             f"answers; write handshake D7076 = 1; read area in 1 request(s) of at most 999 words") in p.stdout
-    assert "read area in 1 requests (6000-6977); slots cut between two requests: none" in p.stdout
+    out = p.stdout
+    assert out.index("Settings in force") < out.index("Register map (") < out.index("Checks:")
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("  PLC_")}
+    assert rows["PLC_PROTOCOL"].split()[1] == "fins"
+    assert rows["PLC_FINS_TRANSPORT"].split()[1] == plc_simulator.transport
+    assert rows["PLC_FINS_DEST_NODE"].split()[1] == str(PLC_NODE)
+    assert rows["PLC_FINS_SOURCE_NODE"].split()[1] == "20"
+    assert f"PLC link: FINS/{transport} 127.0.0.1:{plc_simulator.port}, PLC node 0.10.0, agent node 0.20.0; " \
+           "at most 999 words per read request" in out
+    assert ("the agent reads the read area in 1 request of at most 999 words with FINS memory area read "
+            "(01 01) of the DM area (D6000-D6977)") in out
+    assert "the whole read area is one request" in out
+    assert "Modbus holding registers" not in out
 
 
 def test_exactly_once_through_lost_duplicated_and_late_datagrams(agent_settings, make_tasks, engine, odoo_standin,

@@ -33,16 +33,24 @@ odoo.define("mrp_plc_bridge.tour_plc_page", function (require) {
                 page + " .o_field_widget[name=plc_line_id]:contains('UI test line')"
             ),
             check(
-                "Silo 101 shows its actual and is highlighted beyond tolerance",
-                table + " tr.o_data_row.text-danger:contains('101 - Silo A'):contains('612.50'):contains('2.08')"
+                "Silo 101 shows its actual, its deviation red: beyond the 2 % tolerance",
+                table + " tr.o_data_row:contains('101 - Silo A'):contains('612.50'):contains('kg') td.text-danger:contains('2.08')"
             ),
             check(
-                "Silo 102 shows its actual within tolerance",
-                table + " tr.o_data_row:not(.text-danger):contains('102 - Silo B'):contains('379.10'):contains('-0.24')"
+                "Silo 102 shows its actual, its deviation green: within the tolerance",
+                table + " tr.o_data_row:contains('102 - Silo B'):contains('379.10') td.text-success:contains('-0.24')"
             ),
             check(
-                "Tank 114 shows its actual",
-                table + " tr.o_data_row:not(.text-danger):contains('114 - Tank C'):contains('20.00')"
+                "Tank 114 shows its actual, its deviation green",
+                table + " tr.o_data_row:contains('114 - Tank C'):contains('20.00') td.text-success:contains('0.00')"
+            ),
+            check(
+                "The line's tolerance is named above the table",
+                page + " .o_field_widget[name=plc_consumption_tolerance]:contains('2.00')"
+            ),
+            check(
+                "The planned-vs-actual chart draws a bar pair per silo",
+                page + " .o_field_widget[name=plc_consumption_chart] svg.o_plc_consumption_chart text:contains('101 UI maize')"
             ),
             check(
                 "Finished goods: actual next to planned",
