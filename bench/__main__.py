@@ -91,7 +91,9 @@ def lines_arg(parser_name: str) -> Callable[[str], Any]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="*", default=["all"], choices=("all",) + BENCHMARKS + ON_REQUEST,
+    # A string default: Python 3.11's argparse checks a list default against the choices
+    # (and refuses it) when no benchmark is named.
+    parser.add_argument("which", nargs="*", default="all", choices=("all",) + BENCHMARKS + ON_REQUEST,
                         help="benchmarks to run (default: all; 'lines' and 'campaign' only when named)")
     parser.add_argument("--repeat", type=int, default=200,
                         help="plc: repetitions of each timed PLC operation (default 200)")
@@ -157,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # pymodbus' classic datastore warns on every start; the figures do not depend on it.
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    which = list(BENCHMARKS) if "all" in args.which else list(dict.fromkeys(args.which))
+    requested = [args.which] if isinstance(args.which, str) else args.which
+    which = list(BENCHMARKS) if "all" in requested else list(dict.fromkeys(requested))
     machine = machine_info()
     print(f"Machine: {describe_machine(machine)}\n", flush=True)
     results: list[BenchResult] = []

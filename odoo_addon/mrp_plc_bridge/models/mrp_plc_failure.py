@@ -53,6 +53,12 @@ class MrpPlcFailure(models.Model):
         help="What the PLC says failed, e.g. START_FAILURE.",
     )
     occurred_at = fields.Datetime(required=True, readonly=True, index=True)
+    occurred_at_zoned = fields.Char(
+        string="Occurred",
+        compute="_compute_occurred_at_zoned",
+        help="When the PLC says the failure occurred, in your time zone (your "
+        "preferences), the zone named.",
+    )
     production_id = fields.Many2one(
         "mrp.production",
         string="Manufacturing Order",
@@ -91,6 +97,13 @@ class MrpPlcFailure(models.Model):
             failure.equipment_name = (
                 "%s (%s)" % (name, failure.equipment) if name else failure.equipment
             )
+
+    @api.depends("occurred_at")
+    @api.depends_context("uid")
+    def _compute_occurred_at_zoned(self):
+        lines = self.env["mrp.plc.line"]
+        for failure in self:
+            failure.occurred_at_zoned = lines._plc_time_text(failure.occurred_at)
 
     def _plc_equipment_name(self):
         """What the plant calls the equipment the PLC reported; False when unknown.

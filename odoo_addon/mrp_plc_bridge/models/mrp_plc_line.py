@@ -140,7 +140,7 @@ class MrpPlcLine(models.Model):
     # What the agent last said (mrp_plc_line_health.py).
     plc_health_interval = fields.Integer(
         string="Agent Health Interval (s)",
-        default=60,
+        default=30,
         required=True,
         help="How often the line's agent pings Odoo (its HEALTH_INTERVAL_SECONDS). The "
         "agent counts as silent after %d intervals without a ping." % SILENT_AFTER_INTERVALS,

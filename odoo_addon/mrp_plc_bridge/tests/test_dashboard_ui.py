@@ -51,7 +51,10 @@ DASHBOARD_READY = """(function () {
         && !!silent.querySelector('.o_mrp_plc_link_unknown')
         && running.querySelectorAll('.o_mrp_plc_batches_chart rect.o_mrp_plc_bar').length === 24
         && !!running.querySelector('.o_mrp_plc_batches_chart rect[data-count="1"]')
-        && running.querySelector('.o_mrp_plc_done_today').textContent.trim() === '1';
+        && running.querySelector('.o_mrp_plc_done_today').textContent.trim() === '1'
+        && (running.querySelector('.o_mrp_plc_next_fetch') || {textContent: ''})
+            .textContent.indexOf('batch(es) in the queue are done') !== -1
+        && !silent.querySelector('.o_mrp_plc_next_fetch');
 })()"""
 
 # True once the running line's card shows LIVE_MO as running, without a page reload.
@@ -186,6 +189,10 @@ class TestDashboardUi(HttpCase):
             "plc": {"up": True, "last_error": None},
             "stuck": 0,
             "running_mo": queued.name,
+            "next_fetch": {
+                "in_seconds": None,
+                "reason": "when the 1 batch(es) in the queue are done",
+            },
         }
         # A slow test machine must not turn the running line red before the browser
         # looks: its agent counts as silent only after three hours.

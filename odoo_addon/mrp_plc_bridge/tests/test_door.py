@@ -151,6 +151,37 @@ class TestOneDoor(PlcBridgeCase):
                 self.assertRefusedForT2(caught)
         self.assertEqual(self.written(), before)
 
+    def test_a_typo_in_the_line_code_names_the_line_the_agent_is_bound_to(self):
+        """PLC_LINE_CODE mistyped (a code no line has, or its line's code in another case):
+        the refusal names the line the user is bound to and the setting to check, the
+        message README's troubleshooting table quotes."""
+        before = self.written()
+        for typo in ("T11", "t1"):
+            expected = (
+                "User plc_agent_test may not act for PLC line '%s': this agent user is "
+                "bound to T1. Check the agent's PLC_LINE_CODE, or bind the user on the "
+                "line's Agent Users page." % typo
+            )
+            for method, args in (
+                ("plc_ping", (typo,)),
+                ("plc_fetch_batches", (typo, 5)),
+                ("plc_report_failure", (self.failure_payload(typo),)),
+            ):
+                with self.subTest(typo=typo, method=method):
+                    with self.assertRaises(AccessError) as caught:
+                        getattr(self.Production, method)(*args)
+                    self.assertEqual(str(caught.exception), expected)
+        self.assertEqual(self.written(), before)
+        # The right code works at once.
+        self.assertTrue(self.Production.plc_ping("T1")["line_exists"])
+
+    def test_an_agent_bound_to_no_line_is_told_so(self):
+        self.line.plc_agent_user_ids = [(3, self.agent.id)]
+        with self.assertRaises(AccessError) as caught:
+            self.Production.plc_ping("T1")
+        self.assertIn("this agent user is bound to no line.", str(caught.exception))
+        self.assertIn("Agent Users page", str(caught.exception))
+
     def test_a_weighing_on_its_line_naming_another_lines_mo_is_kept_as_unknown(self):
         other_mo = create_mo(self.env, self.other_bom, 1000.0)
         moves = other_mo.move_raw_ids

@@ -182,6 +182,9 @@ class TestLineScreens(PlcBridgeCase):
         # 06:01:02 UTC is 01:01:02 in New York in November (EST).
         self.assertIn("Silo 101 (silo101) reported START_FAILURE", note)
         self.assertIn("2026-11-28 01:01:02 EST", note)
+        # The failure lists give the reader's time, the zone named (the test user
+        # is in Kolkata, five and a half hours ahead of UTC).
+        self.assertEqual(failure.occurred_at_zoned, "2026-11-28 11:31:02 IST")
 
     def test_silence_and_return_messages_name_their_zone(self):
         self.line.plc_silence_alert_minutes = 5
