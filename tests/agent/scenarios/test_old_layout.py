@@ -1,0 +1,96 @@
+"""A PLC running the old program (offsets 0-76, no batch number echoed): the agent keeps
+exactly-once by slot, MO reference and the stored set (docs/register-map.md, "The old
+program's layout (no word 77)"). The simulator runs the old program's map."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from plc_agent.plc.register_map import RegisterMap, load_register_map
+
+from ..helpers import batches, history, run_line_until_finished, wait_until
+
+
+@pytest.fixture
+def register_map() -> RegisterMap:
+    """The old program's map, for the simulator, the link and the agent of this module."""
+    shipped = resources.files("plc_agent.plc.register_map").joinpath("old_program_register_map.toml")
+    with resources.as_file(shipped) as path:
+        return load_register_map(path)
+
+
+def test_full_cycle_without_word_77(tasks, engine, odoo_standin, plc_simulator):
+    assert not tasks.register_map.echoes_batch_number
+    mo_ids = [odoo_standin.add_mo() for _ in range(3)]
+    result = tasks.sync()
+    assert result.inserted == 3 and result.write and result.write.confirmed
+    rows = batches(engine)
+    assert [r.earlier_run_shown for r in rows] == [False, False, False]
+    run_line_until_finished(tasks, engine)
+    rows = batches(engine)
+    assert all(r.state == "finished" for r in rows), [(r.state, r.hold_reason) for r in rows]
+    rmap = tasks.register_map
+    assert [plc_simulator.registers(rmap.read_ack_address(s), 1)[0] for s in (1, 2, 3)] == [1, 1, 1]
+    # Word 77 of each slot is never written nor echoed.
+    assert [plc_simulator.registers(6000 + 100 * s + 77, 1)[0] for s in range(3)] == [0, 0, 0]
+    assert [plc_simulator.registers(7000 + 100 * s + 77, 1)[0] for s in range(3)] == [0, 0, 0]
+    assert tasks.push().archived == 3
+    assert [h.outcome for h in history(engine)] == ["done"] * 3
+    assert {odoo_standin.mo(i)["times_closed"] for i in mo_ids} == {1}
+
+    # The next set runs too: the PLC is ready again once every batch was acknowledged.
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
+    more = [odoo_standin.add_mo() for _ in range(2)]
+    assert tasks.sync().write.confirmed
+    run_line_until_finished(tasks, engine)
+    assert tasks.push().archived == 2
+    assert {odoo_standin.mo(i)["plc_state"] for i in more} == {"done"}
+    assert len(plc_simulator.line.completed_batches) == 5
+    assert plc_simulator.line.protocol_violations == []
+
+
+def test_rerun_in_its_previous_slot_is_written_and_run_once(tasks, engine, odoo_standin, plc_simulator):
+    """The first run failed in slot 1 and its acknowledgement was lost; Odoo releases the MO
+    again and it lands in slot 1 while the read slot still shows the first run, ended and
+    unacknowledged. Same slot, same MO reference, no number: the set waits (nothing recorded)
+    until the first run is acknowledged, then is recorded with its earlier run shown, written,
+    and stored once, from the new run only."""
+    rmap = tasks.register_map
+    mo_id = odoo_standin.add_mo()
+    plc_simulator.faults.fail_batch(1)
+    tasks.sync()
+    wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the first run to end")
+    plc_simulator.faults.drop_at_next("ack", "before", times=2)
+    assert tasks.read_plc().acknowledged == 0
+    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
+    assert tasks.push().archived == 1
+    assert odoo_standin.mo(mo_id)["plc_state"] == "failed"
+
+    odoo_standin.release(mo_id)
+    result = tasks.sync()
+    assert result.inserted == 1
+    (row,) = batches(engine)
+    assert row.slot == 1 and row.run == 2
+    assert row.state == "queued" and row.earlier_run_shown is None  # the earlier run is unacknowledged
+
+    tasks.read_plc()  # acknowledges the first run from the history
+    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [1]
+    wait_until(lambda: plc_simulator.registers(rmap.write_handshake_address, 1) == [1],
+               what="the PLC to be ready")
+    # The read slot shows the first run, acknowledged: not taken for the new one. The write
+    # area still holds the first run's words, the same as the new set's (no number in them),
+    # and 7076 = 1: the read-back is already made, the agent only starts the set.
+    write = tasks.write_stored_batches()
+    assert write.confirmed and not write.written
+    (row,) = batches(engine)
+    assert row.earlier_run_shown is True and row.state == "written"
+    run_line_until_finished(tasks, engine)
+    (row,) = batches(engine)
+    assert row.state == "finished"
+    assert tasks.push().archived == 1
+    mo = odoo_standin.mo(mo_id)
+    assert mo["plc_state"] == "done" and len(mo["reports_received"]) == 2
+    assert len(plc_simulator.line.received_sets) == 2
+    assert plc_simulator.line.protocol_violations == []
