@@ -94,3 +94,61 @@ def test_rerun_in_its_previous_slot_is_written_and_run_once(tasks, engine, odoo_
     assert mo["plc_state"] == "done" and len(mo["reports_received"]) == 2
     assert len(plc_simulator.line.received_sets) == 2
     assert plc_simulator.line.protocol_violations == []
+
+
+def _rerun_after_a_lost_handshake_answer(tasks, engine, odoo_standin, plc_simulator, hold: str) -> int:
+    """A first run of an MO fails in slot 1; Odoo releases it again and it lands in slot 1; the
+    answer to the agent's 7076 = 0 is lost, so the set stays unconfirmed while the PLC, which
+    took it, stops just before the new run's `hold` ("start" or "end")."""
+    first = odoo_standin.add_mo()
+    other = odoo_standin.add_mo()
+    plc_simulator.faults.fail_batch(1)
+    tasks.sync()
+    run_line_until_finished(tasks, engine)
+    assert tasks.push().archived == 2
+    assert odoo_standin.mo(first)["plc_state"] == "failed"
+    assert odoo_standin.mo(other)["plc_state"] == "done"
+
+    odoo_standin.release(first)
+    wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
+    plc_simulator.faults.hold_before(1, hold)
+    plc_simulator.faults.drop_at_next("handshake", "after", times=2)
+    tasks.sync()
+    (row,) = batches(engine)
+    assert row.slot == 1 and row.run == 2 and row.earlier_run_shown is True
+    assert row.state == "queued"
+    wait_until(lambda: plc_simulator.line.held_at == (1, hold), what=f"the PLC to hold before {hold}")
+    return first
+
+
+def _the_rerun_is_stored_once(tasks, engine, odoo_standin, plc_simulator, mo_id: int) -> None:
+    write = tasks.write_stored_batches()
+    assert write.confirmed and not write.written
+    assert [r.state for r in batches(engine)] == ["written"]
+    plc_simulator.faults.release()
+    run_line_until_finished(tasks, engine)
+    (row,) = batches(engine)
+    assert row.state == "finished"
+    assert tasks.push().archived == 1
+    mo = odoo_standin.mo(mo_id)
+    assert mo["plc_state"] == "done" and len(mo["reports_received"]) == 2
+    assert len(plc_simulator.line.received_sets) == 2
+    assert len(plc_simulator.line.completed_batches) == 3
+    assert plc_simulator.line.protocol_violations == []
+
+
+def test_rerun_taken_before_restart_is_marked_written_not_written_again(
+        tasks, engine, odoo_standin, plc_simulator):
+    """The PLC took the set and has not started the run: read slot 1 still shows the earlier
+    run, acknowledged, which is not the new one; the write area and 7076 = 0 decide."""
+    mo_id = _rerun_after_a_lost_handshake_answer(tasks, engine, odoo_standin, plc_simulator, "start")
+    assert plc_simulator.registers(tasks.register_map.read_ack_address(1), 1) == [1]
+    _the_rerun_is_stored_once(tasks, engine, odoo_standin, plc_simulator, mo_id)
+
+
+def test_rerun_started_before_restart_is_stored_once(tasks, engine, odoo_standin, plc_simulator):
+    """The PLC started the new run: read slot 1, its earlier run recorded, shows the MO with
+    status_read_data = 0, so the PLC runs the set; marked written, never written again."""
+    mo_id = _rerun_after_a_lost_handshake_answer(tasks, engine, odoo_standin, plc_simulator, "end")
+    assert plc_simulator.registers(tasks.register_map.read_ack_address(1), 1) == [0]
+    _the_rerun_is_stored_once(tasks, engine, odoo_standin, plc_simulator, mo_id)
