@@ -675,6 +675,14 @@ def describe_register_map(register_map: Any, protocol: str = "modbus", link: str
         f"of at most {m.max_read_registers} words with {how} "
         f"({', '.join(f'D{a}-D{a + n - 1}' for a, n in requests)})",
     ]
+    if m.echoes_batch_number:
+        number = m.field_address("write", 1, "batch_number") - m.write_slot_address(1)
+        sentences.insert(2, f"batch number: word {number} of each slot; the agent writes its rolling "
+                            "number there and the PLC echoes it in the read slot when the batch starts")
+    else:
+        sentences.insert(2, "no batch number (the old program's layout): the agent knows a read slot "
+                            "by its slot and MO reference, and an MO's earlier run in the same slot by "
+                            "what it recorded before writing the set")
     if link is not None:
         sentences.insert(0, f"PLC link: {link}; at most {m.max_read_registers} words per read request, "
                          f"{m.max_write_registers} per write request")

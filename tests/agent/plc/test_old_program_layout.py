@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from plc_agent.cli import describe_register_map
 from plc_agent.plc.link import PlcLink
 from plc_agent.plc.register_map import RegisterMap, RegisterMapError, load_register_map
 from plc_agent.plc.simulator import PlcSimulator
@@ -81,3 +82,11 @@ def test_the_simulator_runs_a_set_without_touching_word_77(
         assert plc_simulator.registers(6000 + 100 * (slot - 1) + 77, 1) == [0x1234]
         assert plc_simulator.registers(7000 + 100 * (slot - 1) + 77, 1) == [0x4321]
     assert plc_simulator.line.protocol_violations == []
+
+
+def test_check_names_the_layout(register_map: RegisterMap) -> None:
+    old = describe_register_map(register_map)
+    assert "no batch number (the old program's layout)" in old[2]
+    assert "batch slots of 76 words" in old[0] and "batch slots of 77 words" in old[1]
+    default = describe_register_map(load_register_map())
+    assert default[2].startswith("batch number: word 77 of each slot")
