@@ -18,6 +18,7 @@ from typing import Any
 from .codecs import ALL_TYPES, BCD_TYPES, INTEGER_TYPES, WORD_ORDERS, RegisterMapError, ValueType
 from .layout import (
     AREAS,
+    BATCH_NUMBER_FIELD,
     FIELD_NAMES,
     READ_FIELDS,
     STATUS_FIELDS,
@@ -175,6 +176,13 @@ def _fields(doc: dict, source: str, stride: int, handshakes: _Handshakes) -> dic
         for name in needed:
             if name not in fields or not fields[name].in_area(area):
                 raise _entry_error(source, "fields", f"field {name!r} is missing from the {area} area")
+    number = fields.get(BATCH_NUMBER_FIELD)
+    if number is not None and not (number.in_area("write") and number.in_area("read")):
+        raise _entry_error(
+            source, "fields",
+            f"field {BATCH_NUMBER_FIELD!r} must be in both areas (a PLC that echoes it) or in neither "
+            "(the old program's layout)",
+        )
     return fields
 
 

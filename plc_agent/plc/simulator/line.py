@@ -128,7 +128,8 @@ class BatchingLine:
         start = rmap.read_slot_address(slot)
         self._poke(start, [0] * rmap.read_extent)
         self._put(slot, "batch_no", batch.batch_no)
-        self._put(slot, "batch_number", batch.batch_number)
+        if rmap.echoes_batch_number:  # the old program has no word for it
+            self._put(slot, "batch_number", batch.batch_number)
         self._put(slot, "mo_reference", batch.mo_reference)
         self._put(slot, "bom_code", batch.bom_code)
         self._put(slot, "finished_goods", batch.finished_goods)

@@ -66,6 +66,7 @@ class PlcSimulator:
             raise ValueError(f"noise must be in [0, 1), got {noise}")
         self.register_map = register_map
         self.unit_id = unit_id
+        self.protocol = "modbus"
         self.host = ""
         self.port = 0
         self._random = random.Random(seed)
@@ -119,7 +120,7 @@ class PlcSimulator:
             self._thread.join(timeout=5)
             self._thread = None
             raise SimulatorError(f"simulator cannot listen on {host}:{port}: {self._start_error}")
-        logger.info("PLC simulator listening on %s:%d (unit %d)", host, self.port, self.unit_id)
+        logger.info("PLC simulator listening on %s:%d (%s)", host, self.port, self.protocol)
         return self.port
 
     def stop(self) -> None:
@@ -265,6 +266,25 @@ class PlcSimulator:
     async def _main(self, host: str, port: int) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        await self._serve(host, port)
+        self.reports.open(self._peek, self._poke)
+        self.line.power_on()
+        line = asyncio.create_task(self.line.run())
+        reports = asyncio.create_task(self.reports.run())
+        self._ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            for task in (line, reports):
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+            await self._shutdown()
+
+    async def _serve(self, host: str, port: int) -> None:
+        """Open the protocol's listener; set ``port``, ``_base`` and ``_memory``."""
         device = SimDevice(
             id=self.unit_id,
             simdata=[
@@ -287,22 +307,12 @@ class PlcSimulator:
         runtime = server.context.devices[self.unit_id]
         base, _size, memory, _flags = runtime.block["x"]
         self._base, self._memory = base, memory
-        self.reports.open(self._peek, self._poke)
-        self.line.power_on()
-        line = asyncio.create_task(self.line.run())
-        reports = asyncio.create_task(self.reports.run())
-        self._ready.set()
-        try:
-            await self._stop.wait()
-        finally:
-            for task in (line, reports):
-                task.cancel()
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
+
+    async def _shutdown(self) -> None:
+        server = self._server
+        if server is not None:
             await server.shutdown()
-            self._server = None
+        self._server = None
 
     async def _action(
         self,
@@ -340,15 +350,28 @@ def run_simulator(
     seed: int | None,
     stop_event: threading.Event | None = None,
     unit_id: int = 1,
+    protocol: str = "modbus",
+    fins_transport: str = "udp",
+    fins_node: int = 10,
     **reports: object,
 ) -> None:
     """Serve the simulator until `stop_event` is set or Ctrl-C (for `plc-agent simulate-plc`).
 
+    ``protocol`` is "modbus" or "fins" (then over ``fins_transport`` as node ``fins_node``);
     ``reports`` are PlcSimulator's report-area options (``plc_timezone``,
     ``scripted_failures``, ``random_failure_seconds``, ...).
     """
-    simulator = PlcSimulator(register_map, batch_seconds=batch_seconds, noise=noise, seed=seed,
-                             unit_id=unit_id, **reports)  # type: ignore[arg-type]
+    if protocol == "fins":
+        from .fins_server import FinsPlcSimulator
+
+        simulator: PlcSimulator = FinsPlcSimulator(
+            register_map, transport=fins_transport, node=fins_node, batch_seconds=batch_seconds,
+            noise=noise, seed=seed, **reports)
+    elif protocol == "modbus":
+        simulator = PlcSimulator(register_map, batch_seconds=batch_seconds, noise=noise, seed=seed,
+                                 unit_id=unit_id, **reports)  # type: ignore[arg-type]
+    else:
+        raise SimulatorError(f"unknown protocol {protocol!r}: modbus or fins")
     simulator.start(host, port)
     stop = stop_event or threading.Event()
     try:

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import pytest
 
-from bench.campaign import FAULT_KINDS, run_campaign
+from bench.campaign import DATAGRAM_KINDS, FAULT_KINDS, fault_kinds, run_campaign
 
 
 def test_campaign_refuses_unknown_faults():
     with pytest.raises(ValueError, match="unknown fault kind"):
         run_campaign(seed=1, batches=1, kinds=("meteor",))
     assert "sigkill" in FAULT_KINDS
+
+
+def test_datagram_faults_only_over_fins_udp():
+    assert fault_kinds("fins", "udp") == FAULT_KINDS + tuple(DATAGRAM_KINDS)
+    assert fault_kinds("fins", "tcp") == fault_kinds("modbus") == FAULT_KINDS
+    for protocol, transport in (("modbus", "udp"), ("fins", "tcp")):
+        with pytest.raises(ValueError, match="unknown fault kind.*lost_answer"):
+            run_campaign(seed=1, batches=1, kinds=("lost_answer",), protocol=protocol, fins_transport=transport)
+    with pytest.raises(ValueError, match="protocol must be modbus or fins"):
+        run_campaign(seed=1, batches=1, protocol="profinet")
 
 
 @pytest.mark.slow
@@ -22,6 +32,20 @@ def test_campaign_faults_the_agent_survives_today():
                        stall_seconds=90)
     assert run.passed, run.summary()
     assert sum(run.faults.values()) >= 5, run.summary()
+
+
+@pytest.mark.slow
+def test_campaign_over_fins_udp_with_every_fault_and_the_datagram_faults():
+    """Over FINS/UDP every kind strikes, requests and answers lost, answers duplicated and
+    late among them: every MO dosed, reported and closed once. About two minutes; the
+    1,000-batch run is in docs/performance.md."""
+    kinds = fault_kinds("fins", "udp")
+    run = run_campaign(seed=19, batches=40, kinds=kinds, protocol="fins", fins_transport="udp",
+                       fault_every=(0.4, 1.2), stall_seconds=90, quiet_seconds=45)
+    assert run.passed, run.summary()
+    assert run.link == "FINS/UDP"
+    assert set(DATAGRAM_KINDS) & set(run.faults), run.summary()
+    assert sum(run.datagrams.values()) > 0 and run.stray_answers > 0, run.summary()
 
 
 # Seeds that broke an invariant, each with the fewest batches and fault kinds that still
