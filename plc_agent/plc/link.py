@@ -343,7 +343,9 @@ class PlcLink(PlcLinkBase):
         bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 0xFFFF]
         if bad:
             raise ValueError(f"{what}: {bad[:3]!r} are not 16-bit register values")
-        if len(values) == 1:
+        # Function 6 for the handshake and acknowledgement words only: a gateway may allow
+        # it nowhere else (docs/register-map.md), so a one-word data write (word 7077) is 16.
+        if len(values) == 1 and address in self.register_map.handshake_addresses:
             def check_one(response: Any) -> None:
                 echoed = (getattr(response, "address", None), list(getattr(response, "registers", []) or []))
                 if echoed != (address, list(values)):

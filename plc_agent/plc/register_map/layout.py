@@ -246,6 +246,18 @@ class RegisterMap:
     def read_ack_address(self, slot: int) -> int:
         return self.read_slot_address(slot) + self.fields[self.read_ack_field].offset
 
+    @property
+    def handshake_addresses(self) -> frozenset[int]:
+        """Every handshake and acknowledgement word: the write handshake, each read slot's
+        status_read_data and each report area's handshake. The only words the agent writes
+        with function 6 (write single register); every other write is function 16."""
+        addresses = {self.write_handshake_address}
+        addresses.update(self.read_ack_address(n) for n in range(1, self.slot_count + 1))
+        for area in (self.failure_area, self.weighing_area):
+            if area is not None:
+                addresses.add(area.handshake_address)
+        return frozenset(addresses)
+
     def field_address(self, area: str, slot: int, name: str) -> int:
         """Absolute address of a named field in one slot of `area` ("write"/"read")."""
         spec = (self.write_fields if area == "write" else self.read_fields).get(name)

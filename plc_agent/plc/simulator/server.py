@@ -57,6 +57,7 @@ class PlcSimulator:
         random_failure_seconds: float | None = None,
         random_weighing_seconds: float | None = None,
         weighing_products: tuple[int, ...] = (),
+        single_writes_on_handshakes_only: bool = False,
     ) -> None:
         if batch_seconds < 0:
             raise ValueError(f"batch_seconds must be >= 0, got {batch_seconds}")
@@ -67,6 +68,10 @@ class PlcSimulator:
         self.register_map = register_map
         self.unit_id = unit_id
         self.protocol = "modbus"
+        # A gateway that allows function 6 (write single register) on the handshake and
+        # acknowledgement words only answers it elsewhere with "illegal data address".
+        self.single_writes_on_handshakes_only = single_writes_on_handshakes_only
+        self.refused_single_writes: list[int] = []  # addresses, in the order refused
         self.host = ""
         self.port = 0
         self._random = random.Random(seed)
@@ -323,6 +328,11 @@ class PlcSimulator:
         current_registers: list[int],
         set_values: list[int] | list[bool] | None,
     ) -> ExcCodes | None:
+        if (function_code == 6 and self.single_writes_on_handshakes_only
+                and address not in self.register_map.handshake_addresses):
+            self.refused_single_writes.append(address)
+            logger.warning("PLC simulator: function 6 at %d refused: not a handshake word", address)
+            return ExcCodes.ILLEGAL_ADDRESS
         kind = self._request_kind(address, count, set_values)
         answer = self.faults.answer(kind)
         if answer.delay:
