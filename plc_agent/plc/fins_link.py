@@ -5,9 +5,9 @@ Every request carries a fresh service id (SID). An answer counts only when its S
 addresses (the PLC as source, the agent as destination) and its command code are those of
 the request that waits: a late answer to an earlier try, a duplicated datagram or a stray
 frame is dropped and counted, never taken for another request's answer. On UDP a request
-that got no answer in time is sent again with a new SID (`retries` times); reads and
-writes of the same words are idempotent, so a write whose answer was lost may take effect
-twice with the same words. End codes become PlcError naming the code and its meaning.
+that got no answer in time is sent again with a new SID (`retries` times): reads and data
+writes mean the same when sent twice. A write of a handshake or acknowledgement word is
+sent once only (:meth:`~.link.PlcLinkBase._resend_safe`). End codes become PlcError naming the code and its meaning.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class FinsLink(PlcLinkBase):
 
     # ------------------------------------------------------------------ requests
 
-    def _request(self, what: str, call: Callable[[], Any]) -> Any:
+    def _request(self, what: str, call: Callable[[], Any], resend: bool) -> Any:
         """Run `call` (one exchange on the open transport); failures become PlcError."""
         with self._lock:
             fresh = self._connect()
@@ -130,9 +130,9 @@ class FinsLink(PlcLinkBase):
                 except FinsFrameError as exc:
                     raise self._failed(f"{self.endpoint} {what}: {exc}") from exc
                 except OSError as exc:
-                    if not fresh and self.transport_name == "tcp":
-                        # The PLC may have closed an idle connection; the requests are
-                        # idempotent, so one retry on a new connection is safe.
+                    if not fresh and resend and self.transport_name == "tcp":
+                        # The PLC may have closed an idle connection; this request means
+                        # the same when sent again, so one retry on a new connection is safe.
                         logger.debug("PLC %s: connection lost (%s), reconnecting", self.endpoint, exc)
                         self._transport.close()
                         fresh = self._connect()
@@ -147,9 +147,10 @@ class FinsLink(PlcLinkBase):
                 self._answered()
                 return response
 
-    def _exchange(self, build: Callable[[FinsHeader], bytes], code: int) -> FinsResponse:
-        """Send one command and wait for its own answer; on UDP try again with a new SID."""
-        tries = 1 + self.retries
+    def _exchange(self, build: Callable[[FinsHeader], bytes], code: int, resend: bool = True) -> FinsResponse:
+        """Send one command and wait for its own answer; on UDP try again with a new SID
+        unless ``resend`` is False."""
+        tries = 1 + (self.retries if resend else 0)
         for attempt in range(1, tries + 1):
             sid = self._next_sid()
             header = FinsHeader.command(self._session_destination, self._session_source, sid)
@@ -215,12 +216,14 @@ class FinsLink(PlcLinkBase):
             raise ValueError(f"{what}: a write carries 1..{self.max_write_words} words")
         frames.words_to_bytes(values)  # refuses what is not a 16-bit word, before anything is sent
 
+        resend = self._resend_safe(address, len(values))
+
         def call() -> FinsResponse:
             return self._exchange(lambda h: frames.memory_area_write(h, address, list(values)),
-                                  frames.MEMORY_AREA_WRITE)
+                                  frames.MEMORY_AREA_WRITE, resend)
 
         def check(response: FinsResponse) -> None:
             if response.data:
                 raise self._failed(f"{self.endpoint} {what}: answer carries {len(response.data)} unexpected bytes")
 
-        self._execute(what, call, "write", check)
+        self._execute(what, call, "write", check, resend=resend)

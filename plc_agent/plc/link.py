@@ -161,12 +161,24 @@ class PlcLinkBase:
                 f"next connection attempt in {wait:.1f} s", link_down=True,
             )
 
+    def _resend_safe(self, address: int, count: int) -> bool:
+        """Whether a write of ``count`` words at ``address`` may be sent again when its
+        answer is lost. Reads and data writes may: the same words again mean the same. A
+        handshake or acknowledgement word may not: the first write may have arrived and
+        the PLC moved on (written its next report with H = 0, or ended the set and set
+        7076 = 1), and the same write again would then acknowledge a report nobody stored,
+        or hand over the old set a second time. Such a write fails instead, and the task
+        reads the word again at its next poll before it writes."""
+        handshakes = self.register_map.handshake_addresses
+        return not any(word in handshakes for word in range(address, address + count))
+
     def _execute(self, what: str, call: Callable[[], Any], operation: str,
-                 check: Callable[[Any], None] | None = None) -> Any:
-        """Run one request and ``check`` its answer, timed and counted as ``operation``."""
+                 check: Callable[[Any], None] | None = None, resend: bool = True) -> Any:
+        """Run one request and ``check`` its answer, timed and counted as ``operation``;
+        ``resend`` False: never send it a second time (see :meth:`_resend_safe`)."""
         started = time.monotonic()
         try:
-            response = self._request(what, call)
+            response = self._request(what, call, resend)
             if check is not None:
                 check(response)
         except PlcError as exc:
@@ -178,7 +190,7 @@ class PlcLinkBase:
             self.last_good_read_at = datetime.now(UTC)
         return response
 
-    def _request(self, what: str, call: Callable[[], Any]) -> Any:
+    def _request(self, what: str, call: Callable[[], Any], resend: bool) -> Any:
         raise NotImplementedError
 
     def _read_plan(self, plan: list[tuple[int, int]]) -> dict[int, int]:
@@ -286,7 +298,7 @@ class PlcLink(PlcLinkBase):
 
     # ------------------------------------------------------------------ requests
 
-    def _request(self, what: str, call: Callable[[], Any]) -> Any:
+    def _request(self, what: str, call: Callable[[], Any], resend: bool) -> Any:
         """Run one Modbus request; every failure becomes PlcError naming `what`."""
         with self._lock:
             fresh = self._connect()
@@ -295,9 +307,9 @@ class PlcLink(PlcLinkBase):
                 try:
                     response = call()
                 except (ConnectionException, OSError) as exc:
-                    if not fresh:
-                        # The PLC may have closed an idle connection; the requests are
-                        # idempotent, so one retry on a new connection is safe.
+                    if not fresh and resend:
+                        # The PLC may have closed an idle connection; this request means
+                        # the same when sent again, so one retry on a new connection is safe.
                         logger.debug("PLC %s: connection lost (%s), reconnecting", self.endpoint, exc)
                         self._client.close()
                         fresh = self._connect()
@@ -353,7 +365,7 @@ class PlcLink(PlcLinkBase):
 
             self._execute(
                 what, lambda: self._client.write_register(address, values[0], device_id=self.unit_id),
-                "write", check_one,
+                "write", check_one, resend=self._resend_safe(address, 1),
             )
             return
 
@@ -364,6 +376,6 @@ class PlcLink(PlcLinkBase):
 
         self._execute(
             what, lambda: self._client.write_registers(address, values, device_id=self.unit_id),
-            "write", check_many,
+            "write", check_many, resend=self._resend_safe(address, len(values)),
         )
 

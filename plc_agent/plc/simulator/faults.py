@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..register_map import RegisterMap, ValueType
 
 GARBAGE_FORMS = ("sentinel", "negative", "huge", "extreme")  # see FaultSwitches.set_mixed_garbage
-REQUEST_KINDS = ("read", "write", "handshake", "ack")
+REQUEST_KINDS = ("read", "write", "handshake", "ack", "report_ack")
 # What UDP does to a datagram that TCP never does (see FaultSwitches.datagram_fault_next).
 DATAGRAM_FAULTS = ("lose_request", "lose_answer", "duplicate_answer", "late_answer")
 HOLD_STEPS = ("start", "end")
@@ -146,14 +146,16 @@ class FaultSwitches:
         `skip` more requests of that kind are served (any request of a sequence, not only
         its first).
 
-        `request`: "read", "write" (a slot of the write area), "handshake" (word 7076) or
-        "ack" (a read slot's status_read_data). `effect`: "before" (the request is not
-        served) or "after" (a write takes effect, then the answer is lost with the
-        connection) -- the two cases an agent cannot tell apart. `times` = 2 drops the agent's
-        one retry on a fresh connection too, so the request fails for the agent.
+        `request`: "read", "write" (a slot of the write area), "handshake" (word 7076),
+        "ack" (a read slot's status_read_data) or "report_ack" (a report area's handshake).
+        `effect`: "before" (the request is not served) or "after" (a write takes effect, then
+        the answer is lost with the connection) -- the two cases an agent cannot tell apart.
+        `times` = 2 drops the agent's one retry on a fresh connection too, so that a read or a
+        data write fails for the agent (a handshake or acknowledgement write fails at the
+        first drop: the agent never sends one twice).
         """
         if request not in REQUEST_KINDS:
-            raise ValueError(f"request must be read, write, handshake or ack, got {request!r}")
+            raise ValueError(f"request must be one of {', '.join(REQUEST_KINDS)}, got {request!r}")
         if effect not in ("before", "after"):
             raise ValueError(f"effect must be 'before' or 'after', got {effect!r}")
         if skip < 0:

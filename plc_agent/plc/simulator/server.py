@@ -104,6 +104,12 @@ class PlcSimulator:
             if area is not None:
                 spans.append((area.start, area.start + area.extent))
         self._ack_addresses = frozenset(register_map.read_ack_address(n) for n in range(1, register_map.slot_count + 1))
+        self._report_handshakes = frozenset(
+            area.handshake_address for area in (register_map.failure_area, register_map.weighing_area)
+            if area is not None)
+        # Every one-word write of a handshake or acknowledgement word that reached the PLC,
+        # (address, value) in order, served or dropped: how often the agent sent each.
+        self.handshake_writes: list[tuple[int, int]] = []
         self._low = min(s for s, _ in spans)
         self._high = min(max(e for _, e in spans), 0x10000)
 
@@ -187,13 +193,19 @@ class PlcSimulator:
         return self._station(area).pending
 
     def _request_kind(self, address: int, count: int, set_values: list | None) -> str:
+        """The kind of a request that arrived (see FaultSwitches.drop_at_next); a handshake
+        write is noted in ``handshake_writes``."""
         rmap = self.register_map
         if set_values is None:
             return "read"
+        if count == 1 and address in rmap.handshake_addresses:
+            self.handshake_writes.append((address, int(set_values[0])))
         if count == 1 and address == rmap.write_handshake_address:
             return "handshake"
         if count == 1 and address in self._ack_addresses:
             return "ack"
+        if count == 1 and address in self._report_handshakes:
+            return "report_ack"
         return "write"
 
     def drop_connections(self) -> None:

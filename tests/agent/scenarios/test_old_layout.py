@@ -62,7 +62,7 @@ def test_rerun_in_its_previous_slot_is_written_and_run_once(tasks, engine, odoo_
     plc_simulator.faults.fail_batch(1)
     tasks.sync()
     wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the first run to end")
-    plc_simulator.faults.drop_at_next("ack", "before", times=2)
+    plc_simulator.faults.drop_at_next("ack", "before")
     assert tasks.read_plc().acknowledged == 0
     assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
     assert tasks.push().archived == 1
@@ -112,7 +112,7 @@ def _rerun_after_a_lost_handshake_answer(tasks, engine, odoo_standin, plc_simula
     odoo_standin.release(first)
     wait_until(lambda: plc_simulator.line.state == "ready", what="PLC ready")
     plc_simulator.faults.hold_before(1, hold)
-    plc_simulator.faults.drop_at_next("handshake", "after", times=2)
+    plc_simulator.faults.drop_at_next("handshake", "after")
     tasks.sync()
     (row,) = batches(engine)
     assert row.slot == 1 and row.run == 2 and row.earlier_run_shown is True

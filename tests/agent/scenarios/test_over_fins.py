@@ -26,6 +26,7 @@ from ..helpers import agent, batches, history, run_line_until_finished, wait_unt
 from .test_cycle import test_full_cycle  # noqa: F401  (collected here, over FINS)
 from .test_faults import (  # noqa: F401  (collected here, over FINS)
     test_acknowledgement_lost_before_archive_is_sent_again,
+    test_handshake_writes_whose_answer_is_lost_are_never_sent_twice,
     test_plc_connection_drop_between_and_during_reads,
     test_plc_timeout_changes_nothing,
 )

@@ -103,7 +103,7 @@ def test_rereleased_mo_in_the_same_slot_is_not_taken_for_its_previous_run(
     plc_simulator.faults.fail_batch(1)
     tasks.sync()
     wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the first run to end")
-    plc_simulator.faults.drop_at_next("ack", "before", times=2)
+    plc_simulator.faults.drop_at_next("ack", "before")
     assert tasks.read_plc().acknowledged == 0
     assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
     assert tasks.push().archived == 1
