@@ -40,6 +40,8 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .plc.register_map.loader import PACKAGED_MAPS, packaged_map_path
+
 T = TypeVar("T")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -457,9 +459,15 @@ def load_settings(
     _check_database_url(r, database_url)
     status_file = r.path("STATUS_FILE") or data_dir / "status.json"
 
-    register_map_file = r.path("REGISTER_MAP_FILE")
+    # A packaged map by its name ("old-program" for a PLC that runs the old program), or a file.
+    map_name = r.raw("REGISTER_MAP_FILE")
+    if map_name in PACKAGED_MAPS:
+        register_map_file: Path | None = packaged_map_path(map_name)
+    else:
+        register_map_file = r.path("REGISTER_MAP_FILE")
     if register_map_file is not None and not register_map_file.is_file():
-        r.problems.append(f"REGISTER_MAP_FILE: no such file: {register_map_file}")
+        r.problems.append(f"REGISTER_MAP_FILE: no such file: {register_map_file} (or one of the "
+                          f"packaged maps: {', '.join(PACKAGED_MAPS)})")
 
     log_level = r.text("LOG_LEVEL", "INFO").upper()
     if log_level not in LOG_LEVELS:

@@ -378,6 +378,19 @@ def _parse(doc: dict, source: str) -> RegisterMap:
     return rmap
 
 
+# The maps the agent ships, by the name REGISTER_MAP_FILE may give instead of a path:
+# the shipped layout (offset 77 = the batch number the PLC echoes) and the old program's
+# (offsets 0-76 only, docs/register-map.md "The old program's layout").
+PACKAGED_MAPS = {"shipped": "default_register_map.toml", "old-program": "old_program_register_map.toml"}
+
+
+def packaged_map_path(name: str) -> Path:
+    """The file of a packaged map named in :data:`PACKAGED_MAPS`."""
+    if name not in PACKAGED_MAPS:
+        raise RegisterMapError(f"no packaged register map {name!r}; there are {', '.join(PACKAGED_MAPS)}")
+    return Path(str(resources.files(__package__).joinpath(PACKAGED_MAPS[name])))
+
+
 def load_register_map(path: Path | None = None) -> RegisterMap:
     """Load and check a register map; None loads the packaged default."""
     if path is None:

@@ -90,3 +90,13 @@ def test_check_names_the_layout(register_map: RegisterMap) -> None:
     assert "batch slots of 76 words" in old[0] and "batch slots of 77 words" in old[1]
     default = describe_register_map(load_register_map())
     assert default[2].startswith("batch number: word 77 of each slot")
+
+
+def test_register_map_file_names_a_packaged_map(make_settings, tmp_path: Path) -> None:
+    """REGISTER_MAP_FILE=old-program: the plant on the old program needs no file of its own,
+    and a file in the agent's home with that name does not hide the packaged map."""
+    (tmp_path / "old-program").write_text("not a map", encoding="utf-8")
+    settings = make_settings(REGISTER_MAP_FILE="old-program")
+    old = load_register_map(settings.register_map_file)
+    assert not old.echoes_batch_number and old.read_extent == 77
+    assert load_register_map(make_settings(REGISTER_MAP_FILE="shipped").register_map_file).echoes_batch_number
