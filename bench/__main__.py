@@ -61,7 +61,8 @@ def _runner(name: str, args: argparse.Namespace) -> Callable[[], BenchResult]:
         kinds = tuple(k.strip() for k in args.faults.split(",") if k.strip()) if args.faults else None
         return lambda: campaign.run(seed=args.seed, batches=args.batches, kinds=kinds,
                                     database_url=args.database_url, fault_every=args.fault_every,
-                                    protocol=args.protocol, fins_transport=args.fins_transport)
+                                    protocol=args.protocol, fins_transport=args.fins_transport,
+                                    layout=args.layout)
     raise ValueError(name)
 
 
@@ -145,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="campaign: the agent's PLC link (default modbus)")
     parser.add_argument("--fins-transport", choices=("udp", "tcp"), default="udp",
                         help="campaign with --protocol fins: FINS over UDP (default) or TCP")
+    parser.add_argument("--layout", choices=("shipped", "old-program"), default="shipped",
+                        help="campaign: the PLC's layout, the shipped map (batch number at offset 77) "
+                             "or the old program's (offsets 0-76; REGISTER_MAP_FILE=old-program)")
     parser.add_argument("--fault-every", type=fault_every_arg, default=(0.5, 3.0), metavar="LOW,HIGH",
                         help="campaign: seconds between two faults, drawn from LOW..HIGH (default 0.5,3)")
     parser.add_argument("--database-url", default=None,

@@ -44,6 +44,8 @@ class BatchingLine:
         self.state = "stopped"  # ready / running / waiting_ack
         # Inspection for tests: what ran, what was received, what the agent did wrong.
         self.completed_batches: list[tuple[int, str]] = []
+        # (slot, batch_no, MO reference): each batch that ended with status_operation = 1
+        self.failed_batches: list[tuple[int, int, str]] = []
         self.received_sets: list[list[tuple[int, int, str]]] = []
         self.protocol_violations: list[str] = []
         self.held_at: tuple[int, str] | None = None  # where the line waits for `faults.release()`
@@ -170,6 +172,8 @@ class BatchingLine:
         else:
             self._put(slot, "status_manufacturing", 1)
         self.completed_batches.append((slot, batch.mo_reference))
+        if end.fail:
+            self.failed_batches.append((slot, batch.batch_no, batch.mo_reference))
         logger.info(
             "PLC simulator: slot %d batch %d %s %s",
             slot,
