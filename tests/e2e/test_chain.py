@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from plc_agent.plc.register_map import load_register_map
+from plc_agent.plc.register_map import load_register_map, packaged_map_path
 from plc_agent.plc.simulator.fins_server import FinsPlcSimulator
 
 from .conftest import OdooSite, screenshot_mo_form, wait_until
@@ -248,13 +248,14 @@ def test_simulator_dropping_connections(odoo_site, line_simulator, agent_factory
     assert_each_mo_once(odoo_site, line_simulator, names, tmp_path)
 
 
-@pytest.mark.parametrize("transport", ["udp", "tcp"])
-def test_the_line_over_omron_fins(odoo_site, agent_factory, tmp_path, transport):
+@pytest.mark.parametrize("transport, layout", [("udp", "old-program"), ("tcp", "shipped")])
+def test_the_line_over_omron_fins(odoo_site, agent_factory, tmp_path, transport, layout):
     """The demo line with the agent on PLC_PROTOCOL=fins, as the old middleware reached the PLC:
-    over FINS/UDP (a few datagrams lost, duplicated and late on the way) and over FINS/TCP.
-    Each MO dosed once, closed once with the PLC's actuals, and `check` names the link."""
-    simulator = FinsPlcSimulator(load_register_map(), transport=transport, node=FINS_PLC_NODE,
-                                 batch_seconds=1.0, noise=0.03, seed=7)
+    over FINS/UDP (a few datagrams lost, duplicated and late on the way) to a PLC that runs the
+    old program (no word 77, REGISTER_MAP_FILE=old-program), and over FINS/TCP with the shipped
+    map. Each MO dosed once, closed once with the PLC's actuals, and `check` names the link."""
+    simulator = FinsPlcSimulator(load_register_map(packaged_map_path(layout)), transport=transport,
+                                 node=FINS_PLC_NODE, batch_seconds=1.0, noise=0.03, seed=7)
     simulator.start("127.0.0.1", 0)
     try:
         if transport == "udp":
@@ -267,12 +268,13 @@ def test_the_line_over_omron_fins(odoo_site, agent_factory, tmp_path, transport)
         assert len(names) >= 4, names
         agent = agent_factory(SYNC_BATCH_LIMIT="4", PLC_PROTOCOL="fins", PLC_FINS_TRANSPORT=transport,
                               PLC_PORT=str(simulator.port), PLC_FINS_DEST_NODE=str(FINS_PLC_NODE),
-                              PLC_FINS_SOURCE_NODE="20", PLC_TIMEOUT_SECONDS="1")
+                              PLC_FINS_SOURCE_NODE="20", PLC_TIMEOUT_SECONDS="1", REGISTER_MAP_FILE=layout)
         assert agent.run_command("init-db").returncode == 0
         check = agent.run_command("check")
         assert check.returncode == 0, check.stdout + check.stderr
         assert f"FINS/{transport.upper()} 127.0.0.1:{simulator.port}, PLC node 0.{FINS_PLC_NODE}.0" in check.stdout
         assert "the agent reads the read area in 1 request of at most 999 words" in check.stdout
+        assert ("no batch number (the old program's layout)" in check.stdout) == (layout == "old-program")
         agent.start()
         wait_until(
             lambda: all(p["state"] == "done" for p in odoo_site.line_productions(client, names)),
@@ -284,5 +286,8 @@ def test_the_line_over_omron_fins(odoo_site, agent_factory, tmp_path, transport)
         assert not simulator.line.protocol_violations, simulator.line.protocol_violations
         if transport == "udp":
             assert simulator.faults.datagram_faults, "no datagram fault struck"
+        if layout == "old-program":  # the PLC never wrote word 77 of any slot
+            rmap = simulator.register_map
+            assert all(simulator.registers(rmap.read_slot_address(n) + 77, 1) == [0] for n in range(1, 11))
     finally:
         simulator.stop()
