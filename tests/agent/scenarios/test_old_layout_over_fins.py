@@ -10,4 +10,4 @@ from .test_old_layout import (  # noqa: F401  (the old program's map, and its sc
     test_rerun_started_before_restart_is_stored_once,
     test_rerun_taken_before_restart_is_marked_written_not_written_again,
 )
-from .test_over_fins import agent_settings, plc_simulator  # noqa: F401  (over FINS)
+from .test_over_fins import agent_settings, database_url, plc_simulator  # noqa: F401  (over FINS)

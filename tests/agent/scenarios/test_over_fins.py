@@ -11,6 +11,7 @@ are the FINS link's end codes, tested in ``tests/agent/plc/test_fins_link.py``.)
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +45,13 @@ from .test_recovery import (  # noqa: F401  (collected here, over FINS)
 )
 
 PLC_NODE = 10
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only: the link does not touch the queue database, whose two dialects the same
+    scenarios prove over Modbus TCP."""
+    return f"sqlite:///{tmp_path / 'queue.sqlite3'}"
 
 
 @pytest.fixture(params=["udp", "tcp"])
