@@ -350,10 +350,7 @@ def _same_slot_again(completed: list[tuple[int, str]], failed: list[tuple[int, i
 def _garbled_by_mo(simulator: PlcSimulator) -> dict[str, set[str | None]]:
     """MO reference -> the values the line garbled: Odoo's silo codes, None = finished weight."""
     garbled: dict[str, set[str | None]] = {}
-    failed = set(simulator.line.failed_batches)  # a failed run is reported failed, garbage or not
-    for slot, number, reference, values in simulator.line.garbled_batches:
-        if (slot, number, reference) in failed:
-            continue
+    for _slot, _number, reference, values in simulator.line.garbled_batches:
         garbled.setdefault(reference, set()).update(
             None if name == "finished_weight" else name.split()[1] for name, _form in values)
     return garbled
