@@ -19,6 +19,7 @@
         "data/mrp_plc_bridge_data.xml",
         "views/mrp_plc_line_agent_access_views.xml",
         "wizards/mrp_plc_agent_access_views.xml",
+        "wizards/mrp_plc_silo_refill_views.xml",
         "views/mrp_plc_silo_views.xml",
         "views/mrp_plc_silo_drift_views.xml",
         "views/mrp_plc_consumption_views.xml",

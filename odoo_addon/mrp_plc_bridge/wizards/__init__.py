@@ -1,1 +1,2 @@
 from . import mrp_plc_agent_access
+from . import mrp_plc_silo_refill
