@@ -20,6 +20,7 @@
         "views/mrp_plc_line_agent_access_views.xml",
         "wizards/mrp_plc_agent_access_views.xml",
         "wizards/mrp_plc_silo_refill_views.xml",
+        "wizards/mrp_plc_lot_choice_views.xml",
         "views/mrp_plc_silo_views.xml",
         "views/mrp_plc_silo_drift_views.xml",
         "views/mrp_plc_consumption_views.xml",

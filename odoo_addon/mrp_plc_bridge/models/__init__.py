@@ -4,6 +4,7 @@ from . import mrp_plc_line_report
 from . import mrp_plc_silo
 from . import mrp_plc_silo_fill
 from . import mrp_plc_consumption
+from . import mrp_plc_consumption_lot
 from . import mrp_plc_failure
 from . import mrp_plc_weighing
 from . import mrp_bom
