@@ -8,16 +8,17 @@ class StockMoveLine(models.Model):
 
     def _action_done(self):
         """A done transfer of a lot into a silo's location is an entry of its history."""
+        # The lines with a quantity done are the ones that stay (Odoo deletes the
+        # others), chosen before: no query for a transfer without lots.
+        lines = self.filtered(lambda ml: ml.lot_id and ml.qty_done)
         result = super()._action_done()
-        self._plc_enter_silo_fills()
+        if lines:
+            lines._plc_enter_silo_fills()
         return result
 
     def _plc_enter_silo_fills(self):
-        # Called by the moves' _action_done before they are set done: the lines left
-        # are the ones done.
-        lines = self.exists().filtered(lambda ml: ml.lot_id and ml.qty_done)
-        if not lines:
-            return
+        """An entry of the history of each silo whose location a done line of a lot entered."""
+        lines = self
         # Whoever validates the transfer fills the silo, manufacturing user or not.
         silos = (
             self.env["mrp.plc.silo"]
