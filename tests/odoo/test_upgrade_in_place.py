@@ -3,8 +3,9 @@
 The released addon is taken from git (14.0.1.1.0, commit 227f985): installed with demo
 data, MOs sent to the line and reported (one done, one recorded, two still sent), then
 upgraded with the addon of this checkout. Nothing the line was given or reported changes,
-the new fields get their defaults, and the line's failures and manual weighings then work
-on the upgraded database, on the MOs the old release sent and closed.
+the new fields get their defaults, each silo's history begins with what it held, and the
+line's failures and manual weighings then work on the upgraded database, on the MOs the old
+release sent and closed.
 """
 
 from __future__ import annotations
@@ -128,6 +129,21 @@ print("REDELIVER=" + json.dumps({
     "results": results}))
 """
 
+# On the upgraded database (14.0.1.5.0): each silo's history begins with what it held, from
+# the silo's creation; the closed MOs' consumption lines were not booked again.
+HISTORY = """
+import json
+silos = env["mrp.plc.silo"].with_context(active_test=False).search([], order="id")
+done = env["mrp.production"].search([("plc_state", "=", "done")])
+print("HISTORY=" + json.dumps({
+    "silos": [[s.code, s.product_id.id, s.lot_id.id, str(s.create_date),
+               [[f.how, f.product_id.id, f.lot_id.id, str(f.valid_from), f.entered_by.id]
+                for f in s.fill_ids]]
+              for s in silos],
+    "done_lines": sorted(set(str(c.lot_state) + "/" + str(c.dosed_from) for c in done.plc_consumption_ids)),
+}))
+"""
+
 SENT_BEFORE = """
 import json
 batches = [b for b in env["mrp.production"].plc_fetch_batches("FM1", 10)["batches"] if b["redelivered"]]
@@ -209,6 +225,14 @@ def test_upgrades_in_place_from_the_released_addon(odoo14, artifacts_dir, tmp_pa
             "done", "recorded", "sent", "sent"
         ]
         assert _value(output, "CAPACITY") == {"components_per_batch": 15, "text_width": 16}
+
+        history = _value(_shell(current, database, HISTORY, shell_log), "HISTORY")
+        held = [silo for silo in history["silos"] if silo[1]]
+        assert held, history
+        for code, product, lot, created, entries in history["silos"]:
+            expected = [["upgrade", product, lot, created, 1]] if product else []
+            assert entries == expected, (code, entries)
+        assert history["done_lines"] == ["False/False"]
 
         station = _value(_shell(current, database, STATION, shell_log), "STATION")
         assert station["failure"] == ["stored", station["done_mo"]]

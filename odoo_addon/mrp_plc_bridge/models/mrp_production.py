@@ -8,6 +8,7 @@ mrp_production_plc_report.py. The line hands its MOs out in mrp_plc_line_fetch.p
 """
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare, float_is_zero, float_round
 
 from . import mrp_production_plc_rpc as rpc
 from .mrp_production_plc_chart import consumption_chart
@@ -455,6 +456,66 @@ class MrpProduction(models.Model):
         if not closed:
             self._plc_set_move_quantity(move, qty, False)
         return move
+
+    @api.model
+    def _plc_set_move_lots(self, move, by_lot):
+        """The quantities ``by_lot`` ({lot: qty in move UoM}) done on ``move``.
+
+        One lot, or none of an untracked product: as ``_plc_set_move_quantity``, which
+        books the reserved lines on that lot. Several lots, or no lot of a tracked
+        product (its lot is in question): the reserved lines of each lot take its
+        quantity first, new lines the rest; a quantity without a lot stays on a line
+        without one, which Odoo refuses to close until a person gives it a lot.
+        """
+        rounding = move.product_uom.rounding
+        items = list(by_lot.items())
+        total = float_round(sum(qty for _lot, qty in items), precision_rounding=rounding)
+        if len(items) == 1 and (items[0][0] or move.product_id.tracking == "none"):
+            return self._plc_set_move_quantity(move, total, items[0][0])
+        quantities = []
+        for index, (lot, qty) in enumerate(items):
+            if index == len(items) - 1:
+                qty = total - sum(q for _lot, q in quantities)
+            quantities.append((lot, float_round(qty, precision_rounding=rounding)))
+        open_lines = move.move_line_ids.filtered(
+            lambda ml: ml.state not in ("done", "cancel")
+        )
+        open_lines.write({"qty_done": 0})
+        commands = []
+        used = self.env["stock.move.line"]
+        for lot, qty in quantities:
+            for line in open_lines - used:
+                if float_compare(qty, 0.0, precision_rounding=rounding) <= 0:
+                    break
+                reserved = line.product_uom_id._compute_quantity(
+                    line.product_uom_qty, move.product_uom, round=False
+                )
+                if line.lot_id != lot or float_is_zero(
+                    reserved, precision_rounding=rounding
+                ):
+                    continue
+                taken = min(qty, reserved)
+                commands.append(
+                    (
+                        1,
+                        line.id,
+                        {
+                            "qty_done": move.product_uom._compute_quantity(
+                                taken, line.product_uom_id, round=False
+                            )
+                        },
+                    )
+                )
+                used |= line
+                qty -= taken
+            if float_compare(qty, 0.0, precision_rounding=rounding) > 0:
+                values = move._prepare_move_line_vals(quantity=0)
+                values.update({"qty_done": qty, "lot_id": lot.id})
+                commands.append((0, 0, values))
+        for line in open_lines - used:
+            if float_is_zero(line.product_uom_qty, precision_rounding=rounding):
+                commands.append((2, line.id))
+        move.move_line_ids = commands
 
     @api.model
     def _plc_set_move_quantity(self, move, qty, lot):
