@@ -200,6 +200,8 @@ class MrpPlcConsumptionCorrection(models.Model):
         }
 
     def write(self, vals):
+        if not self or not vals:
+            return super().write(vals)
         raise UserError(
             _(
                 "A correction of a PLC figure is never changed: record another correction "
@@ -208,6 +210,8 @@ class MrpPlcConsumptionCorrection(models.Model):
         )
 
     def unlink(self):
+        if not self:
+            return super().unlink()
         raise UserError(
             _(
                 "A correction of a PLC figure is never deleted: record another correction "

@@ -11,6 +11,7 @@ their PLC states); the PLC's slot and batch number, which reports did not carry,
 reported. In SQL: one statement for each case however many MOs were closed.
 """
 
+
 def migrate(cr, version):
     if not version:
         return
