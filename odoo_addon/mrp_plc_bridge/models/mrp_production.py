@@ -420,8 +420,14 @@ class MrpProduction(models.Model):
     # ------------------------------------------------------------------
 
     def _plc_batch_record(self):
-        """The values of this MO's batch record, for its reader (report and CSV)."""
+        """The values of this MO's batch record, for its reader (the printed record)."""
         return BatchRecord(self).values()
+
+    def _plc_batch_record_rows(self):
+        """The part of the batch record the CSV has a row for: the finished lots and one
+        row per silo of each run, without the rest of the record."""
+        record = BatchRecord(self)
+        return {"finished_lots": record.finished_lots(), "silos": record.silo_rows()}
 
     def _plc_corrected_finished_weight(self):
         """The finished weight in kg after the corrections, the latest last."""

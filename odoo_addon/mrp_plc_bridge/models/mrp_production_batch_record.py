@@ -65,8 +65,8 @@ class BatchRecord:
             "finished_lots": self.finished_lots(),
             "run": production.plc_run,
             "batch_key": production.plc_batch_key or "",
-            "slot": current.slot or "",
-            "batch_number": current.batch_number or "",
+            "slot": current.slot or _("not reported"),
+            "batch_number": current.batch_number or _("not reported"),
             "times": [
                 (_("Sent to the line"), self.time(production.plc_sent_at)),
                 (_("Batch started (PLC)"), self.time(production.plc_started_at)),

@@ -71,7 +71,7 @@ class BatchRecordCsv:
 
     def rows(self, production):
         """The rows of one MO: one per silo of each run."""
-        record = production._plc_batch_record()
+        record = production._plc_batch_record_rows()
         runs = {run.run: run for run in production.plc_run_ids}
         rows = []
         for silo in record["silos"]:
@@ -93,7 +93,7 @@ class BatchRecordCsv:
             )
             rows.append(
                 [
-                    text_cell(record["line"].code),
+                    text_cell(production.plc_line_id.code),
                     text_cell(production.name),
                     text_cell(production.product_id.display_name),
                     text_cell(record["finished_lots"]),
