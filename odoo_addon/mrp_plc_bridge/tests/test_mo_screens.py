@@ -96,6 +96,7 @@ class TestMoScreens(PlcBridgeCase):
                 "actual_qty",
                 "product_uom_id",
                 "deviation_qty",
+                "corrected_actual_qty",
             },
         )
         self.assertEqual(
