@@ -33,6 +33,10 @@
         "views/mrp_plc_weighing_views.xml",
         "views/mrp_plc_line_station_views.xml",
         "views/mrp_production_station_views.xml",
+        "views/mrp_production_batch_record_views.xml",
+        "wizards/mrp_plc_correction_wizard_views.xml",
+        "wizards/mrp_plc_batch_record_export_views.xml",
+        "report/mrp_production_batch_record.xml",
         "views/assets.xml",
     ],
     "demo": [

@@ -67,6 +67,30 @@ print("STATE=" + json.dumps(state))
 print("CAPACITY=" + json.dumps(line._plc_capacity() if hasattr(line, "_plc_capacity") else None))
 """
 
+# On the upgraded database (14.0.1.5.0): the runs the MOs were reported in, their batch
+# record, and the done MO's reported figures refused to a write.
+RECORD = """
+import json
+from odoo.exceptions import UserError
+P = env["mrp.production"]
+mos = P.search([("plc_line_id", "!=", False), ("plc_reported_at", "!=", False)], order="id")
+html = env.ref("mrp_plc_bridge.action_report_batch_record")._render_qweb_html(mos.ids)[0].decode()
+done = mos.filtered(lambda m: m.state == "done")[0]
+try:
+    with env.cr.savepoint():
+        done.plc_finished_weight_actual = 1.0
+    refused = False
+except UserError:
+    refused = True
+print("RECORD=" + json.dumps({
+    "runs": [[r.production_id.plc_state, r.run, r.status, bool(r.reason), r.batch_key == r.production_id.plc_batch_key,
+              str(r.started_at or "")]
+             for r in env["mrp.plc.run"].search([]).sorted(lambda r: (r.production_id.id, r.run))],
+    "in_record": [m.name in html and m.plc_batch_key in html for m in mos],
+    "refused": refused,
+}))
+"""
+
 # On the upgraded database: a failure during the done MO's batch, weighings on the done,
 # the recorded and a sent MO, and a weighing Odoo keeps.
 STATION = """
@@ -233,6 +257,14 @@ def test_upgrades_in_place_from_the_released_addon(odoo14, artifacts_dir, tmp_pa
             expected = [["upgrade", product, lot, created, 1]] if product else []
             assert entries == expected, (code, entries)
         assert history["done_lines"] == ["False/False"]
+        # 14.0.1.5.0: each reported MO has the run it was reported in; its record prints.
+        record = _value(_shell(current, database, RECORD, shell_log), "RECORD")
+        assert sorted(record["runs"]) == [
+            ["done", 1, "done", False, True, "2026-11-28 06:00:00"],
+            ["recorded", 1, "recorded", True, True, "2026-11-28 06:05:00"],
+        ]
+        assert record["in_record"] == [True, True]
+        assert record["refused"] is True
 
         station = _value(_shell(current, database, STATION, shell_log), "STATION")
         assert station["failure"] == ["stored", station["done_mo"]]

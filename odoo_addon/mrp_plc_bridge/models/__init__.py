@@ -7,6 +7,8 @@ from . import mrp_plc_consumption
 from . import mrp_plc_consumption_lot
 from . import mrp_plc_failure
 from . import mrp_plc_weighing
+from . import mrp_plc_run
+from . import mrp_plc_consumption_correction
 from . import mrp_bom
 from . import mrp_production
 from . import product_product

@@ -40,6 +40,56 @@ def deviation_state(deviation_percent, tolerance_percent):
     return "within"
 
 
+# What the line was sent and reported for a silo: never overwritten once the MO is done.
+REPORTED_FIELDS = (
+    "production_id",
+    "run",
+    "silo_id",
+    "silo_code",
+    "product_id",
+    "product_uom_id",
+    "planned_qty",
+    "actual_qty",
+    "plc_uom_id",
+    "plc_planned_qty",
+    "plc_actual_qty",
+    "reported",
+    "suspect",
+    "suspect_reason",
+)
+
+
+def changed_fields(record, vals, names):
+    """The fields of ``names`` that ``vals`` would give ``record`` another value."""
+    changed = []
+    for name in names:
+        if name not in vals:
+            continue
+        field = record._fields[name]
+        if field.type in ("one2many", "many2many"):
+            changed.append(name)
+            continue
+        value = field.convert_to_record(field.convert_to_cache(vals[name], record), record)
+        if value != record[name]:
+            changed.append(name)
+    return changed
+
+
+def refuse_overwrite(production, field, where=None):
+    """The refusal of a write to a PLC figure of a done MO: the field, and the way."""
+    return UserError(
+        _(
+            "%(mo)s is done: %(field)s%(where)s is what the PLC line reported and is "
+            "never overwritten. To correct it, a manufacturing manager records a "
+            "correction with Correct PLC figures on the order's PLC page; the line's "
+            "figure stays on the batch record next to it.",
+            mo=production.name,
+            field=field.string,
+            where=where or "",
+        )
+    )
+
+
 class MrpPlcConsumption(models.Model):
     _name = "mrp.plc.consumption"
     _description = "PLC Consumption Line"
@@ -348,6 +398,77 @@ class MrpPlcConsumption(models.Model):
                     for share in self.lot_share_ids
                 ]
         return [(self.lot_id, 1.0)]
+
+    correction_ids = fields.One2many(
+        "mrp.plc.consumption.correction",
+        "consumption_id",
+        string="Corrections",
+        readonly=True,
+    )
+    corrected_actual_qty = fields.Float(
+        string="Corrected Actual (silo unit)",
+        digits="Product Unit of Measure",
+        compute="_compute_corrected_actual_qty",
+        help="The actual after the last correction a manager recorded; the line's own "
+        "figure when there is none.",
+    )
+
+    @api.depends("plc_actual_qty", "correction_ids.new_value")
+    def _compute_corrected_actual_qty(self):
+        for consumption in self:
+            consumption.corrected_actual_qty = consumption._plc_corrected_actual()
+
+    def _plc_corrected_actual(self):
+        """The actual in the silo's unit after the corrections, the latest last."""
+        self.ensure_one()
+        corrections = self.correction_ids.sorted(lambda c: (c.corrected_at, c.id))
+        return corrections[-1:].new_value if corrections else self.plc_actual_qty
+
+    # ------------------------------------------------------------------
+    # What the line reported stays as it reported it
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        productions = self.env["mrp.production"].browse(
+            [vals.get("production_id") for vals in vals_list]
+        )
+        for production in productions:
+            if production.state == "done":
+                raise UserError(
+                    _(
+                        "%s is done: its batch record gets no new consumption line.",
+                        production.name,
+                    )
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        for consumption in self:
+            production = consumption.production_id
+            if production.state != "done":
+                continue
+            changed = changed_fields(consumption, vals, REPORTED_FIELDS)
+            if changed:
+                raise refuse_overwrite(
+                    production,
+                    self._fields[changed[0]],
+                    _(" of silo %s", consumption.silo_code),
+                )
+        return super().write(vals)
+
+    def unlink(self):
+        for consumption in self:
+            if consumption.production_id.state == "done":
+                raise UserError(
+                    _(
+                        "%(mo)s is done: the line's consumption of silo %(silo)s is part "
+                        "of its batch record and is never deleted.",
+                        mo=consumption.production_id.name,
+                        silo=consumption.silo_code,
+                    )
+                )
+        return super().unlink()
 
     def _plc_qty_from_plc(self, qty):
         """A quantity in the PLC unit the line was sent in, in the line's UoM.

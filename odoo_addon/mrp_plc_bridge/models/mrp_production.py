@@ -11,12 +11,33 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero, float_round
 
 from . import mrp_production_plc_rpc as rpc
+from .mrp_plc_consumption import changed_fields, refuse_overwrite
+from .mrp_plc_consumption_correction import MANAGER_GROUP
+from .mrp_production_batch_record import BatchRecord
 from .mrp_production_plc_chart import consumption_chart
 from .mrp_production_plc_report import MoReport
 from .mrp_production_plc_send_now import SendNow
 
 # PLC states in which the MO belongs to its line and must not move to another one.
 PLC_LOCKED_STATES = ("sent", "done", "recorded", "failed")
+# What the line was sent and reported, on the MO: never overwritten once the MO is done
+# (a wrong figure gets a correction, mrp_plc_consumption_correction.py).
+PLC_REPORTED_FIELDS = (
+    "plc_run",
+    "plc_batch_key",
+    "plc_sent_at",
+    "plc_started_at",
+    "plc_finished_at",
+    "plc_reported_at",
+    "plc_message",
+    "plc_suspect",
+    "plc_finished_qty_planned",
+    "plc_finished_qty_actual",
+    "plc_finished_weight_planned",
+    "plc_finished_weight_actual",
+    "plc_consumption_ids",
+    "plc_run_ids",
+)
 
 
 class MrpProduction(models.Model):
@@ -189,6 +210,22 @@ class MrpProduction(models.Model):
         string="Manual Weighings",
         readonly=True,
     )
+    # Each run the line reported (why an earlier one failed), and the corrections of
+    # the figures the line reported for the closed MO: the batch record reads both.
+    plc_run_ids = fields.One2many(
+        "mrp.plc.run",
+        "production_id",
+        string="PLC Runs",
+        readonly=True,
+        copy=False,
+    )
+    plc_correction_ids = fields.One2many(
+        "mrp.plc.consumption.correction",
+        "production_id",
+        string="PLC Corrections",
+        readonly=True,
+        copy=False,
+    )
 
     # ------------------------------------------------------------------
     # Computes and ORM overrides
@@ -269,6 +306,11 @@ class MrpProduction(models.Model):
             production.plc_failure_count = len(production.plc_failure_ids)
 
     def write(self, vals):
+        if any(name in vals for name in PLC_REPORTED_FIELDS):
+            for production in self.filtered(lambda p: p.state == "done"):
+                changed = changed_fields(production, vals, PLC_REPORTED_FIELDS)
+                if changed:
+                    raise refuse_overwrite(production, self._fields[changed[0]])
         if "plc_line_id" in vals and not self.env.context.get("plc_force_line"):
             for production in self:
                 if (
@@ -356,6 +398,55 @@ class MrpProduction(models.Model):
         for production in self:
             MoReport(production).accept_actuals()
         return True
+
+    def action_plc_open_correction(self):
+        """The Correct PLC figures wizard of a done MO the line reported."""
+        self.ensure_one()
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                _("Only manufacturing managers may correct the figures a PLC line reported.")
+            )
+        if self.state != "done" or not self.plc_reported_at:
+            raise UserError(
+                _(
+                    "Only done orders the PLC line reported have figures to correct "
+                    "(%(mo)s is %(state)s).",
+                    mo=self.name,
+                    state=self.state,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Correct PLC figures of %s", self.name),
+            "res_model": "mrp.plc.correction.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_production_id": self.id},
+        }
+
+    # ------------------------------------------------------------------
+    # The batch record (mrp_production_batch_record.py)
+    # ------------------------------------------------------------------
+
+    def _plc_batch_record(self):
+        """The values of this MO's batch record, for its reader (the printed record)."""
+        return BatchRecord(self).values()
+
+    def _plc_batch_record_rows(self):
+        """The part of the batch record the CSV has a row for: the finished lots and one
+        row per silo of each run, without the rest of the record."""
+        record = BatchRecord(self)
+        return {"finished_lots": record.finished_lots(), "silos": record.silo_rows()}
+
+    def _plc_corrected_finished_weight(self):
+        """The finished weight in kg after the corrections, the latest last."""
+        self.ensure_one()
+        corrections = self.plc_correction_ids.filtered(
+            lambda c: not c.consumption_id
+        ).sorted(lambda c: (c.corrected_at, c.id))
+        if corrections:
+            return corrections[-1].new_value
+        return self.plc_finished_weight_actual
 
     # ------------------------------------------------------------------
     # The agent's calls (docs/api.md): each one enters through the door

@@ -52,6 +52,13 @@ class MoReport:
             self._lock_stock()
         result = self._apply(report, by_code)
         production._plc_link_failures()
+        # The run as the line reported it, kept when a failed run is released again.
+        self.env["mrp.plc.run"]._plc_record(
+            production,
+            report,
+            result,
+            "; ".join(self._suspect_text(value) for value in report.suspect) or False,
+        )
         if result["status"] in PRODUCTIVE_REPORTS:
             production.plc_line_id._plc_log_batch_time(
                 production, report.started_at, report.finished_at
@@ -75,6 +82,10 @@ class MoReport:
         if reason:
             raise UserError(reason)
         production.write({"plc_state": "done", "plc_reason": False})
+        # Who vouched for the run's actuals, and when: the batch record names them.
+        production.plc_run_ids.filtered(lambda r: r.run == production.plc_run).sudo().write(
+            {"accepted_by_id": self.env.user.id, "accepted_at": fields.Datetime.now()}
+        )
         self._activities().action_feedback(_("PLC actuals accepted."))
 
     # ------------------------------------------------------------------

@@ -49,6 +49,8 @@ WATCHED_TABLES = (
     "mrp_plc_line_ping",
     "mrp_plc_silo_fill",
     "mrp_plc_consumption_lot",
+    "mrp_plc_run",
+    "mrp_plc_consumption_correction",
     "mail_message",
     "mail_activity",
     "mail_mail",
@@ -184,6 +186,37 @@ OWN_RECORDS = {
         {"login": "x"},
         {"login": "x", "key": "x"},
     ),
+    "mrp.plc.run": lambda case: (
+        case.run_b,
+        {"accepted_by_id": case.agent_a.id},
+        {"production_id": case.mo_b.id, "run": 9, "status": "done"},
+    ),
+    # A correction needs a done MO; the agent has no right on the model at all, so one
+    # that does not exist is refused alike.
+    "mrp.plc.consumption.correction": lambda case: (
+        case.env["mrp.plc.consumption.correction"].browse(1),
+        {"reason": "x"},
+        {"production_id": case.mo_b.id, "new_value": 1.0, "reason": "x"},
+    ),
+    "mrp.plc.correction.wizard": lambda case: (
+        case.env["mrp.plc.correction.wizard"].browse(1),
+        {"reason": "x"},
+        {"production_id": case.mo_b.id, "target": "finished_weight", "reason": "x"},
+    ),
+    "mrp.plc.batch.record.export": lambda case: (
+        case.env["mrp.plc.batch.record.export"].browse(1),
+        {"date_to": "2026-12-31"},
+        {
+            "date_from": "2026-11-01",
+            "date_to": "2026-11-30",
+            "line_ids": [(6, 0, case.line_b.ids)],
+        },
+    ),
+    "report.mrp_plc_bridge.report_batch_record": lambda case: (
+        case.env["report.mrp_plc_bridge.report_batch_record"].browse(1),
+        {},
+        {},
+    ),
 }
 
 
@@ -255,6 +288,16 @@ DOOR_ROWS = {
     ),
     ("mrp.production", "action_plc_send_now"): _with_records_of_b(
         lambda case: case.mo_b
+    ),
+    ("mrp.production", "action_plc_open_correction"): _with_records_of_b(
+        lambda case: case.mo_b
+    ),
+    ("mrp.plc.run", "name_get"): _with_records_of_b(lambda case: case.run_b),
+    ("mrp.plc.correction.wizard", "action_record"): _with_records_of_b(
+        lambda case: case.env["mrp.plc.correction.wizard"].browse(1)
+    ),
+    ("mrp.plc.batch.record.export", "action_export"): _with_records_of_b(
+        lambda case: case.env["mrp.plc.batch.record.export"].browse(1)
     ),
     ("mrp.plc.line", "action_open_plc_agent_access"): _with_records_of_b(
         lambda case: case.line_b
@@ -403,6 +446,10 @@ class DoorWorld(HttpCase):
                 "consumption_id": consumption_b.id,
                 "share_ids": [(0, 0, {"lot_id": self.lot_b.id, "plc_qty": 1.0})],
             }
+        )
+        # A run of line B's MO as a report records it (the MO itself stays sent here).
+        self.run_b = env["mrp.plc.run"].create(
+            {"production_id": self.mo_b.id, "run": 1, "status": "failed"}
         )
         self.assertEqual(
             (self.mo_b.plc_state, self.failure_b.state, self.weighing_b.state),

@@ -99,6 +99,7 @@ class TestMoScreens(PlcBridgeCase):
                 "product_uom_id",
                 "deviation_qty",
                 "lot_note",
+                "corrected_actual_qty",
             },
         )
         self.assertEqual(
