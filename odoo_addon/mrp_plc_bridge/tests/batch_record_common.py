@@ -55,7 +55,17 @@ class BatchRecordCase(PlcBridgeCase):
                 "company_id": env.company.id,
             }
         )
-        cls.silos["101"].lot_id = cls.lot_a
+        # Silo 101 has held lot A since before the PLC's times of these batches (November
+        # 2026), not only since this test made the silo: its history says so.
+        cls.silos["101"].fill_ids.unlink()
+        env["mrp.plc.silo.fill"].create(
+            {
+                "silo_id": cls.silos["101"].id,
+                "product_id": cls.products["maize"].id,
+                "lot_id": cls.lot_a.id,
+                "valid_from": "2026-11-01 00:00:00",
+            }
+        )
         add_stock(env, cls.products["maize"], 100000.0, lot=cls.lot_a)
         for name in ("soy", "molasses"):
             add_stock(env, cls.products[name], 100000.0)
