@@ -82,18 +82,16 @@ def test_end_codes_become_plc_errors_naming_code_and_meaning(link, fins_simulato
     assert link.read_write_handshake() == 1 and link.connected  # no reconnect needed
 
 
+@pytest.mark.parametrize("transport", ["tcp"])  # the node-address handshake is FINS/TCP's
 def test_tcp_handshake_takes_the_node_the_plc_allocates(fins_simulator, register_map):
-    if fins_simulator.transport != "tcp":
-        pytest.skip("the node-address handshake is FINS/TCP's")
     with FinsLink("127.0.0.1", fins_simulator.port, register_map, transport="tcp",
                   destination=FinsAddress(0, 0, 0), source=FinsAddress(0, 0, 0), timeout=0.5) as link:
         assert link.read_write_handshake() == 1
         assert "PLC node 0.10.0, agent node 0.239.0" in link.describe()
 
 
+@pytest.mark.parametrize("transport", ["tcp"])  # a UDP socket has no connection to drop
 def test_tcp_reconnects_after_the_plc_dropped_the_connection(link, fins_simulator):
-    if fins_simulator.transport != "tcp":
-        pytest.skip("a UDP socket has no connection to drop")
     assert link.read_write_handshake() == 1
     fins_simulator.drop_connections()
     assert link.read_write_handshake() == 1  # one retry on a fresh connection
@@ -104,11 +102,15 @@ def test_tcp_reconnects_after_the_plc_dropped_the_connection(link, fins_simulato
 
 @pytest.fixture
 def udp_simulator(fins_simulator: FinsPlcSimulator) -> FinsPlcSimulator:
-    if fins_simulator.transport != "udp":
-        pytest.skip("datagram faults are UDP's")
+    """The simulator of a test marked ``ON_UDP``: datagram faults are UDP's."""
+    assert fins_simulator.transport == "udp", "a UDP test without ON_UDP"
     return fins_simulator
 
 
+ON_UDP = pytest.mark.parametrize("transport", ["udp"])
+
+
+@ON_UDP
 @pytest.mark.parametrize("fault", ["lose_request", "lose_answer", "late_answer"])
 def test_a_request_without_answer_in_time_is_sent_again_with_a_new_sid(udp_simulator, register_map, fault):
     link = make_link(udp_simulator, register_map, retries=2)
@@ -124,6 +126,7 @@ def test_a_request_without_answer_in_time_is_sent_again_with_a_new_sid(udp_simul
         assert link.stray_answers == (1 if fault == "late_answer" else 0)
 
 
+@ON_UDP
 def test_a_duplicated_answer_is_never_taken_for_the_next_request(udp_simulator, link):
     link.write_registers(7000, [1])
     udp_simulator.faults.datagram_fault_next("duplicate_answer")
@@ -134,6 +137,7 @@ def test_a_duplicated_answer_is_never_taken_for_the_next_request(udp_simulator, 
     assert link.stray_answers == 1
 
 
+@ON_UDP
 def test_a_stray_datagram_from_the_plc_with_another_sid_is_dropped(udp_simulator, register_map):
     # The PLC's socket sends an answer nobody asked for (SID 200) right before the real one.
     with make_link(udp_simulator, register_map) as link:
@@ -149,6 +153,7 @@ def test_a_stray_datagram_from_the_plc_with_another_sid_is_dropped(udp_simulator
         assert link.stray_answers == 1
 
 
+@ON_UDP
 def test_every_try_lost_is_a_plc_error_with_backoff(udp_simulator, register_map):
     link = make_link(udp_simulator, register_map, retries=1)
     with link:
@@ -160,6 +165,7 @@ def test_every_try_lost_is_a_plc_error_with_backoff(udp_simulator, register_map)
         assert link.consecutive_failures == 0
 
 
+@ON_UDP
 def test_an_outage_over_fins_goes_through_the_links_one_outage(udp_simulator, register_map, caplog):
     """The same Outage as the Modbus link: one line when it starts (naming the FINS settings
     to check), one per longer wait, one when the PLC answers again; link_down on the error."""

@@ -18,6 +18,7 @@ import pytest
 
 from plc_agent.config import Settings
 from plc_agent.plc.fins_link import FinsLink
+from plc_agent.plc.link import PlcError
 from plc_agent.plc.register_map import RegisterMap
 from plc_agent.plc.simulator.fins_server import FinsPlcSimulator
 from support.simulator_fixtures import SIMULATOR_BATCH_SECONDS
@@ -121,16 +122,25 @@ def test_check_names_protocol_nodes_and_request_plan(agent_settings, plc_simulat
     assert "Modbus holding registers" not in out
 
 
+@pytest.mark.parametrize("plc_simulator", ["udp"], indirect=True)  # datagram faults are UDP's
 def test_exactly_once_through_lost_duplicated_and_late_datagrams(agent_settings, make_tasks, engine, odoo_standin,
                                                                   plc_simulator):
-    if plc_simulator.transport != "udp":
-        pytest.skip("datagram faults are UDP's")
     tasks = make_tasks(with_settings(agent_settings, plc_timeout_seconds=0.25, plc_fins_retries=2))
     plc_simulator.faults.set_datagram_fault_rates(late_seconds=0.35, lose_request=0.04, lose_answer=0.04,
                                                   duplicate_answer=0.1, late_answer=0.04)
     mo_ids = [odoo_standin.add_mo() for _ in range(4)]
+
+    def polled_until_ready() -> bool:
+        # As the service does every poll: an acknowledgement whose datagram was lost is
+        # written again at the next read (never resent blindly), and only then is the PLC ready.
+        try:
+            tasks.read_plc()
+        except PlcError:
+            pass
+        return plc_simulator.line.state == "ready"
+
     for _ in range(2):  # two sets through the line
-        wait_until(lambda: plc_simulator.line.state == "ready", timeout=30, what="PLC ready")
+        wait_until(polled_until_ready, timeout=30, what="PLC ready")
         wait_until(lambda: bool(tasks.sync().inserted) or bool(batches(engine)), timeout=30, what="a set written")
         run_line_until_finished(tasks, engine, timeout=60)
         wait_until(lambda: tasks.push().emptied_queue, timeout=30, what="the set reported")
