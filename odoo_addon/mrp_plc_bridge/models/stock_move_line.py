@@ -1,10 +1,17 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import _, models
+from odoo import _, fields, models
 
 
 class StockMoveLine(models.Model):
     _inherit = "stock.move.line"
+
+    # Odoo's Traceability report looks up, for every done line of a lot it shows, the
+    # lines that brought that lot into the line's location (a search by product, lot,
+    # location and date), and the lot's own lines by lot: without an index each of those
+    # reads every move line. On 10,000 closed batches (`python -m bench trace`,
+    # docs/performance.md) that was 445 full scans of 40,275 lines in one forward trace.
+    lot_id = fields.Many2one(index=True)
 
     def _action_done(self):
         """A done transfer of a lot into a silo's location is an entry of its history."""
