@@ -58,9 +58,11 @@ def _runner(name: str, args: argparse.Namespace) -> Callable[[], BenchResult]:
     if name == "campaign":
         from . import campaign
 
-        kinds = tuple(k.strip() for k in args.faults.split(",") if k.strip()) if args.faults else campaign.FAULT_KINDS
+        kinds = tuple(k.strip() for k in args.faults.split(",") if k.strip()) if args.faults else None
         return lambda: campaign.run(seed=args.seed, batches=args.batches, kinds=kinds,
-                                    database_url=args.database_url, fault_every=args.fault_every)
+                                    database_url=args.database_url, fault_every=args.fault_every,
+                                    protocol=args.protocol, fins_transport=args.fins_transport,
+                                    layout=args.layout)
     raise ValueError(name)
 
 
@@ -138,7 +140,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=None,
                         help="campaign: the random seed (default: a new one, printed)")
     parser.add_argument("--faults", default="",
-                        help="campaign: comma-separated fault kinds (default: all of them)")
+                        help="campaign: comma-separated fault kinds (default: all the link can meet; "
+                             "FINS/UDP adds lost_request, lost_answer, duplicated_answer, late_answer)")
+    parser.add_argument("--protocol", choices=("modbus", "fins"), default="modbus",
+                        help="campaign: the agent's PLC link (default modbus)")
+    parser.add_argument("--fins-transport", choices=("udp", "tcp"), default="udp",
+                        help="campaign with --protocol fins: FINS over UDP (default) or TCP")
+    parser.add_argument("--layout", choices=("shipped", "old-program"), default="shipped",
+                        help="campaign: the PLC's layout, the shipped map (batch number at offset 77) "
+                             "or the old program's (offsets 0-76; REGISTER_MAP_FILE=old-program)")
     parser.add_argument("--fault-every", type=fault_every_arg, default=(0.5, 3.0), metavar="LOW,HIGH",
                         help="campaign: seconds between two faults, drawn from LOW..HIGH (default 0.5,3)")
     parser.add_argument("--database-url", default=None,

@@ -1,28 +1,33 @@
-"""Benchmark 1: PLC I/O against the simulator over TCP on loopback.
+"""Benchmark 1: PLC I/O against the simulator on loopback, over each link side by side:
+Modbus TCP, Omron FINS/UDP and FINS/TCP.
 
-Reads: one full read of all slots' read area as the agent does it (`PlcLink.read_read_area`,
-coalesced requests of at most 125 registers, decoding included) against the protocol
-minimum (the words the read area spans / 125) and against a naive read of one request
-per field. Writes: the 10 batches of a set (a request per slot, two for a slot the write
-handshake word cuts) against the words spanned / 123 and one request per field; and the
-whole write sequence of Task 1 (handshake, 10 slots, read-back, handshake).
+Reads: one full read of all slots' read area as the agent does it (`read_read_area`,
+coalesced requests of at most the link's words per request: 125 for Modbus, 999 for FINS,
+decoding included) against the protocol minimum (the words the read area spans / the
+link's limit) and, on Modbus, against a naive read of one request per field. Writes: the
+10 batches of a set (a request per slot, two for a slot the write handshake word cuts);
+the write handshake (read, then write); the whole write sequence of Task 1 (handshake, 10
+slots, read-back, handshake).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from typing import Any
 
-from plc_agent.plc.link import PlcLink
+from plc_agent.plc.fins.frames import FinsAddress
+from plc_agent.plc.fins_link import FinsLink
+from plc_agent.plc.link import PlcLink, PlcLinkBase
 from plc_agent.plc.register_map import (
-    MAX_READ_REGISTERS,
-    MAX_WRITE_REGISTERS,
     ComponentDose,
     RegisterMap,
     SlotBatch,
     load_register_map,
 )
 from plc_agent.plc.simulator import PlcSimulator
+from plc_agent.plc.simulator.fins_server import FinsPlcSimulator
 
 from .common import BenchResult, Stats, Target, fmt_ms, fmt_ratio, time_calls
 
@@ -76,174 +81,220 @@ def words_spanned(rmap: RegisterMap, area: str) -> int:
     return last_slot + extent - start
 
 
-def run(repeat: int = 200, naive_repeat: int = 20) -> BenchResult:
-    started_run = time.monotonic()
-    rmap = load_register_map()
-    simulator = PlcSimulator(rmap, batch_seconds=3600.0, noise=0.0, seed=1)
+LINKS = ("Modbus TCP", "FINS/UDP", "FINS/TCP")
+FINS_PLC_NODE, FINS_AGENT_NODE = 10, 20
+
+
+def _start(name: str, rmap: RegisterMap) -> tuple[PlcSimulator, PlcLinkBase]:
+    """The simulator and the agent's link for one of LINKS, on loopback."""
+    if name == "Modbus TCP":
+        simulator = PlcSimulator(rmap, batch_seconds=3600.0, noise=0.0, seed=1)
+        simulator.start("127.0.0.1", 0)
+        return simulator, PlcLink(simulator.host, simulator.port, simulator.unit_id, rmap, timeout=3.0)
+    transport = name.split("/")[1].lower()
+    simulator = FinsPlcSimulator(rmap, transport=transport, node=FINS_PLC_NODE, batch_seconds=3600.0,
+                                 noise=0.0, seed=1)
     simulator.start("127.0.0.1", 0)
-    link = PlcLink(simulator.host, simulator.port, simulator.unit_id, rmap, timeout=3.0)
+    link = FinsLink(simulator.host, simulator.port, rmap, transport=transport,
+                    destination=FinsAddress(0, FINS_PLC_NODE, 0), source=FinsAddress(0, FINS_AGENT_NODE, 0),
+                    timeout=3.0)
+    return simulator, link
+
+
+def _plan(requests: list[tuple[int, int]]) -> str:
+    return ", ".join(f"D{a}-D{a + n - 1}" for a, n in requests)
+
+
+def _counted(link: PlcLinkBase, call: Callable[[], object]) -> int:
+    before = link.request_count
+    call()
+    return link.request_count - before
+
+
+def measure_link(name: str, rmap: RegisterMap, repeat: int, naive_repeat: int) -> dict[str, Any]:
+    """Requests and times of one link: full read, a set's write, the handshake, Task 1's write
+    sequence, and (``naive_repeat`` > 0) one request per field."""
+    simulator, link = _start(name, rmap)
+    figures: dict[str, Any] = {"link": name, "max_read_words": link.max_read_words,
+                               "max_write_words": link.max_write_words}
+    planned = link.register_map  # planned with the link's limits
     try:
         batches = [sample_batch(rmap, slot) for slot in range(1, rmap.slot_count + 1)]
         for slot, batch in enumerate(batches, start=1):
             simulator.set_registers(rmap.read_slot_address(slot), finished_read_words(rmap, batch))
-        link.ping()  # the connection is opened outside the measurement
+        link.ping()  # the connection (FINS/TCP: its handshake) is opened outside the measurement
+        served_before = getattr(simulator, "requests_served", None)
 
-        # ---------------------------------------------------------------- reads
         def full_read() -> None:
             readings = link.read_read_area()
             assert all(r.status_manufacturing == 1 and not r.problems for r in readings), readings
 
-        before = link.request_count
-        full_read()
-        read_requests = link.request_count - before
-        read_times = time_calls(full_read, repeat)
+        figures["read_requests"] = _counted(link, full_read)
+        if served_before is not None:  # what reached the PLC, counted at the PLC
+            figures["read_requests_at_plc"] = simulator.requests_served - served_before
+        figures["read_plan"] = planned.read_area_requests()
+        figures["read_seconds"] = time_calls(full_read, repeat)
 
-        read_plan_fields = [
-            (rmap.read_slot_address(slot) + offset, words)
-            for slot in range(1, rmap.slot_count + 1)
-            for offset, words in field_spans(rmap, "read")
-        ]
-
-        def naive_read() -> None:
-            for address, count in read_plan_fields:
-                link.read_registers(address, count)
-
-        before = link.request_count
-        naive_read()
-        naive_read_requests = link.request_count - before
-        naive_read_times = time_calls(naive_read, naive_repeat)
-
-        read_span = words_spanned(rmap, "read")
-        read_minimum = math.ceil(read_span / MAX_READ_REGISTERS)
-        read_words_needed = rmap.read_extent * rmap.slot_count
-
-        # ---------------------------------------------------------------- writes
         def write_set() -> None:
             for slot, batch in enumerate(batches, start=1):
                 link.write_slot(slot, batch)
 
-        before = link.request_count
-        write_set()
-        write_requests = link.request_count - before
-        write_times = time_calls(write_set, repeat)
+        figures["write_requests"] = _counted(link, write_set)
+        figures["write_seconds"] = time_calls(write_set, repeat)
         assert link.read_write_area() == batches
+
+        def handshake() -> None:
+            # The handshake word as Task 1 uses it: read, then written (1 again, so that the
+            # simulated PLC stays ready for the next repetition).
+            assert link.read_write_handshake() == 1
+            link.set_write_handshake(1)
+
+        figures["handshake_requests"] = _counted(link, handshake)
+        figures["handshake_seconds"] = time_calls(handshake, repeat)
 
         def task1_sequence() -> None:
             # Task 1's write when the PLC is ready: handshake, the set, read-back, handshake.
-            # The handshake goes back to 1 (not 0) so the simulator stays ready for the next
-            # repetition; it is the same one-register request.
             assert link.read_write_handshake() == 1
             write_set()
             assert link.read_write_area() == batches
             link.set_write_handshake(1)
 
-        before = link.request_count
-        task1_sequence()
-        task1_requests = link.request_count - before
-        task1_times = time_calls(task1_sequence, max(20, repeat // 4))
+        figures["task1_requests"] = _counted(link, task1_sequence)
+        figures["task1_seconds"] = time_calls(task1_sequence, max(20, repeat // 4))
 
-        write_plan_fields = [
-            (rmap.write_slot_address(slot) + offset, words, slot, offset)
-            for slot in range(1, rmap.slot_count + 1)
-            for offset, words in field_spans(rmap, "write")
-        ]
-        encoded = {slot: rmap.encode_slot(batch) for slot, batch in enumerate(batches, start=1)}
+        if naive_repeat:
+            read_plan_fields = [
+                (rmap.read_slot_address(slot) + offset, words)
+                for slot in range(1, rmap.slot_count + 1)
+                for offset, words in field_spans(rmap, "read")
+            ]
 
-        def naive_write() -> None:
-            for address, count, slot, offset in write_plan_fields:
-                link.write_registers(address, encoded[slot][offset:offset + count])
+            def naive_read() -> None:
+                for address, count in read_plan_fields:
+                    link.read_registers(address, count)
 
-        before = link.request_count
-        naive_write()
-        naive_write_requests = link.request_count - before
-        naive_write_times = time_calls(naive_write, naive_repeat)
-        assert link.read_write_area() == batches
-        violations = list(simulator.line.protocol_violations)
+            figures["naive_read_requests"] = _counted(link, naive_read)
+            figures["naive_read_seconds"] = time_calls(naive_read, naive_repeat)
+            write_plan_fields = [
+                (rmap.write_slot_address(slot) + offset, words, slot, offset)
+                for slot in range(1, rmap.slot_count + 1)
+                for offset, words in field_spans(rmap, "write")
+            ]
+            encoded = {slot: rmap.encode_slot(batch) for slot, batch in enumerate(batches, start=1)}
+
+            def naive_write() -> None:
+                for address, count, slot, offset in write_plan_fields:
+                    link.write_registers(address, encoded[slot][offset:offset + count])
+
+            figures["naive_write_requests"] = _counted(link, naive_write)
+            figures["naive_write_seconds"] = time_calls(naive_write, naive_repeat)
+            assert link.read_write_area() == batches
+        figures["protocol_violations"] = list(simulator.line.protocol_violations)
+        figures["stray_answers"] = getattr(link, "stray_answers", 0)
     finally:
         link.close()
         simulator.stop()
+    return figures
 
+
+def run(repeat: int = 200, naive_repeat: int = 20) -> BenchResult:
+    """``python -m bench plc``: Modbus TCP, FINS/UDP and FINS/TCP side by side."""
+    started_run = time.monotonic()
+    rmap = load_register_map()
+    measured = [measure_link(name, rmap, repeat, naive_repeat if name == "Modbus TCP" else 0) for name in LINKS]
+    read_span = words_spanned(rmap, "read")
     write_span = words_spanned(rmap, "write")
-    write_minimum = math.ceil(write_span / MAX_WRITE_REGISTERS)
+    read_words_needed = rmap.read_extent * rmap.slot_count
     write_words = rmap.write_extent * rmap.slot_count
 
-    rs, nrs = Stats.of(read_times), Stats.of(naive_read_times)
-    ws, nws, ts = Stats.of(write_times), Stats.of(naive_write_times), Stats.of(task1_times)
-    columns = ["operation (10 slots)", "requests", "protocol minimum", "median", "min", "max",
+    columns = ["operation (10 slots)", "link", "requests", "protocol minimum", "median", "min", "max",
                "naive (1 request / field)", "naive median", "ratio naive / ours"]
-    rows = [
-        ["full read of the read area (agent)", str(read_requests),
-         f"{read_minimum} ({read_span} words / {MAX_READ_REGISTERS})",
-         fmt_ms(rs.median), fmt_ms(rs.minimum), fmt_ms(rs.maximum),
-         f"{naive_read_requests} requests", fmt_ms(nrs.median),
-         f"{fmt_ratio(nrs.median / rs.median)} time, {fmt_ratio(naive_read_requests / read_requests)} requests"],
-        ["write 10 batches (agent)", str(write_requests),
-         f"{write_minimum} ({write_span} words / {MAX_WRITE_REGISTERS})",
-         fmt_ms(ws.median), fmt_ms(ws.minimum), fmt_ms(ws.maximum),
-         f"{naive_write_requests} requests", fmt_ms(nws.median),
-         f"{fmt_ratio(nws.median / ws.median)} time, {fmt_ratio(naive_write_requests / write_requests)} requests"],
-        ["Task 1 write sequence (handshake, 10 slots, read-back, handshake)", str(task1_requests),
-         f"{2 + rmap.slot_count + read_minimum_for_write_area(rmap)} (1 + {rmap.slot_count} + "
-         f"{read_minimum_for_write_area(rmap)} + 1)",
-         fmt_ms(ts.median), fmt_ms(ts.minimum), fmt_ms(ts.maximum), "-", "-", "-"],
-    ]
+    rows: list[list[str]] = []
+    for op in ("read", "write", "handshake", "task1"):
+        for m in measured:
+            stats = Stats.of(m[f"{op}_seconds"])
+            if op == "read":
+                label = "full read of the read area (agent)"
+                minimum = f"{math.ceil(read_span / m['max_read_words'])} ({read_span} words / {m['max_read_words']})"
+            elif op == "write":
+                label = "write 10 batches (agent)"
+                minimum = (f"{math.ceil(write_span / m['max_write_words'])} "
+                           f"({write_span} words / {m['max_write_words']})")
+            elif op == "handshake":
+                label = "write handshake D7076: read, then write"
+                minimum = "2"
+            else:
+                label = "Task 1 write sequence (handshake, 10 slots, read-back, handshake)"
+                readback = math.ceil(write_span / m["max_read_words"])
+                minimum = f"{2 + rmap.slot_count + readback} (1 + {rmap.slot_count} + {readback} + 1)"
+            naive = ["-", "-", "-"]
+            if f"naive_{op}_requests" in m:
+                naive_requests = m[f"naive_{op}_requests"]
+                naive_median = Stats.of(m[f"naive_{op}_seconds"]).median
+                naive = [f"{naive_requests} requests", fmt_ms(naive_median),
+                         f"{fmt_ratio(naive_median / stats.median)} time, "
+                         f"{fmt_ratio(naive_requests / m[f'{op}_requests'])} requests"]
+            rows.append([label, m["link"], str(m[f"{op}_requests"]), minimum, fmt_ms(stats.median),
+                         fmt_ms(stats.minimum), fmt_ms(stats.maximum), *naive])
+    fins = [m for m in measured if m["link"].startswith("FINS")]
+    modbus = measured[0]
     notes = [
         f"Default register map: {rmap.slot_count} slots, stride {rmap.slot_stride}; a read slot "
         f"uses {rmap.read_extent} words, a write slot {rmap.write_extent}. The agent reads the "
         f"gaps between slots along with them ({read_words_needed} words needed, "
         f"{read_span} spanned), because a request costs far more than the words it carries.",
-        f"Writes cannot carry the gaps, nor the write handshake (register "
-        f"{rmap.write_handshake_address}), which must only change after the read-back: it "
-        f"lies after write slot 1's batch data and before its batch number word, so slot 1 "
-        f"takes two requests. So {write_requests} requests is the fewest that write only the "
-        f"map's words; {write_minimum} is the bound from {write_span} spanned words "
-        f"(or {math.ceil(write_words / MAX_WRITE_REGISTERS)} from the {write_words} words "
-        "alone), reachable only by overwriting the handshake.",
+        f"Words per request: Modbus reads {modbus['max_read_words']} and writes {modbus['max_write_words']} "
+        f"(function 3 / 16); FINS memory area read (01 01) {fins[0]['max_read_words']} and write (01 02) "
+        f"{fins[0]['max_write_words']}. Over FINS the read area is "
+        + " and ".join(f"{m['link']}: {m['read_requests']} request ({_plan(m['read_plan'])}; "
+                       f"{m.get('read_requests_at_plc', '-')} served by the PLC)" for m in fins)
+        + f"; over Modbus {modbus['read_requests']} requests.",
+        f"Writes cannot carry the gaps, nor the write handshake (word {rmap.write_handshake_address}), "
+        "which must only change after the read-back: it lies after write slot 1's batch data and "
+        f"before its batch number word, so slot 1 takes two requests on every link: "
+        f"{modbus['write_requests']} requests write only the map's words "
+        f"(or {math.ceil(write_words / modbus['max_write_words'])} Modbus requests from the {write_words} "
+        "words alone, reachable only by overwriting the handshake).",
         f"Times: median of {repeat} repetitions ({max(20, repeat // 4)} for the Task 1 "
-        f"sequence, {naive_repeat} for the naive ways), simulator in the same process, "
-        "loopback TCP, one connection opened beforehand; reads include decoding the 10 slots.",
+        f"sequence, {naive_repeat} for the naive ways), simulator in the same process (asyncio "
+        "thread), loopback, one connection (FINS/TCP: with its node-address handshake) opened "
+        "beforehand; reads include decoding the 10 slots. FINS/UDP: no datagram lost on loopback "
+        f"(stray answers dropped: {', '.join(str(m['stray_answers']) for m in fins)}).",
         "The Task 1 row replays the write of Task 1 (tasks.write_stored_batches) with the same "
-        "PlcLink calls: handshake read, one write per slot, read-back of the write area, handshake "
+        "link calls: handshake read, one write per slot, read-back of the write area, handshake "
         "write. Before it the agent also reads the write and read areas once each (to find a set "
-        "the PLC already holds or runs after a crash), "
-        f"{read_minimum_for_write_area(rmap) + read_minimum} more reads.",
-        "Naive: one request per named field and one per silo id and per quantity of each "
+        "the PLC already holds or runs after a crash).",
+        "Naive (Modbus only): one request per named field and one per silo id and per quantity of each "
         f"of the {rmap.max_components} component positions "
         f"({len(field_spans(rmap, 'read'))} reads / {len(field_spans(rmap, 'write'))} writes a slot).",
     ]
+    violations = [v for m in measured for v in m["protocol_violations"]]
     if violations:
         notes.append(f"Simulator protocol violations seen: {violations[:3]}")
-    targets = [
-        Target(
-            "full read requests = protocol minimum",
-            f"{read_minimum} request(s)",
-            f"{read_requests} request(s)",
-            read_requests <= read_minimum,
-            "equal" if read_requests == read_minimum else f"{read_requests - read_minimum:+d} request(s)",
-        )
-    ]
+    targets = []
+    for m in measured:
+        minimum = math.ceil(read_span / m["max_read_words"])
+        targets.append(Target(
+            f"full read requests = protocol minimum ({m['link']})", f"{minimum} request(s)",
+            f"{m['read_requests']} request(s)", m["read_requests"] <= minimum,
+            "equal" if m["read_requests"] == minimum else f"{m['read_requests'] - minimum:+d} request(s)"))
+    for m in fins:
+        targets.append(Target(
+            f"a full read of the shipped read area is one FINS request ({m['link']})", "1 request",
+            f"{m['read_requests']} sent, {m.get('read_requests_at_plc')} served", m["read_requests"] == 1
+            and m.get("read_requests_at_plc") == 1, "equal" if m["read_requests"] == 1 else "more"))
     return BenchResult(
         name="plc",
-        title="1. PLC I/O: one full read / write of 10 slots against the simulator (Modbus TCP, loopback)",
+        title="1. PLC I/O: one full read / write of 10 slots against the simulator "
+              "(Modbus TCP, FINS/UDP, FINS/TCP; loopback)",
         columns=columns,
         rows=rows,
         notes=notes,
         targets=targets,
         data={
-            "read": {"requests": read_requests, "minimum": read_minimum, "words_spanned": read_span,
-                     "words_needed": read_words_needed, "seconds": read_times,
-                     "naive_requests": naive_read_requests, "naive_seconds": naive_read_times},
-            "write": {"requests": write_requests, "minimum_spanned": write_minimum,
-                      "words_spanned": write_span, "words": write_words, "seconds": write_times,
-                      "naive_requests": naive_write_requests, "naive_seconds": naive_write_times},
-            "task1_write_sequence": {"requests": task1_requests, "seconds": task1_times},
+            "words_spanned": {"read": read_span, "write": write_span},
+            "links": {m["link"]: {k: v for k, v in m.items() if k != "link"} for m in measured},
             "protocol_violations": violations,
         },
         seconds=time.monotonic() - started_run,
     )
-
-
-def read_minimum_for_write_area(rmap: RegisterMap) -> int:
-    """Fewest reads of the write area (the read-back): its spanned words / 125."""
-    return math.ceil(words_spanned(rmap, "write") / MAX_READ_REGISTERS)
-

@@ -9,7 +9,7 @@ Commands::
     plc-agent health                     is the service loop alive? (for container health checks)
     plc-agent check                      configuration, database, register map, Odoo, PLC
     plc-agent init-db                    create the queue tables or upgrade them (Alembic)
-    plc-agent simulate-plc               a PLC simulator (pymodbus server) for tests and demos
+    plc-agent simulate-plc               a PLC simulator (Modbus TCP or FINS) for tests and demos
     plc-agent --version
 
 Settings come from the environment and a settings file: the one given with ``--env-file``,
@@ -138,12 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     command("init-db", "create the queue tables or upgrade them to the latest schema",
             "Creates the queue database's tables, or upgrades them to this version's schema\n"
             "(Alembic). 'plc-agent run' does the same by itself at start.")
-    sim = command("simulate-plc", "run a PLC simulator (Modbus TCP server)",
-                  "A PLC simulator for tests and demos: a Modbus TCP server with the register map's\n"
-                  "areas that runs each batch written to it and reports actuals with some noise,\n"
-                  "and, if asked, failures and manual weighings. Not for a real line.", codes=False)
+    sim = command("simulate-plc", "run a PLC simulator (Modbus TCP or Omron FINS server)",
+                  "A PLC simulator for tests and demos: a Modbus TCP server, or an Omron FINS server\n"
+                  "over UDP or TCP (--protocol fins), with the register map's areas, that runs each\n"
+                  "batch written to it and reports actuals with some noise, and, if asked, failures\n"
+                  "and manual weighings. Not for a real line.", codes=False)
     sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=5020)
+    sim.add_argument("--port", type=int, default=None, help="default 5020 (Modbus), 9600 (FINS)")
+    sim.add_argument("--protocol", choices=("modbus", "fins"), default="modbus")
+    sim.add_argument("--fins-transport", choices=("udp", "tcp"), default="udp")
+    sim.add_argument("--fins-node", type=int, default=10, help="the simulated PLC's FINS node number")
     sim.add_argument("--batch-seconds", type=float, default=5.0)
     sim.add_argument("--noise", type=float, default=0.02, help="relative deviation of actuals, e.g. 0.02")
     sim.add_argument("--seed", type=int, default=None)
@@ -536,7 +540,8 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
 
     from .config import ConfigError, load_settings
     from .odoo_gateway import OdooGateway, OdooGatewayError
-    from .plc.link import PlcError, PlcLink
+    from .plc.link import PlcError
+    from .plc.links import make_link
     from .plc.register_map import RegisterMapError
 
     out: list[str] = []
@@ -569,7 +574,8 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
                  "DATABASE_URL and that the database server is running")
     register_map = None
     try:
-        register_map = _load_map(settings)
+        # Planned with the link's limits: what the agent will really send.
+        register_map = make_link(settings, _load_map(settings)).register_map
         line("register map", True, f"{register_map.source}, {register_map.slot_count} batch slots; "
              + _report_areas(settings, register_map))
     except (RegisterMapError, OSError) as exc:
@@ -581,16 +587,21 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
     else:
         shown = odoo_settings
         _check_odoo(odoo_settings, register_map, line, OdooGateway, OdooGatewayError)
+    link_said = None
     if register_map is not None:
-        plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
-                      timeout=settings.plc_timeout_seconds)
+        plc = make_link(settings, register_map)
         try:
-            plc.ping()
-            line("plc", True, f"{plc.endpoint} unit {settings.plc_unit_id} answers")
+            handshake = plc.read_write_handshake()
+            line("plc", True, f"{plc.describe()} answers; write handshake "
+                 f"D{register_map.write_handshake_address} = {handshake}; read area in "
+                 f"{len(register_map.read_area_requests())} request(s) of at most {plc.max_read_words} words")
         except PlcError as exc:
-            line("plc", False, f"{exc}; check PLC_HOST, PLC_PORT, PLC_UNIT_ID, the cable and that "
-                 "the PLC is in RUN")
+            where = ("PLC_HOST, PLC_PORT, PLC_FINS_TRANSPORT, the FINS nodes (PLC_FINS_DEST_NODE, "
+                     "PLC_FINS_SOURCE_NODE) against the Ethernet unit's settings" if plc.protocol == "fins"
+                     else "PLC_HOST, PLC_PORT, PLC_UNIT_ID")
+            line("plc", False, f"{exc}; check {where}, the cable and that the PLC is in RUN")
         finally:
+            link_said = plc.describe()  # after the FINS/TCP handshake: the nodes in use
             plc.close()
     else:
         line("plc", False, "not checked: no usable register map")
@@ -603,7 +614,7 @@ def _check(settings: Any, _args: argparse.Namespace) -> int:
         print(f"  {name:<{width}}  {value:<{value_width}}  from {source}")
     if register_map is not None:
         print(f"Register map ({register_map.source}):")
-        for sentence in describe_register_map(register_map):
+        for sentence in describe_register_map(register_map, settings.plc_protocol, link_said):
             print(f"  {sentence}")
     print("Checks:")
     for row in out:
@@ -639,8 +650,12 @@ def _check_odoo(settings: Any, register_map: Any, line: Any, gateway: Any, gatew
          f"({ping.components_per_batch} components, {ping.text_width} characters)")
 
 
-def describe_register_map(register_map: Any) -> list[str]:
-    """The register map as a plant engineer reads it: areas, slots, handshakes, requests."""
+def describe_register_map(register_map: Any, protocol: str = "modbus", link: str | None = None) -> list[str]:
+    """The register map as a plant engineer reads it: the link, areas, slots, handshakes, requests.
+
+    ``register_map`` is planned with the link's limits (FINS reads far more words per request
+    than Modbus); ``link`` is the link's own description (protocol, address, nodes).
+    """
     m = register_map
     last_write = m.write_slot_address(m.slot_count) + m.write_extent - 1
     last_read = m.read_slot_address(m.slot_count) + m.read_extent - 1
@@ -648,16 +663,29 @@ def describe_register_map(register_map: Any) -> list[str]:
     if m.slot_stride != m.write_extent:
         slots += f", one every {m.slot_stride} registers"
     requests = m.read_area_requests()
+    how = "FINS memory area read (01 01) of the DM area" if protocol == "fins" else "Modbus function 3"
     sentences = [
-        f"write area (agent to PLC): {_words(m.write_start, last_write)}: {slots}; handshake "
+        f"write area (agent to PLC): {_words(m.write_start, last_write, protocol)}: {slots}; handshake "
         f"word D{m.write_handshake_address} (the PLC sets it to 1 when it is ready for a new set; "
         "the agent writes the set, reads it back, then writes 0)",
-        f"read area (PLC to agent): {_words(m.read_start, last_read)}: {m.slot_count} batch slots "
+        f"read area (PLC to agent): {_words(m.read_start, last_read, protocol)}: {m.slot_count} batch slots "
         f"of {m.read_extent} words; the agent sets word {m.read_ack_address(1) - m.read_slot_address(1)} "
         f"of a slot to 1 once it has stored its batch (D{m.read_ack_address(1)} for slot 1)",
-        f"the agent reads the read area in {len(requests)} requests of at most "
-        f"{m.max_read_registers} words ({', '.join(f'D{a}-D{a + n - 1}' for a, n in requests)})",
+        f"the agent reads the read area in {len(requests)} request{'s' if len(requests) != 1 else ''} "
+        f"of at most {m.max_read_registers} words with {how} "
+        f"({', '.join(f'D{a}-D{a + n - 1}' for a, n in requests)})",
     ]
+    if m.echoes_batch_number:
+        number = m.field_address("write", 1, "batch_number") - m.write_slot_address(1)
+        sentences.insert(2, f"batch number: word {number} of each slot; the agent writes its rolling "
+                            "number there and the PLC echoes it in the read slot when the batch starts")
+    else:
+        sentences.insert(2, "no batch number (the old program's layout): the agent knows a read slot "
+                            "by its slot and MO reference, and an MO's earlier run in the same slot by "
+                            "what it recorded before writing the set")
+    if link is not None:
+        sentences.insert(0, f"PLC link: {link}; at most {m.max_read_registers} words per read request, "
+                         f"{m.max_write_registers} per write request")
     split = sorted(m.read_slots_split)
     if split:
         sentences.append(
@@ -665,17 +693,22 @@ def describe_register_map(register_map: Any) -> list[str]:
             f"{'lie' if len(split) > 1 else 'lies'} across two of these requests: before the agent "
             "stores or acknowledges such a slot it reads that slot again in one request, so every "
             "word of a batch comes from the same moment")
+    elif len(requests) == 1:
+        sentences.append("the whole read area is one request: every read is one moment of the PLC "
+                         "and no slot is cut")
     else:
         sentences.append("every slot lies within one request: each batch is read as one whole")
     for name, area in (("failure area", m.failure_area), ("manual weighing area", m.weighing_area)):
         if area is not None:
-            sentences.append(f"{name}: {_words(area.start, area.start + area.extent - 1)}, "
+            sentences.append(f"{name}: {_words(area.start, area.start + area.extent - 1, protocol)}, "
                              f"handshake word D{area.handshake_address}")
     return sentences
 
 
-def _words(first: int, last: int) -> str:
-    """A block of PLC words, named as the PLC program and as a Modbus tool show it."""
+def _words(first: int, last: int, protocol: str = "modbus") -> str:
+    """A block of PLC words, named as the PLC program and as the link's tools show it."""
+    if protocol == "fins":
+        return f"words D{first}-D{last} (DM area, FINS area code 82 hex)"
     return f"words D{first}-D{last} (Modbus holding registers {first}-{last})"
 
 
@@ -737,8 +770,11 @@ def _simulate_plc(args: argparse.Namespace) -> int:
     except (RegisterMapError, OSError) as exc:
         logger.error("register map: %s", exc)
         return EXIT_USAGE
-    if not 0 <= args.port <= 65535 or args.batch_seconds < 0 or not 0 <= args.noise < 1:
-        logger.error("simulate-plc: --port 0..65535, --batch-seconds >= 0, --noise in [0, 1)")
+    if args.port is None:
+        args.port = 9600 if args.protocol == "fins" else 5020
+    if (not 0 <= args.port <= 65535 or args.batch_seconds < 0 or not 0 <= args.noise < 1
+            or not 1 <= args.fins_node <= 254):
+        logger.error("simulate-plc: --port 0..65535, --batch-seconds >= 0, --noise in [0, 1), --fins-node 1..254")
         return EXIT_USAGE
     try:
         reports = _simulated_reports(args, register_map)
@@ -750,7 +786,8 @@ def _simulate_plc(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         run_simulator(register_map, args.host, args.port, args.batch_seconds, args.noise,
-                      args.seed, stop_event=stop, unit_id=args.unit_id, **reports)
+                      args.seed, stop_event=stop, unit_id=args.unit_id, protocol=args.protocol,
+                      fins_transport=args.fins_transport, fins_node=args.fins_node, **reports)
     except Exception as exc:
         logger.error("simulate-plc: %s", exc)
         return EXIT_FAILURE

@@ -40,6 +40,8 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .plc.register_map.loader import PACKAGED_MAPS, packaged_map_path
+
 T = TypeVar("T")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -95,8 +97,18 @@ class Settings:
     batch_stuck_threshold_minutes: int = 30
     odoo_timeout_seconds: float = 30.0
     plc_host: str = "127.0.0.1"
-    plc_port: int = 502
-    plc_unit_id: int = 1
+    plc_port: int = 502  # 9600 when plc_protocol is fins
+    plc_unit_id: int = 1  # Modbus only
+    plc_protocol: str = "modbus"  # modbus / fins
+    plc_fins_transport: str = "udp"  # udp / tcp
+    plc_fins_dest_network: int = 0  # the PLC's FINS address (0: the local network)
+    plc_fins_dest_node: int = 0  # FINS/UDP: required; FINS/TCP: 0 = as the PLC says in the handshake
+    plc_fins_dest_unit: int = 0  # 0: the CPU unit
+    plc_fins_source_network: int = 0  # the agent's FINS address
+    plc_fins_source_node: int = 0  # FINS/UDP: required; FINS/TCP: 0 = allocated by the PLC
+    plc_fins_source_unit: int = 0
+    plc_fins_retries: int = 2  # FINS/UDP: a request without answer is sent again this often
+    plc_fins_udp_local_port: int = 0  # 0: any; 9600 for Ethernet units that answer only there
     plc_timeout_seconds: float = 3.0
     plc_reconnect_backoff_max_seconds: float = 30.0
     register_map_file: Path | None = None
@@ -251,6 +263,38 @@ class _Reader:
             return x
 
         return self._parse(name, default, parse, f"expected a number {bounds}")
+
+
+PLC_PROTOCOLS = ("modbus", "fins")
+FINS_TRANSPORTS = ("udp", "tcp")
+
+
+def _fins_settings(r: _Reader, protocol: str) -> dict[str, object]:
+    """The FINS settings; their cross-checks only when the agent speaks FINS."""
+    transport = r.text("PLC_FINS_TRANSPORT", "udp").lower()
+    if transport not in FINS_TRANSPORTS:
+        r.problems.append(f"PLC_FINS_TRANSPORT: udp or tcp, got {transport!r}")
+        transport = "udp"
+    values: dict[str, object] = {"plc_fins_transport": transport}
+    for end in ("dest", "source"):
+        values[f"plc_fins_{end}_network"] = r.integer(f"PLC_FINS_{end.upper()}_NETWORK", 0, 0, 127)
+        values[f"plc_fins_{end}_node"] = r.integer(f"PLC_FINS_{end.upper()}_NODE", 0, 0, 254)
+        values[f"plc_fins_{end}_unit"] = r.integer(f"PLC_FINS_{end.upper()}_UNIT", 0, 0, 255)
+    values["plc_fins_retries"] = r.integer("PLC_FINS_RETRIES", 2, 0, 10)
+    values["plc_fins_udp_local_port"] = r.integer("PLC_FINS_UDP_LOCAL_PORT", 0, 0, 65535)
+    if protocol == "fins" and transport == "udp":
+        for end, whose in (("dest", "the PLC's FINS node number (its Ethernet unit's node address)"),
+                           ("source", "the agent's own FINS node number, unused by any other node")):
+            if values[f"plc_fins_{end}_node"] == 0 and r.raw(f"PLC_FINS_{end.upper()}_NODE") is None:
+                r.problems.append(f"PLC_FINS_{end.upper()}_NODE: required for FINS/UDP: {whose}, 1 to 254")
+            elif values[f"plc_fins_{end}_node"] == 0:
+                r.problems.append(f"PLC_FINS_{end.upper()}_NODE: 0 is allocated only over FINS/TCP; "
+                                  f"FINS/UDP needs {whose}, 1 to 254")
+        if (values["plc_fins_dest_network"], values["plc_fins_dest_node"]) == (
+                values["plc_fins_source_network"], values["plc_fins_source_node"]) and values["plc_fins_dest_node"]:
+            r.problems.append("PLC_FINS_SOURCE_NODE: the agent's node must differ from the PLC's "
+                              "(PLC_FINS_DEST_NODE) on the same network")
+    return values
 
 
 def _check_odoo_url(reader: _Reader, url: str) -> None:
@@ -415,9 +459,15 @@ def load_settings(
     _check_database_url(r, database_url)
     status_file = r.path("STATUS_FILE") or data_dir / "status.json"
 
-    register_map_file = r.path("REGISTER_MAP_FILE")
+    # A packaged map by its name ("old-program" for a PLC that runs the old program), or a file.
+    map_name = r.raw("REGISTER_MAP_FILE")
+    if map_name in PACKAGED_MAPS:
+        register_map_file: Path | None = packaged_map_path(map_name)
+    else:
+        register_map_file = r.path("REGISTER_MAP_FILE")
     if register_map_file is not None and not register_map_file.is_file():
-        r.problems.append(f"REGISTER_MAP_FILE: no such file: {register_map_file}")
+        r.problems.append(f"REGISTER_MAP_FILE: no such file: {register_map_file} (or one of the "
+                          f"packaged maps: {', '.join(PACKAGED_MAPS)})")
 
     log_level = r.text("LOG_LEVEL", "INFO").upper()
     if log_level not in LOG_LEVELS:
@@ -434,6 +484,12 @@ def load_settings(
     plc_host = r.text("PLC_HOST", "127.0.0.1")
     if any(ch.isspace() for ch in plc_host):
         r.problems.append(f"PLC_HOST: a host name or address, got {plc_host!r}")
+
+    plc_protocol = r.text("PLC_PROTOCOL", "modbus").lower()
+    if plc_protocol not in PLC_PROTOCOLS:
+        r.problems.append(f"PLC_PROTOCOL: one of {', '.join(PLC_PROTOCOLS)}, got {plc_protocol!r}")
+        plc_protocol = "modbus"
+    fins = _fins_settings(r, plc_protocol)
 
     metrics_port = r.integer("METRICS_PORT", 0, 1, 65535) if r.raw("METRICS_PORT") is not None else None
     metrics_bind = r.text("METRICS_BIND", "127.0.0.1")
@@ -461,9 +517,11 @@ def load_settings(
         batch_stuck_threshold_minutes=r.integer("BATCH_STUCK_THRESHOLD_MINUTES", 30, 1),
         odoo_timeout_seconds=r.number("ODOO_TIMEOUT_SECONDS", 30.0, 0),
         plc_host=plc_host,
-        plc_port=r.integer("PLC_PORT", 502, 1, 65535),
+        plc_port=r.integer("PLC_PORT", 9600 if plc_protocol == "fins" else 502, 1, 65535),
         plc_unit_id=r.integer("PLC_UNIT_ID", 1, 0, 255),
         plc_timeout_seconds=r.number("PLC_TIMEOUT_SECONDS", 3.0, 0),
+        plc_protocol=plc_protocol,
+        **fins,
         plc_reconnect_backoff_max_seconds=r.number("PLC_RECONNECT_BACKOFF_MAX_SECONDS", 30.0, 0),
         register_map_file=register_map_file,
         plc_poll_interval_seconds=r.number("PLC_POLL_INTERVAL_SECONDS", 5.0, 0),

@@ -56,7 +56,8 @@ from .config import Settings
 from .liveness import Heartbeat, heartbeat_path, stale_after_seconds
 from .metrics import MetricsEndpoint
 from .odoo_gateway import OdooGateway, OdooGatewayError
-from .plc.link import PlcError, PlcLink
+from .plc.link import PlcError
+from .plc.links import make_link
 from .plc.register_map import load_register_map
 from .queue.engine import make_session_factory, read_only_session_factory
 from .queue.instance_lock import InstanceLock, InstanceLockLost
@@ -70,9 +71,7 @@ MAX_SLEEP_SECONDS = 0.2
 def build_tasks(settings: Settings, engine: Engine) -> AgentTasks:
     """The four tasks of one agent over its register map, PLC, Odoo and queue database."""
     register_map = load_register_map(settings.register_map_file)
-    plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
-                  timeout=settings.plc_timeout_seconds,
-                  reconnect_backoff_max=settings.plc_reconnect_backoff_max_seconds)
+    plc = make_link(settings, register_map)
     odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
                        settings.odoo_password, timeout=settings.odoo_timeout_seconds)
     return AgentTasks(settings, make_session_factory(engine), register_map, plc, odoo,

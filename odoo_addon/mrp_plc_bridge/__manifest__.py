@@ -4,7 +4,7 @@
     "name": "MRP PLC Bridge",
     "summary": "Run manufacturing orders on PLC batching lines and close them "
     "with the line's actual consumption",
-    "version": "14.0.1.4.0",
+    "version": "14.0.1.4.1",
     "category": "Manufacturing",
     "website": "https://github.com/mrp-plc-bridge/mrp-plc-bridge",
     "author": "mrp-plc-bridge contributors",

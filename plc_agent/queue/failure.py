@@ -26,13 +26,19 @@ def plc_clock_to_utc(reading: AreaReading, zone: ZoneInfo) -> tuple[datetime | N
     """The report's date and time words (the PLC's local time in ``zone``) in UTC.
 
     Returns (None, why) when a word is bad or the words are no date (month 13, 31 June).
-    An ambiguous local time (the hour repeated when clocks go back) is taken as the first.
+
+    Around a change of the clocks a local time is read with the UTC offset in force *before*
+    the change, as a PLC clock that is changed by hand (or a little late) still shows it: in
+    the hour repeated when clocks go back that is the first of the two moments; in the hour
+    that does not exist when clocks go forward it is the moment the clock would have shown
+    had it not been put forward (02:30 on 29 March 2026 in Europe/Paris is 01:30 UTC, that is
+    03:30 summer time). PEP 495's ``fold=0`` is exactly this rule, for both cases.
     """
     parts = [reading.values.get(name) for name in CLOCK_FIELDS]
     if any(part is None for part in parts):
         return None, "the date and time words are not all readable"
     try:
-        local = datetime(*parts, tzinfo=zone)  # type: ignore[misc]
+        local = datetime(*parts, tzinfo=zone, fold=0)  # type: ignore[misc]
     except ValueError as exc:
         shown = "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format(*parts)
         return None, f"the PLC clock words {shown} are not a date and time: {exc}"

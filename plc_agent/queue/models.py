@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -29,6 +29,9 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from ..plc.register_map import SlotReading
 
 
 def utcnow() -> datetime:
@@ -148,6 +151,10 @@ class MoBatch(BatchFields, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, sort_order=OWN)
     # When the batch's read slot last changed while it ran: a slot that stops changing is stuck.
     plc_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, sort_order=OWN)
+    # The old program's layout (no batch number echoed): whether the batch's read slot showed
+    # this MO reference (its earlier run) just before the set's first write; None until then,
+    # so a batch without it has never reached the PLC.
+    earlier_run_shown: Mapped[bool | None] = mapped_column(Boolean, nullable=True, sort_order=OWN)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, sort_order=OWN)
 
     components: Mapped[list[MoBatchComponent]] = relationship(
@@ -162,6 +169,17 @@ class MoBatch(BatchFields, Base):
         """A PLC slot (its position, its batch number, its MO reference) shows this batch."""
         return (not self.plc_excluded and slot == self.slot and plc_number == self.plc_number
                 and mo_reference == self.mo_name)
+
+    def shown_by(self, reading: SlotReading, echoes_batch_number: bool) -> bool:
+        """A read slot shows this batch; without an echoed number (the old program's layout),
+        by its slot and MO reference, and after an earlier run in that slot only once the PLC
+        has cleared the slot for this run (status_read_data 0)."""
+        if echoes_batch_number:
+            return self.shown_in(reading.slot, reading.batch_number, reading.mo_reference)
+        if (self.plc_excluded or self.earlier_run_shown is None or reading.is_empty
+                or reading.slot != self.slot or reading.mo_reference != self.mo_name):
+            return False
+        return not self.earlier_run_shown or reading.status_read_data == 0
 
     @property
     def plc_number(self) -> int:

@@ -28,7 +28,7 @@ from .. import __version__
 from ..config import Settings
 from ..metrics import AgentMetrics
 from ..odoo_gateway import OdooGateway
-from ..plc.link import PlcLink
+from ..plc.link import PlcLinkBase
 from ..plc.register_map import RegisterMap
 from ..queue.figures import queue_figures
 from ..queue.models import utcnow
@@ -58,7 +58,7 @@ class AgentTasks:
         settings: Settings,
         session_factory: sessionmaker[Session],
         register_map: RegisterMap,
-        plc: PlcLink,
+        plc: PlcLinkBase,
         odoo: OdooGateway,
         *,
         read_session_factory: sessionmaker[Session] | None = None,
@@ -68,6 +68,8 @@ class AgentTasks:
         metrics = metrics or AgentMetrics(settings.line_code, __version__)
         # One agent, one registry: its link and gateway count into it too.
         plc.metrics = metrics
+        # The tasks plan their reads with the link's limits (one FINS request, several Modbus ones).
+        register_map = register_map.with_request_limits(plc.max_read_words, plc.max_write_words)
         odoo.metrics = metrics
         read_sessions = read_session_factory or session_factory
 
@@ -107,7 +109,7 @@ class AgentTasks:
         return self.context.metrics
 
     @property
-    def plc(self) -> PlcLink:
+    def plc(self) -> PlcLinkBase:
         return self.context.plc
 
     @property

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..config import Settings
 from ..metrics import AgentMetrics
 from ..odoo_gateway import OdooGateway
-from ..plc.link import PlcLink
+from ..plc.link import PlcLinkBase
 from ..plc.register_map import RegisterMap
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class AgentContext:
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
     register_map: RegisterMap
-    plc: PlcLink
+    plc: PlcLinkBase
     odoo: OdooGateway
     clock: Callable[[], datetime]
     metrics: AgentMetrics

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .. import __version__
-from ..plc.link import PlcLink
+from ..plc.link import PlcLinkBase
 from ..queue.models import PUSHABLE, BatchState, MoBatch
 
 
@@ -23,7 +23,7 @@ def line_status(
     by_state: Mapping[str, int],
     rows: Sequence[MoBatch],
     stuck: Iterable[Mapping[str, Any]],
-    plc: PlcLink,
+    plc: PlcLinkBase,
     plc_up: bool,
     unsent_reports: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:

@@ -42,6 +42,7 @@ class PlcReadTask:
         now = self.context.clock()
         acks: list[int] = []
         stored = suspect = failed = 0
+        echoes = self.context.register_map.echoes_batch_number
         with self.context.sessions.begin() as session:
             rows = session.scalars(select(MoBatch).where(MoBatch.plc_excluded.is_(False))).all()
             by_slot = {r.slot: r for r in rows}
@@ -49,12 +50,11 @@ class PlcReadTask:
                 if reading.is_empty:
                     continue
                 row = by_slot.get(reading.slot)
-                if row is None or not row.shown_in(reading.slot, reading.batch_number,
-                                                   reading.mo_reference):
+                if row is None or not row.shown_by(reading, echoes):
                     # An earlier set's batch. If its acknowledgement was lost and it has since
                     # been archived, acknowledge it now: the PLC raises its write handshake
                     # only when every slot of the set is acknowledged.
-                    if self._archived_unacknowledged(session, reading):
+                    if self._archived_unacknowledged(session, reading, echoes):
                         acks.append(reading.slot)
                     continue
                 if row.state == BatchState.QUEUED:
@@ -89,14 +89,16 @@ class PlcReadTask:
         return ReadResult(len(readings), stored, suspect, acknowledged)
 
     @staticmethod
-    def _archived_unacknowledged(session: Session, reading: SlotReading) -> bool:
+    def _archived_unacknowledged(session: Session, reading: SlotReading, echoes: bool) -> bool:
         if not _ended_unacknowledged(reading):
             return False
-        found = session.scalar(
-            select(MoHistory.id).where(MoHistory.slot == reading.slot,
-                                       MoHistory.mo_name == reading.mo_reference,
-                                       _number_is(reading.batch_number)).limit(1)
-        )
+        query = select(MoHistory.id).where(MoHistory.slot == reading.slot,
+                                           MoHistory.mo_name == reading.mo_reference)
+        if echoes:
+            # Without the echo (the old program), any stored run of this MO in this slot: the
+            # agent is the only writer of the write area, so no other set brings it there.
+            query = query.where(_number_is(reading.batch_number))
+        found = session.scalar(query.limit(1))
         return found is not None
 
     def _settle_split_slots(self, readings: list[SlotReading]) -> list[SlotReading]:

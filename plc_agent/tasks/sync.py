@@ -187,9 +187,10 @@ class SyncTask:
 
         in_write_area = self._same_set(self.context.plc.read_write_area(), expected)
         readings = self.context.plc.read_read_area()
+        echoes = self.context.register_map.echoes_batch_number
         shown = [
             reading.slot for reading in readings
-            if any(r.shown_in(reading.slot, reading.batch_number, reading.mo_reference) for r in pending)
+            if any(r.shown_by(reading, echoes) for r in pending)
         ]
         if shown:
             self._mark_written(ids)
@@ -198,6 +199,8 @@ class SyncTask:
                 "marked as written and not written again.", ", ".join(map(str, shown)),
             )
             return WriteResult(len(pending), False, True)
+        if not echoes and not self._record_earlier_runs(pending, readings):
+            return WriteResult(len(pending), False, False)
         handshake = self.context.plc.read_write_handshake()
         if in_write_area and handshake == 0:
             self._mark_written(ids)
@@ -241,6 +244,32 @@ class SyncTask:
                     len(pending), names)
         return WriteResult(len(pending), True, True)
 
+    def _record_earlier_runs(self, pending: list[MoBatch], readings: list[SlotReading]) -> bool:
+        """The old program's layout: before anything of the set can reach the PLC, record for
+        each batch whether its read slot shows its earlier run; False (nothing recorded) while
+        such a run is not acknowledged, so the two runs are never taken for each other."""
+        unrecorded = [r for r in pending if r.earlier_run_shown is None]
+        if not unrecorded:
+            return True
+        by_slot = {reading.slot: reading for reading in readings}
+        earlier: dict[int, bool] = {}
+        for row in unrecorded:
+            reading = by_slot.get(row.slot)
+            shows = reading is not None and not reading.is_empty and reading.mo_reference == row.mo_name
+            if shows and reading.status_read_data != 1:
+                logger.warning(
+                    "[TASK 1] Read slot %d still shows an earlier run of %s, not acknowledged "
+                    "(status_read_data %d); the stored set waits until it is.",
+                    row.slot, row.mo_name, reading.status_read_data,
+                )
+                return False
+            earlier[row.id] = shows
+        with self.context.sessions.begin() as session:
+            for row in unrecorded:
+                session.get(MoBatch, row.id).earlier_run_shown = earlier[row.id]
+                row.earlier_run_shown = earlier[row.id]
+        return True
+
     def _renumber_if_in_use(self, rows: list[MoBatch], pending: list[MoBatch],
                             readings: list[SlotReading]) -> bool:
         """Give new numbers to stored batches whose number a read slot shows for another batch
@@ -282,8 +311,9 @@ class SyncTask:
             return False
         if not self._same_set(self.context.plc.read_write_area(), self._expected_area(rows)):
             return False
+        echoes = self.context.register_map.echoes_batch_number
         for reading in self.context.plc.read_read_area():
-            if any(r.shown_in(reading.slot, reading.batch_number, reading.mo_reference) for r in rows):
+            if any(r.shown_by(reading, echoes) for r in rows):
                 return False
         if self.context.plc.read_write_handshake() != 1:
             return False

@@ -19,7 +19,7 @@ import pytest
 
 from plc_agent.config import Settings, load_settings
 from plc_agent.odoo_gateway import OdooGateway
-from plc_agent.plc.link import PlcLink
+from plc_agent.plc.links import make_link
 from plc_agent.queue.engine import make_engine, make_session_factory, read_only_session_factory
 from plc_agent.queue.schema import init_db
 from plc_agent.tasks import AgentTasks
@@ -134,9 +134,7 @@ def make_tasks(engine: Any, register_map: Any) -> Iterator[Callable[..., AgentTa
     made: list[AgentTasks] = []
 
     def make(settings: Settings, **kwargs: Any) -> AgentTasks:
-        plc = PlcLink(settings.plc_host, settings.plc_port, settings.plc_unit_id, register_map,
-                      timeout=settings.plc_timeout_seconds, reconnect_backoff_max=1.0,
-                      reconnect_backoff_initial=0.1)
+        plc = make_link(settings, register_map, reconnect_backoff_max=1.0, reconnect_backoff_initial=0.1)
         odoo = OdooGateway(settings.odoo_url, settings.odoo_database, settings.odoo_username,
                            settings.odoo_password, timeout=settings.odoo_timeout_seconds)
         tasks = AgentTasks(settings, make_session_factory(engine), register_map, plc, odoo,

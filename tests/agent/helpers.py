@@ -91,6 +91,10 @@ def agent_env(settings, crash_at: str | None = None) -> dict[str, str]:
         "PLC_TIMEOUT_SECONDS": "2",
         "LOG_LEVEL": "INFO",
     })
+    if settings.plc_protocol == "fins":
+        env.update({name.upper(): str(getattr(settings, name)) for name in settings.describe()
+                    if name.startswith("plc_fins_")})
+        env["PLC_PROTOCOL"] = "fins"
     if crash_at:
         env["PLC_AGENT_CRASH_AT"] = crash_at
     return env

@@ -207,3 +207,30 @@ def test_metrics_settings_defaults_and_choices(make_settings):
     assert default.metrics_port is None and default.metrics_bind == "127.0.0.1"
     chosen = make_settings(METRICS_PORT="9108", METRICS_BIND="::1")
     assert chosen.metrics_port == 9108 and chosen.metrics_bind == "::1"
+
+
+def test_fins_settings_and_their_port(make_settings):
+    s = make_settings(PLC_PROTOCOL="FINS", PLC_FINS_DEST_NODE="10", PLC_FINS_SOURCE_NODE="20")
+    assert (s.plc_protocol, s.plc_port, s.plc_fins_transport) == ("fins", 9600, "udp")
+    assert (s.plc_fins_dest_node, s.plc_fins_source_node, s.plc_fins_retries) == (10, 20, 2)
+    assert make_settings().plc_port == 502  # Modbus keeps its port
+    tcp = make_settings(PLC_PROTOCOL="fins", PLC_FINS_TRANSPORT="tcp")
+    assert (tcp.plc_fins_dest_node, tcp.plc_fins_source_node) == (0, 0)  # the TCP handshake fills them in
+
+
+def test_fins_settings_refused_with_clear_errors(make_settings):
+    with pytest.raises(ConfigError) as err:
+        make_settings(PLC_PROTOCOL="profinet")
+    assert "PLC_PROTOCOL: one of modbus, fins, got 'profinet'" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        make_settings(PLC_PROTOCOL="fins", PLC_FINS_TRANSPORT="serial", PLC_FINS_DEST_NODE="255")
+    text = str(err.value)
+    assert "PLC_FINS_TRANSPORT: udp or tcp, got 'serial'" in text
+    assert "PLC_FINS_DEST_NODE: expected a whole number from 0 to 254, got '255'" in text
+    with pytest.raises(ConfigError) as err:
+        make_settings(PLC_PROTOCOL="fins")
+    assert "PLC_FINS_DEST_NODE: required for FINS/UDP: the PLC's FINS node number" in str(err.value)
+    assert "PLC_FINS_SOURCE_NODE: required for FINS/UDP" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        make_settings(PLC_PROTOCOL="fins", PLC_FINS_DEST_NODE="10", PLC_FINS_SOURCE_NODE="10")
+    assert "the agent's node must differ from the PLC's" in str(err.value)

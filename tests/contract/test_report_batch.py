@@ -85,10 +85,12 @@ def test_a_failed_run_released_runs_again_under_a_new_key(site: ContractSite, li
     (again,) = fetch(line)["batches"]
     assert (again["mo_id"], again["run"], again["batch_key"], again["redelivered"]) == (
         mo.id, 2, f"{line.code}-{mo.id}-2", False)
-    # The failed run's key is no longer awaited.
-    stale = report(line, failed)
-    assert (stale["status"], stale["duplicate"]) == ("rejected", False)
-    assert stale["reason"].startswith("batch_key:")
+    # The failed run's report sent again (its answer lost before the release) gets the
+    # same answer; another payload under its key is refused.
+    assert report(line, failed) == dict(result, duplicate=True)
+    other = report(line, dict(failed, message="Another reason"))
+    assert (other["status"], other["duplicate"]) == ("rejected", False)
+    assert "already reported with a different payload" in other["reason"]
     assert report(line, done_payload(line, again))["status"] == "done"
     assert site.mo_status(mo.id) == {
         "state": "done", "plc_state": "done", "run": 2, "batch_key": again["batch_key"], "reported": True,

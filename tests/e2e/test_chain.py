@@ -1,7 +1,8 @@
 """Release to done on a real Odoo 14, through the agent's CLI and the PLC simulator.
 
 The first test runs the demo MOs of line FM1 (plus a few more, so that the line is refilled
-twice); the fault tests each bring MOs of their own. Every test checks the same promise:
+twice); the fault tests each bring MOs of their own, and so do the runs over Omron FINS
+(UDP and TCP). Every test checks the same promise:
 each MO was dosed once by the PLC, closed once in Odoo with the PLC's actuals on its
 component moves, and every batch left the agent's queue with a trace in its history.
 """
@@ -17,11 +18,15 @@ from pathlib import Path
 
 import pytest
 
+from plc_agent.plc.register_map import load_register_map, packaged_map_path
+from plc_agent.plc.simulator.fins_server import FinsPlcSimulator
+
 from .conftest import OdooSite, screenshot_mo_form, wait_until
 
 pytestmark = pytest.mark.odoo
 
 BATCH_TIMEOUT = 300
+FINS_PLC_NODE = 10
 
 
 class LineMonitor:
@@ -241,3 +246,48 @@ def test_simulator_dropping_connections(odoo_site, line_simulator, agent_factory
         dropper.join(timeout=5)
     assert agent.stop() == 0
     assert_each_mo_once(odoo_site, line_simulator, names, tmp_path)
+
+
+@pytest.mark.parametrize("transport, layout", [("udp", "old-program"), ("tcp", "shipped")])
+def test_the_line_over_omron_fins(odoo_site, agent_factory, tmp_path, transport, layout):
+    """The demo line with the agent on PLC_PROTOCOL=fins, as the old middleware reached the PLC:
+    over FINS/UDP (a few datagrams lost, duplicated and late on the way) to a PLC that runs the
+    old program (no word 77, REGISTER_MAP_FILE=old-program), and over FINS/TCP with the shipped
+    map. Each MO dosed once, closed once with the PLC's actuals, and `check` names the link."""
+    simulator = FinsPlcSimulator(load_register_map(packaged_map_path(layout)), transport=transport,
+                                 node=FINS_PLC_NODE, batch_seconds=1.0, noise=0.03, seed=7)
+    simulator.start("127.0.0.1", 0)
+    try:
+        if transport == "udp":
+            simulator.faults.set_datagram_fault_rates(late_seconds=1.3, lose_request=0.02, lose_answer=0.02,
+                                                      duplicate_answer=0.05, late_answer=0.02)
+        odoo_site.create_mos(4, quantity=650.0)
+        client = odoo_site.admin()
+        # Every ready MO of the line: the demo MOs too when this runs alone.
+        names = [p["name"] for p in odoo_site.line_productions(client) if p["plc_state"] == "ready"]
+        assert len(names) >= 4, names
+        agent = agent_factory(SYNC_BATCH_LIMIT="4", PLC_PROTOCOL="fins", PLC_FINS_TRANSPORT=transport,
+                              PLC_PORT=str(simulator.port), PLC_FINS_DEST_NODE=str(FINS_PLC_NODE),
+                              PLC_FINS_SOURCE_NODE="20", PLC_TIMEOUT_SECONDS="1", REGISTER_MAP_FILE=layout)
+        assert agent.run_command("init-db").returncode == 0
+        check = agent.run_command("check")
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert f"FINS/{transport.upper()} 127.0.0.1:{simulator.port}, PLC node 0.{FINS_PLC_NODE}.0" in check.stdout
+        assert "the agent reads the read area in 1 request of at most 999 words" in check.stdout
+        assert ("no batch number (the old program's layout)" in check.stdout) == (layout == "old-program")
+        agent.start()
+        wait_until(
+            lambda: all(p["state"] == "done" for p in odoo_site.line_productions(client, names)),
+            BATCH_TIMEOUT,
+            what=f"every MO to close over FINS/{transport.upper()}",
+        )
+        assert agent.stop() == 0
+        assert_each_mo_once(odoo_site, simulator, names, tmp_path)
+        assert not simulator.line.protocol_violations, simulator.line.protocol_violations
+        if transport == "udp":
+            assert simulator.faults.datagram_faults, "no datagram fault struck"
+        if layout == "old-program":  # the PLC never wrote word 77 of any slot
+            rmap = simulator.register_map
+            assert all(simulator.registers(rmap.read_slot_address(n) + 77, 1) == [0] for n in range(1, 11))
+    finally:
+        simulator.stop()

@@ -99,6 +99,8 @@ print("STATION=" + json.dumps({
     # 14.0.1.4.0: nothing said yet about the next fetch, no MO sent now, and the ping's count.
     "next_fetch": [line.plc_next_fetch_at, line.plc_next_fetch_reason],
     "sent_now": P.search_count([("plc_send_now_at", "!=", False)]),
+    # 14.0.1.4.1: no failed run's report kept yet (kept from the next release again on).
+    "failed_runs_kept": P.search_count([("plc_failed_run_key", "!=", False)]),
     "ready_mo_count": P.plc_ping("FM1")["ready_mo_count"],
     "ready_mos": P.search_count([("plc_line_id", "=", line.id), ("plc_state", "=", "ready"),
                                  ("state", "in", ("confirmed", "progress")), ("plc_hold", "=", False)]),
@@ -219,6 +221,7 @@ def test_upgrades_in_place_from_the_released_addon(odoo14, artifacts_dir, tmp_pa
         assert station["line_defaults"] == [1000.0, False, 1]
         assert station["next_fetch"] == [False, False]
         assert station["sent_now"] == 0
+        assert station["failed_runs_kept"] == 0
         assert station["ready_mo_count"] == station["ready_mos"]
         # The agent user the previous release made is bound to its line, and every silo
         # doses in kg, the unit the previous release wrote in.

@@ -395,6 +395,8 @@ class OdooStandin(AreaReportsStandin):
                 # The accepted report of the current run: what its key answers again.
                 "report_digest": None,
                 "report_result": None,
+                # The failed run's (batch_key, digest, result), kept after a release again.
+                "failed_run": None,
                 "times_closed": 0,
                 "sent_at": None,
                 "send_seq": 0,
@@ -419,7 +421,8 @@ class OdooStandin(AreaReportsStandin):
             mo["plc_state"] = "ready"
             mo["plc_reason"] = None
             mo["run"] += 1
-            # The failed run's key is no longer awaited: a report under it is rejected.
+            # The failed run's report is kept: sent again (its answer lost), it gets the same answer.
+            mo["failed_run"] = (mo["batch_key"], mo["report_digest"], mo["report_result"])
             mo["report_digest"] = mo["report_result"] = None
 
     def answer_recorded(
@@ -866,11 +869,16 @@ class OdooStandin(AreaReportsStandin):
             # An MO of a line the agent does not speak for is one it cannot know of.
             return self._rejected("mo_id: manufacturing order %d does not exist." % payload["mo_id"])
         key = payload["batch_key"]
-        if mo["report_digest"] is not None and mo["batch_key"] == key:
-            if mo["report_digest"] != digest:
+        stored = None
+        if mo["failed_run"] is not None and mo["failed_run"][0] == key and mo["failed_run"][1] is not None:
+            stored = mo["failed_run"][1:]
+        elif mo["report_digest"] is not None and mo["batch_key"] == key:
+            stored = (mo["report_digest"], mo["report_result"])
+        if stored is not None:
+            if stored[0] != digest:
                 return self._rejected("batch_key: %s was already reported with a different payload; "
                                       "the first report stands." % cut(key))
-            return dict(mo["report_result"], duplicate=True)
+            return dict(stored[1], duplicate=True)
         if payload["line"] not in self._lines:
             return self._rejected("line: unknown PLC line %s." % show(payload["line"]))
         if payload["line"] != mo["line"]:

@@ -139,6 +139,11 @@ class MrpProduction(models.Model):
     )
     plc_report_digest = fields.Char(copy=False, readonly=True)
     plc_report_result = fields.Text(copy=False, readonly=True)
+    # The failed run's report, kept when the MO is released again: the agent may send it
+    # again (its answer was lost) after the release, and gets the same answer.
+    plc_failed_run_key = fields.Char(copy=False, readonly=True)
+    plc_failed_run_digest = fields.Char(copy=False, readonly=True)
+    plc_failed_run_result = fields.Text(copy=False, readonly=True)
     plc_max_deviation_percent = fields.Float(
         string="Largest Deviation (%)",
         digits=(16, 2),
@@ -310,6 +315,9 @@ class MrpProduction(models.Model):
                     "plc_state": "ready",
                     "plc_run": production.plc_run + 1,
                     "plc_reason": False,
+                    "plc_failed_run_key": production.plc_batch_key,
+                    "plc_failed_run_digest": production.plc_report_digest,
+                    "plc_failed_run_result": production.plc_report_result,
                     "plc_report_digest": False,
                     "plc_report_result": False,
                 }

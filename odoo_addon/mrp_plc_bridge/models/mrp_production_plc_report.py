@@ -99,14 +99,25 @@ class MoReport:
         )
 
     def _duplicate_result(self, report):
-        """The stored answer when this run's report already came in, else None."""
+        """The stored answer when this run's report, or the failed run's before a release
+        again, already came in; else None."""
         production = self.production
         if (
-            not production.plc_report_digest
-            or production.plc_batch_key != report.batch_key
+            production.plc_failed_run_digest
+            and production.plc_failed_run_key == report.batch_key
         ):
+            digest, stored = (
+                production.plc_failed_run_digest,
+                production.plc_failed_run_result,
+            )
+        elif (
+            production.plc_report_digest
+            and production.plc_batch_key == report.batch_key
+        ):
+            digest, stored = production.plc_report_digest, production.plc_report_result
+        else:
             return None
-        if production.plc_report_digest != report.digest:
+        if digest != report.digest:
             raise ReportRejected(
                 _(
                     "batch_key: %s was already reported with a different payload; "
@@ -114,7 +125,7 @@ class MoReport:
                     report.batch_key,
                 )
             )
-        result = json.loads(production.plc_report_result)
+        result = json.loads(stored)
         result["duplicate"] = True
         return result
 

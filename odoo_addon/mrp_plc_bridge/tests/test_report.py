@@ -146,14 +146,13 @@ class TestReport(PlcBridgeCase):
     def test_failed_then_released(self):
         production = create_mo(self.env, self.bom, 1000.0)
         batch = self.send(production)
-        result = self.report(
-            self.payload(
-                batch,
-                {"101": 300.0, "102": 0.0, "114": 0.0},
-                status="failed",
-                message="Mixer motor tripped",
-            )
+        failed = self.payload(
+            batch,
+            {"101": 300.0, "102": 0.0, "114": 0.0},
+            status="failed",
+            message="Mixer motor tripped",
         )
+        result = self.report(failed)
         self.assertEqual(result["status"], "failed")
         self.assertEqual(result["reason"], "Mixer motor tripped")
         self.assertNotEqual(production.state, "done")
@@ -167,8 +166,13 @@ class TestReport(PlcBridgeCase):
         batch2 = self.send(production)
         self.assertEqual(batch2["batch_key"], "T1-%d-2" % production.id)
         self.assertEqual(batch2["run"], 2)
-        # The first run's key is no longer accepted.
-        self.assertEqual(self.report(self.payload(batch))["status"], "rejected")
+        # The failed run's report sent again (its answer lost) gets its answer again;
+        # another payload under the first run's key is refused.
+        again = self.report(failed)
+        self.assertEqual((again["status"], again["duplicate"]), ("failed", True))
+        stale = self.report(self.payload(batch))
+        self.assertEqual(stale["status"], "rejected")
+        self.assertIn("different payload", stale["reason"])
         result = self.report(
             self.payload(batch2, {"101": 600.0, "102": 380.0, "114": 20.0})
         )

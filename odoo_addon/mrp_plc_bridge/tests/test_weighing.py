@@ -71,6 +71,23 @@ class TestWeighing(PlcBridgeCase):
         self.assertEqual(self.premix_done(production), 12.5)
         self.assertEqual(self.on_hand(self.premix), before - 12.5)
 
+    def test_two_identical_weighings_under_two_keys_are_two_weighings(self):
+        # The line's agent sends each entry of the weighing area under its own key, also
+        # one with the very words of the entry before: Odoo must not merge them. Batch
+        # number 65535 is the last rolling number, a value like any other.
+        production = create_mo(self.env, self.bom, 1000.0)
+        self.send(production)
+        first, result = self.weigh(production, batch_number=65535)
+        second, again = self.weigh(production, batch_number=65535)
+        self.assertNotEqual(first["weighing_key"], second["weighing_key"])
+        self.assertEqual(result["status"], "consumed")
+        self.assertEqual(again, result)  # not a duplicate: consumed again
+        weighings = self.weighing(first) | self.weighing(second)
+        self.assertEqual(len(weighings), 2)
+        self.assertEqual(weighings.mapped("batch_number"), [65535, 65535])
+        self.assertEqual(production.plc_weighing_ids, weighings)
+        self.assertEqual(sum(weighings.mapped("move_id.quantity_done")), 25.0)
+
     def test_consume_planned_policy_keeps_the_weighed_quantity(self):
         self.line.missing_silo_policy = "consume_planned"
         production = create_mo(self.env, self.bom, 1000.0)

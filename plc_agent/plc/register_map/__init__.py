@@ -6,8 +6,10 @@
   encoding and decoding, :func:`plan_requests`;
 * :mod:`.report_areas` -- :class:`ReportArea`: the failure and manual-weighing areas, one
   report at a time with its own handshake word;
-* :mod:`.loader` -- :func:`load_register_map`: a TOML file (the shipped default is the
-  old PLC program's layout, ``default_register_map.toml``), checked before use.
+* :mod:`.loader` -- :func:`load_register_map`: a TOML file, checked before use; two are
+  packaged (:data:`PACKAGED_MAPS`): the shipped default with the batch number at offset 77
+  (``default_register_map.toml``) and the old PLC program's layout without it
+  (``old_program_register_map.toml``).
 """
 
 from .codecs import ALL_TYPES, NUMERIC_TYPES, TEXT_TYPES, WORD_ORDERS, RegisterMapError, ValueType
@@ -27,7 +29,7 @@ from .layout import (
     SlotReading,
     plan_requests,
 )
-from .loader import MAX_ADDRESS, load_register_map
+from .loader import MAX_ADDRESS, PACKAGED_MAPS, load_register_map, packaged_map_path
 from .report_areas import AreaReading, ReportArea
 
 __all__ = [
@@ -35,4 +37,5 @@ __all__ = [
     "NUMERIC_TYPES", "READ_FIELDS", "STATUS_FIELDS", "TEXT_FIELDS", "TEXT_TYPES", "WORD_ORDERS",
     "WRITE_FIELDS", "ComponentDose", "ComponentSpec", "FieldSpec", "RegisterMap", "RegisterMapError",
     "SlotBatch", "SlotReading", "ValueType", "load_register_map", "plan_requests",
+    "PACKAGED_MAPS", "packaged_map_path",
 ]

@@ -158,8 +158,35 @@ class ValueType:
             return raw / self.scale
         return raw
 
+    def unreadable(self, words: list[int]) -> str | None:
+        """Why the raw words are no value of this type at all, or None.
+
+        Text with bytes that are not printable ASCII, a BCD word with a nibble above 9, a
+        float that is NaN or infinite. Every integer pattern is a value of its type: 0xFFFF
+        is 65535 in a uint16 and 655.35 in a ``scaled_int32`` x 100 (``0x0000 0xFFFF``).
+        """
+        if self.is_text:
+            if any(not 0x20 <= b <= 0x7E for b in _text_bytes(words, self.length)):
+                return "text contains bytes that are not printable ASCII"
+            return None
+        if self.name in BCD_TYPES:
+            if _decode_bcd(words[0]) is None:
+                return f"0x{words[0]:04X} is not BCD (a digit above 9)"
+            return None
+        if self.name == "float32":
+            value = self.decode(words)
+            if not math.isfinite(value):
+                return f"{value} is not a finite number"
+        return None
+
     def implausible(self, words: list[int]) -> str | None:
-        """Why the raw words cannot be a real measurement, or None."""
+        """Why the raw words cannot be a real measurement, or None.
+
+        Stricter than :meth:`unreadable`: it also flags words that are values but look like
+        an uninitialised word (a 0xFFFF word, the extremes of a signed type) and negative
+        values. Only for a batch's actuals, which are then reported *suspect* for a person,
+        never refused.
+        """
         if self.is_text:
             if any(not 0x20 <= b <= 0x7E for b in _text_bytes(words, self.length)):
                 return "text contains bytes that are not printable ASCII"

@@ -9,6 +9,7 @@ requests. Model: telegraf's ``plugins/inputs/modbus/request.go``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ TEXT_FIELDS = ("mo_reference", "bom_code", "finished_goods")
 # Fields the agent needs in the write area and in the read area.
 WRITE_FIELDS = (
     "batch_no",
-    "batch_number",
     "mo_reference",
     "bom_code",
     "finished_goods",
@@ -35,9 +35,12 @@ WRITE_FIELDS = (
     "status_operation",
 )
 # The fields the agent knows by name. The map says where they are, not whether they exist.
-FIELD_NAMES = WRITE_FIELDS + ("finished_weight", "status_read_data")
-# The read area carries every field the agent knows: the PLC echoes the batch and adds its results.
-READ_FIELDS = FIELD_NAMES
+# The rolling batch number (offset 77 in the shipped map). The old program has no such word: a
+# map leaves it out of both areas for a PLC that runs that program unchanged.
+BATCH_NUMBER_FIELD = "batch_number"
+FIELD_NAMES = WRITE_FIELDS + (BATCH_NUMBER_FIELD, "finished_weight", "status_read_data")
+# The read area carries every field the agent needs: the PLC echoes the batch and adds its results.
+READ_FIELDS = WRITE_FIELDS + ("finished_weight", "status_read_data")
 STATUS_FIELDS = ("status_manufacturing", "status_operation", "status_read_data")
 
 
@@ -197,6 +200,8 @@ class RegisterMap:
         self.max_components = components.count
         self.write_fields = {n: f for n, f in fields.items() if f.in_area("write")}
         self.read_fields = {n: f for n, f in fields.items() if f.in_area("read")}
+        # The loader admits the batch number in both areas or in neither.
+        self.echoes_batch_number = BATCH_NUMBER_FIELD in self.read_fields
         # The agent writes one contiguous block per slot, from offset 0 to its last field.
         self.write_extent = max([f.end for f in self.write_fields.values()] + [components.end])
         self.read_extent = max([f.end for f in self.read_fields.values()] + [components.end])
@@ -241,6 +246,18 @@ class RegisterMap:
     def read_ack_address(self, slot: int) -> int:
         return self.read_slot_address(slot) + self.fields[self.read_ack_field].offset
 
+    @property
+    def handshake_addresses(self) -> frozenset[int]:
+        """Every handshake and acknowledgement word: the write handshake, each read slot's
+        status_read_data and each report area's handshake. The only words the agent writes
+        with function 6 (write single register); every other write is function 16."""
+        addresses = {self.write_handshake_address}
+        addresses.update(self.read_ack_address(n) for n in range(1, self.slot_count + 1))
+        for area in (self.failure_area, self.weighing_area):
+            if area is not None:
+                addresses.add(area.handshake_address)
+        return frozenset(addresses)
+
     def field_address(self, area: str, slot: int, name: str) -> int:
         """Absolute address of a named field in one slot of `area` ("write"/"read")."""
         spec = (self.write_fields if area == "write" else self.read_fields).get(name)
@@ -250,6 +267,19 @@ class RegisterMap:
         return start + spec.offset
 
     # -- request plans
+
+    def with_request_limits(self, max_read: int, max_write: int) -> RegisterMap:
+        """This map planned for a link that carries `max_read` / `max_write` words per
+        request (itself when those are its limits already)."""
+        if (max_read, max_write) == (self.max_read_registers, self.max_write_registers):
+            return self
+        if max_read < 1 or max_write < 1:
+            raise ValueError(f"words per request must be >= 1, got read {max_read}, write {max_write}")
+        limited = copy.copy(self)
+        limited.max_read_registers = max_read
+        limited.max_write_registers = max_write
+        limited.__dict__.pop("read_slots_split", None)  # planned with the old limits
+        return limited
 
     def read_area_requests(self) -> list[tuple[int, int]]:
         return plan_requests(
@@ -377,7 +407,7 @@ class RegisterMap:
             finished_goods=get("finished_goods"),
             planned_quantity=get("planned_quantity"),
             components=tuple(self._decode_components(words, slot, "write")[0]),
-            batch_number=get("batch_number"),
+            batch_number=get(BATCH_NUMBER_FIELD) if BATCH_NUMBER_FIELD in f else 0,
         )
 
     def _decode_components(
@@ -421,6 +451,10 @@ class RegisterMap:
                 if name in ("planned_quantity", "finished_weight"):
                     value = None
             values[name] = value
+        number_spec = f.get(BATCH_NUMBER_FIELD)
+        values[BATCH_NUMBER_FIELD] = (
+            number_spec.type.decode(list(words[number_spec.offset : number_spec.end])) if number_spec else 0
+        )
         doses, comp_problems = self._decode_components(words, slot, "read")
         problems.extend(comp_problems)
         batch_no = values["batch_no"]

@@ -18,6 +18,7 @@ from typing import Any
 from .codecs import ALL_TYPES, BCD_TYPES, INTEGER_TYPES, WORD_ORDERS, RegisterMapError, ValueType
 from .layout import (
     AREAS,
+    BATCH_NUMBER_FIELD,
     FIELD_NAMES,
     READ_FIELDS,
     STATUS_FIELDS,
@@ -175,6 +176,13 @@ def _fields(doc: dict, source: str, stride: int, handshakes: _Handshakes) -> dic
         for name in needed:
             if name not in fields or not fields[name].in_area(area):
                 raise _entry_error(source, "fields", f"field {name!r} is missing from the {area} area")
+    number = fields.get(BATCH_NUMBER_FIELD)
+    if number is not None and not (number.in_area("write") and number.in_area("read")):
+        raise _entry_error(
+            source, "fields",
+            f"field {BATCH_NUMBER_FIELD!r} must be in both areas (a PLC that echoes it) or in neither "
+            "(the old program's layout)",
+        )
     return fields
 
 
@@ -368,6 +376,19 @@ def _parse(doc: dict, source: str) -> RegisterMap:
     _check_registers(source, rmap)
     _check_report_areas(source, rmap)
     return rmap
+
+
+# The maps the agent ships, by the name REGISTER_MAP_FILE may give instead of a path:
+# the shipped layout (offset 77 = the batch number the PLC echoes) and the old program's
+# (offsets 0-76 only, docs/register-map.md "The old program's layout").
+PACKAGED_MAPS = {"shipped": "default_register_map.toml", "old-program": "old_program_register_map.toml"}
+
+
+def packaged_map_path(name: str) -> Path:
+    """The file of a packaged map named in :data:`PACKAGED_MAPS`."""
+    if name not in PACKAGED_MAPS:
+        raise RegisterMapError(f"no packaged register map {name!r}; there are {', '.join(PACKAGED_MAPS)}")
+    return Path(str(resources.files(__package__).joinpath(PACKAGED_MAPS[name])))
 
 
 def load_register_map(path: Path | None = None) -> RegisterMap:

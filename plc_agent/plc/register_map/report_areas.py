@@ -7,8 +7,11 @@ once it has stored the report, the PLC writes the next report and resets the han
 same moment.
 
 A :class:`ReportArea` decodes the area's words into an :class:`AreaReading`: every field's
-value, the raw words, and what is wrong with them. A bad word never raises: the reading
-says why, and the task stores it as such and acknowledges it so the area moves on.
+value, the raw words, and what is wrong with them. A bad word is one that is no value of its
+type (text that is not printable ASCII, a BCD nibble above 9, a float NaN or infinite) or a
+value its field cannot hold (:data:`FIELD_LIMITS`); a word pattern alone (0xFFFF) never is.
+A bad word never raises: the reading says why, and the task stores it as such and
+acknowledges it so the area moves on.
 """
 
 from __future__ import annotations
@@ -40,6 +43,18 @@ WEIGHING_FIELDS = {
     HANDSHAKE_FIELD: "integer",
 }
 AREA_FIELDS = {"failures": FAILURE_FIELDS, "manual_weighing": WEIGHING_FIELDS}
+
+# The values a numeric field can hold, per area and field (None: no bound). A value outside
+# is a bad word; inside, every value is good, whatever its words look like: the batch
+# number 65535 (0xFFFF), the product template 65535 (0x0000 0xFFFF) and 655.35 kg
+# (0x0000 0xFFFF) are values the plant produces. The clock fields have none here: together
+# they must be a date and time, which the failure row judges.
+ODOO_MAX_ID = 2_147_483_647  # Odoo's record ids are PostgreSQL integers
+FIELD_LIMITS: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    ("manual_weighing", "batch_number"): (0, 65535),
+    ("manual_weighing", "product_id"): (0, ODOO_MAX_ID),
+    ("manual_weighing", "quantity"): (0, None),
+}
 
 
 @dataclass(frozen=True)
@@ -104,11 +119,14 @@ class ReportArea:
             if spec.name == HANDSHAKE_FIELD:
                 continue
             raw.extend(part)
-            why = spec.type.implausible(part)
+            why = spec.type.unreadable(part)
             if spec.type.is_text:
                 value = _printable(spec.type.decode(part))
             else:
                 value = None if why else spec.type.decode(part)
+                if value is not None:
+                    why = _outside_limits(FIELD_LIMITS.get((self.name, spec.name)), value)
+                    value = None if why else value
             if why:
                 problems.append(f"{self.name} {spec.name} (word {self.start + spec.offset}): "
                                 f"raw {hex_words(part)}: {why}")
@@ -125,6 +143,17 @@ class ReportArea:
             value = handshake if spec.name == HANDSHAKE_FIELD else values[spec.name]
             words[spec.offset : spec.end] = spec.type.encode(value, f"{self.name} {spec.name}")
         return words
+
+
+def _outside_limits(limits: tuple[float | None, float | None] | None, value: Any) -> str | None:
+    if limits is None:
+        return None
+    low, high = limits
+    if low is not None and value < low:
+        return f"{value!r} is below {low}" if low else f"negative value {value!r}"
+    if high is not None and value > high:
+        return f"{value!r} is above {high}"
+    return None
 
 
 def _printable(text: str) -> str:

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from ..register_map import RegisterMap, ValueType
 
 GARBAGE_FORMS = ("sentinel", "negative", "huge", "extreme")  # see FaultSwitches.set_mixed_garbage
-REQUEST_KINDS = ("read", "write", "handshake", "ack")
+REQUEST_KINDS = ("read", "write", "handshake", "ack", "report_ack")
+# What UDP does to a datagram that TCP never does (see FaultSwitches.datagram_fault_next).
+DATAGRAM_FAULTS = ("lose_request", "lose_answer", "duplicate_answer", "late_answer")
 HOLD_STEPS = ("start", "end")
 
 
@@ -27,6 +29,16 @@ class Answer:
     delay: float  # seconds before the answer
     exception: bool  # Modbus exception 4 (device failure) instead of the data
     drop: str | None  # "before" / "after" the request takes effect the connection drops; None: it does not
+
+
+@dataclass(frozen=True)
+class DatagramFate:
+    """What happens to one FINS/UDP request and its answer."""
+
+    lose_request: bool  # the request never arrives: nothing happens, no answer
+    lose_answer: bool  # the request takes effect, its answer is lost
+    duplicate_answer: bool  # the answer arrives twice
+    late_by: float  # seconds the answer is held back (0: on time)
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,10 @@ class FaultSwitches:
         self._delay = 0.0
         self._jitter = 0.0
         self.dropped_requests: list[tuple[str, str, int]] = []  # (request, effect, address)
+        self._datagram_next: list[str] = []
+        self._datagram_rates: dict[str, float] = dict.fromkeys(DATAGRAM_FAULTS, 0.0)
+        self._late_seconds = 0.0
+        self.datagram_faults: list[tuple[str, int]] = []  # (fault, SID) as they happened
 
     # ------------------------------------------------------------------ the batches
 
@@ -130,14 +146,16 @@ class FaultSwitches:
         `skip` more requests of that kind are served (any request of a sequence, not only
         its first).
 
-        `request`: "read", "write" (a slot of the write area), "handshake" (word 7076) or
-        "ack" (a read slot's status_read_data). `effect`: "before" (the request is not
-        served) or "after" (a write takes effect, then the answer is lost with the
-        connection) -- the two cases an agent cannot tell apart. `times` = 2 drops the agent's
-        one retry on a fresh connection too, so the request fails for the agent.
+        `request`: "read", "write" (a slot of the write area), "handshake" (word 7076),
+        "ack" (a read slot's status_read_data) or "report_ack" (a report area's handshake).
+        `effect`: "before" (the request is not served) or "after" (a write takes effect, then
+        the answer is lost with the connection) -- the two cases an agent cannot tell apart.
+        `times` = 2 drops the agent's one retry on a fresh connection too, so that a read or a
+        data write fails for the agent (a handshake or acknowledgement write fails at the
+        first drop: the agent never sends one twice).
         """
         if request not in REQUEST_KINDS:
-            raise ValueError(f"request must be read, write, handshake or ack, got {request!r}")
+            raise ValueError(f"request must be one of {', '.join(REQUEST_KINDS)}, got {request!r}")
         if effect not in ("before", "after"):
             raise ValueError(f"effect must be 'before' or 'after', got {effect!r}")
         if skip < 0:
@@ -149,7 +167,48 @@ class FaultSwitches:
             self._drop_skip = skip
             self._drops_left = times
 
+    def datagram_fault_next(self, fault: str, times: int = 1, late_seconds: float | None = None) -> None:
+        """FINS/UDP: the next `times` requests meet `fault` (one of DATAGRAM_FAULTS).
+
+        ``late_answer`` holds each answer back `late_seconds` (set it beyond the agent's
+        timeout, so that the answer arrives while the agent waits for its retry's answer).
+        """
+        if fault not in DATAGRAM_FAULTS:
+            raise ValueError(f"datagram fault must be one of {', '.join(DATAGRAM_FAULTS)}, got {fault!r}")
+        if times < 1:
+            raise ValueError(f"times must be >= 1, got {times}")
+        with self._lock:
+            self._datagram_next.extend([fault] * times)
+            if late_seconds is not None:
+                self._late_seconds = max(0.0, late_seconds)
+
+    def set_datagram_fault_rates(self, late_seconds: float = 0.0, **rates: float) -> None:
+        """FINS/UDP: each request meets each fault with its probability (0..1), for example
+        ``set_datagram_fault_rates(lose_request=0.01, duplicate_answer=0.02)``; no rate ends them."""
+        unknown = sorted(set(rates) - set(DATAGRAM_FAULTS))
+        if unknown:
+            raise ValueError(f"unknown datagram fault(s) {', '.join(unknown)}; known: {', '.join(DATAGRAM_FAULTS)}")
+        bad = {k: v for k, v in rates.items() if not 0 <= v <= 1}
+        if bad:
+            raise ValueError(f"datagram fault rates must be in [0, 1], got {bad}")
+        with self._lock:
+            self._datagram_rates = {fault: rates.get(fault, 0.0) for fault in DATAGRAM_FAULTS}
+            self._late_seconds = max(0.0, late_seconds)
+
     # ------------------------------------------------------------------ asked by the simulator
+
+    def datagram(self, sid: int) -> DatagramFate:
+        """The fate of one FINS/UDP request with service id `sid`; noted in ``datagram_faults``."""
+        with self._lock:
+            if self._datagram_next:
+                faults = {self._datagram_next.pop(0)}
+            else:
+                faults = {f for f, rate in self._datagram_rates.items() if rate and self._random.random() < rate}
+            late = self._late_seconds
+            self.datagram_faults.extend((fault, sid) for fault in sorted(faults))
+        return DatagramFate(lose_request="lose_request" in faults, lose_answer="lose_answer" in faults,
+                            duplicate_answer="duplicate_answer" in faults,
+                            late_by=late if "late_answer" in faults else 0.0)
 
     def answer(self, kind: str) -> Answer:
         """How to answer a request of `kind` (one of REQUEST_KINDS); a drop is

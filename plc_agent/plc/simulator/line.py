@@ -44,11 +44,13 @@ class BatchingLine:
         self.state = "stopped"  # ready / running / waiting_ack
         # Inspection for tests: what ran, what was received, what the agent did wrong.
         self.completed_batches: list[tuple[int, str]] = []
+        # (slot, batch_no, MO reference): each batch that ended with status_operation = 1
+        self.failed_batches: list[tuple[int, int, str]] = []
         self.received_sets: list[list[tuple[int, int, str]]] = []
         self.protocol_violations: list[str] = []
         self.held_at: tuple[int, str] | None = None  # where the line waits for `faults.release()`
         self.last_batch: tuple[int, str] | None = None  # (batch number, MO) the line ran last
-        # (slot, batch_no, MO reference, [(value, form)]): each batch the line garbled,
+        # (slot, batch_no, MO reference, [(value, form)]): each finished batch the line garbled,
         # value "silo <id>" or "finished_weight".
         self.garbled_batches: list[tuple[int, int, str, list[tuple[str, str]]]] = []
 
@@ -128,7 +130,8 @@ class BatchingLine:
         start = rmap.read_slot_address(slot)
         self._poke(start, [0] * rmap.read_extent)
         self._put(slot, "batch_no", batch.batch_no)
-        self._put(slot, "batch_number", batch.batch_number)
+        if rmap.echoes_batch_number:  # the old program has no word for it
+            self._put(slot, "batch_number", batch.batch_number)
         self._put(slot, "mo_reference", batch.mo_reference)
         self._put(slot, "bom_code", batch.bom_code)
         self._put(slot, "finished_goods", batch.finished_goods)
@@ -163,12 +166,14 @@ class BatchingLine:
             weight = batch.planned_quantity * (1 + self._random.uniform(-self.noise, self.noise))
             self._put(slot, "finished_weight", max(0.0, weight))
         if end.mixed_garbage:
-            self._garble(slot, batch, end.mixed_garbage)
+            self._garble(slot, batch, end.mixed_garbage, failed=end.fail)
         if end.fail:
             self._put(slot, "status_operation", 1)
         else:
             self._put(slot, "status_manufacturing", 1)
         self.completed_batches.append((slot, batch.mo_reference))
+        if end.fail:
+            self.failed_batches.append((slot, batch.batch_no, batch.mo_reference))
         logger.info(
             "PLC simulator: slot %d batch %d %s %s",
             slot,
@@ -177,8 +182,10 @@ class BatchingLine:
             "FAILED (status_operation = 1)" if end.fail else "finished",
         )
 
-    def _garble(self, slot: int, batch: SlotBatch, forms: tuple[str, ...]) -> None:
-        """Overwrite a random non-empty choice of the batch's values with garbage."""
+    def _garble(self, slot: int, batch: SlotBatch, forms: tuple[str, ...], failed: bool) -> None:
+        """Overwrite a random non-empty choice of the batch's values with garbage; a batch
+        that finished is noted in ``garbled_batches`` (a failed one is reported failed, its
+        values count for nothing)."""
         rmap = self.register_map
         start = rmap.read_slot_address(slot)
         comps = rmap.components
@@ -193,6 +200,7 @@ class BatchingLine:
             words = garbage_words(codec, self._peek(address, codec.words), form)
             self._poke(address, words)
             garbled.append((name, form))
-        self.garbled_batches.append((slot, batch.batch_no, batch.mo_reference, garbled))
+        if not failed:
+            self.garbled_batches.append((slot, batch.batch_no, batch.mo_reference, garbled))
         logger.info("PLC simulator: slot %d batch %d %s garbled: %s", slot, batch.batch_no, batch.mo_reference,
                     ", ".join(f"{name} {form}" for name, form in garbled))

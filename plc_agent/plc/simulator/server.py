@@ -57,6 +57,7 @@ class PlcSimulator:
         random_failure_seconds: float | None = None,
         random_weighing_seconds: float | None = None,
         weighing_products: tuple[int, ...] = (),
+        single_writes_on_handshakes_only: bool = False,
     ) -> None:
         if batch_seconds < 0:
             raise ValueError(f"batch_seconds must be >= 0, got {batch_seconds}")
@@ -66,6 +67,11 @@ class PlcSimulator:
             raise ValueError(f"noise must be in [0, 1), got {noise}")
         self.register_map = register_map
         self.unit_id = unit_id
+        self.protocol = "modbus"
+        # A gateway that allows function 6 (write single register) on the handshake and
+        # acknowledgement words only answers it elsewhere with "illegal data address".
+        self.single_writes_on_handshakes_only = single_writes_on_handshakes_only
+        self.refused_single_writes: list[int] = []  # addresses, in the order refused
         self.host = ""
         self.port = 0
         self._random = random.Random(seed)
@@ -98,6 +104,12 @@ class PlcSimulator:
             if area is not None:
                 spans.append((area.start, area.start + area.extent))
         self._ack_addresses = frozenset(register_map.read_ack_address(n) for n in range(1, register_map.slot_count + 1))
+        self._report_handshakes = frozenset(
+            area.handshake_address for area in (register_map.failure_area, register_map.weighing_area)
+            if area is not None)
+        # Every one-word write of a handshake or acknowledgement word that reached the PLC,
+        # (address, value) in order, served or dropped: how often the agent sent each.
+        self.handshake_writes: list[tuple[int, int]] = []
         self._low = min(s for s, _ in spans)
         self._high = min(max(e for _, e in spans), 0x10000)
 
@@ -119,7 +131,7 @@ class PlcSimulator:
             self._thread.join(timeout=5)
             self._thread = None
             raise SimulatorError(f"simulator cannot listen on {host}:{port}: {self._start_error}")
-        logger.info("PLC simulator listening on %s:%d (unit %d)", host, self.port, self.unit_id)
+        logger.info("PLC simulator listening on %s:%d (%s)", host, self.port, self.protocol)
         return self.port
 
     def stop(self) -> None:
@@ -181,13 +193,19 @@ class PlcSimulator:
         return self._station(area).pending
 
     def _request_kind(self, address: int, count: int, set_values: list | None) -> str:
+        """The kind of a request that arrived (see FaultSwitches.drop_at_next); a handshake
+        write is noted in ``handshake_writes``."""
         rmap = self.register_map
         if set_values is None:
             return "read"
+        if count == 1 and address in rmap.handshake_addresses:
+            self.handshake_writes.append((address, int(set_values[0])))
         if count == 1 and address == rmap.write_handshake_address:
             return "handshake"
         if count == 1 and address in self._ack_addresses:
             return "ack"
+        if count == 1 and address in self._report_handshakes:
+            return "report_ack"
         return "write"
 
     def drop_connections(self) -> None:
@@ -265,6 +283,25 @@ class PlcSimulator:
     async def _main(self, host: str, port: int) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
+        await self._serve(host, port)
+        self.reports.open(self._peek, self._poke)
+        self.line.power_on()
+        line = asyncio.create_task(self.line.run())
+        reports = asyncio.create_task(self.reports.run())
+        self._ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            for task in (line, reports):
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+            await self._shutdown()
+
+    async def _serve(self, host: str, port: int) -> None:
+        """Open the protocol's listener; set ``port``, ``_base`` and ``_memory``."""
         device = SimDevice(
             id=self.unit_id,
             simdata=[
@@ -287,22 +324,12 @@ class PlcSimulator:
         runtime = server.context.devices[self.unit_id]
         base, _size, memory, _flags = runtime.block["x"]
         self._base, self._memory = base, memory
-        self.reports.open(self._peek, self._poke)
-        self.line.power_on()
-        line = asyncio.create_task(self.line.run())
-        reports = asyncio.create_task(self.reports.run())
-        self._ready.set()
-        try:
-            await self._stop.wait()
-        finally:
-            for task in (line, reports):
-                task.cancel()
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
+
+    async def _shutdown(self) -> None:
+        server = self._server
+        if server is not None:
             await server.shutdown()
-            self._server = None
+        self._server = None
 
     async def _action(
         self,
@@ -313,6 +340,11 @@ class PlcSimulator:
         current_registers: list[int],
         set_values: list[int] | list[bool] | None,
     ) -> ExcCodes | None:
+        if (function_code == 6 and self.single_writes_on_handshakes_only
+                and address not in self.register_map.handshake_addresses):
+            self.refused_single_writes.append(address)
+            logger.warning("PLC simulator: function 6 at %d refused: not a handshake word", address)
+            return ExcCodes.ILLEGAL_ADDRESS
         kind = self._request_kind(address, count, set_values)
         answer = self.faults.answer(kind)
         if answer.delay:
@@ -340,15 +372,28 @@ def run_simulator(
     seed: int | None,
     stop_event: threading.Event | None = None,
     unit_id: int = 1,
+    protocol: str = "modbus",
+    fins_transport: str = "udp",
+    fins_node: int = 10,
     **reports: object,
 ) -> None:
     """Serve the simulator until `stop_event` is set or Ctrl-C (for `plc-agent simulate-plc`).
 
+    ``protocol`` is "modbus" or "fins" (then over ``fins_transport`` as node ``fins_node``);
     ``reports`` are PlcSimulator's report-area options (``plc_timezone``,
     ``scripted_failures``, ``random_failure_seconds``, ...).
     """
-    simulator = PlcSimulator(register_map, batch_seconds=batch_seconds, noise=noise, seed=seed,
-                             unit_id=unit_id, **reports)  # type: ignore[arg-type]
+    if protocol == "fins":
+        from .fins_server import FinsPlcSimulator
+
+        simulator: PlcSimulator = FinsPlcSimulator(
+            register_map, transport=fins_transport, node=fins_node, batch_seconds=batch_seconds,
+            noise=noise, seed=seed, **reports)
+    elif protocol == "modbus":
+        simulator = PlcSimulator(register_map, batch_seconds=batch_seconds, noise=noise, seed=seed,
+                                 unit_id=unit_id, **reports)  # type: ignore[arg-type]
+    else:
+        raise SimulatorError(f"unknown protocol {protocol!r}: modbus or fins")
     simulator.start(host, port)
     stop = stop_event or threading.Event()
     try:

@@ -35,6 +35,35 @@ def test_plc_clock_in_its_zone_is_reported_in_utc():
     assert failure.problem is None and failure.state is DeliveryState.UNSENT
 
 
+def _clock_reading(year: int, month: int, day: int, hour: int, minute: int, second: int):
+    area = load_register_map().failure_area
+    return area.decode(area.encode({"equipment": "silo101", "info": "START_FAILURE", "year": year,
+                                    "month": month, "day": day, "hour": hour, "minute": minute,
+                                    "second": second}))
+
+
+def test_plc_clock_around_the_changes_of_the_clocks_takes_the_offset_before_the_change():
+    # Clocks go forward on 29 March 2026 at 02:00 (UTC+1 -> UTC+2): 02:00-02:59 do not exist.
+    gap = _clock_reading(2026, 3, 29, 2, 30, 0)
+    assert plc_clock_to_utc(gap, PARIS) == (datetime(2026, 3, 29, 1, 30, tzinfo=UTC), None)
+    # 02:00-02:59 are read as 03:00-03:59 summer time, the moments the clock would have shown.
+    before = plc_clock_to_utc(_clock_reading(2026, 3, 29, 1, 59, 59), PARIS)[0]
+    after = plc_clock_to_utc(_clock_reading(2026, 3, 29, 3, 0, 0), PARIS)[0]
+    assert before == datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC)
+    assert after == datetime(2026, 3, 29, 1, 0, 0, tzinfo=UTC)
+    assert plc_clock_to_utc(_clock_reading(2026, 3, 29, 2, 0, 0), PARIS)[0] == after
+    assert plc_clock_to_utc(_clock_reading(2026, 3, 29, 3, 30, 0), PARIS)[0] == datetime(
+        2026, 3, 29, 1, 30, tzinfo=UTC)
+    # Clocks go back on 25 October 2026 at 03:00 (UTC+2 -> UTC+1): 02:30 comes twice; the first.
+    repeated = _clock_reading(2026, 10, 25, 2, 30, 0)
+    assert plc_clock_to_utc(repeated, PARIS) == (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), None)
+    # A failure in the gap is an ordinary failure: sent, its key from that moment, nothing replaced.
+    failure = PlcFailure.from_reading(gap, "FM1", PARIS, NOW)
+    assert failure.problem is None and failure.state is DeliveryState.UNSENT
+    assert failure.occurred_at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert failure.failure_key == "FM1/silo101/START_FAILURE/20260329T013000Z"
+
+
 def _failure_words(**changes: int) -> list[int]:
     area = load_register_map().failure_area
     words = area.encode({"equipment": "silo101", "info": "START_FAILURE", "year": 2026, "month": 11,

@@ -210,7 +210,7 @@ def test_up_to_date_reads_the_stored_revision(queue_0_1_0, database_url):
     with queue_0_1_0.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0002_failures_weighings'"))
     assert up_to_date(queue_0_1_0) is None
-    assert pending_revisions(queue_0_1_0) == [head_revision()]
+    assert pending_revisions(queue_0_1_0) == ["0003_batch_number_suspect", head_revision()]
 
 
 DATA_PREVIOUS = Path(__file__).resolve().parent / "previous_release"
@@ -220,9 +220,10 @@ def _load_previous_dump(engine: Any) -> None:
     load_sql_dump(engine, DATA_PREVIOUS / f"previous_queue.{engine.dialect.name}.sql")
 
 
-# What revision 0003_batch_number_suspect adds to the tables a batch lives in.
+# What revisions 0003_batch_number_suspect and 0004_earlier_run_shown add to the tables a
+# batch lives in.
 COLUMNS_0003 = {
-    "mo_batch": {"batch_number", "raw_words", "suspect", "plc_changed_at"},
+    "mo_batch": {"batch_number", "raw_words", "suspect", "plc_changed_at", "earlier_run_shown"},
     "mo_batch_component": set(),
     "mo_histories": {"batch_number", "raw_words", "suspect"},
 }
@@ -248,7 +249,7 @@ def test_previous_queue_keeps_its_tables_through_the_upgrade(previous_queue):
     before = _columns(previous_queue)
     assert missing_tables(previous_queue) == ["plc_failure", "plc_weighing"]
     applied = init_db(previous_queue)  # stamped as 0.1.0's schema, then upgraded
-    assert applied[:2] == ["0002_failures_weighings", "0003_batch_number_suspect"]
+    assert applied[:3] == ["0002_failures_weighings", "0003_batch_number_suspect", "0004_earlier_run_shown"]
     assert missing_tables(previous_queue) == []
     after = _columns(previous_queue)
     for table, columns in before.items():

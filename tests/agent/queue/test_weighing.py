@@ -30,8 +30,8 @@ def _weighing_words(**changes: int) -> list[int]:
 @pytest.mark.parametrize("changes, bad", [
     ({"w11": 0xFFFF, "w12": 0xFFFF}, "quantity"),
     ({"w11": 0x8000, "w12": 0x0000}, "quantity"),  # negative
-    ({"w9": 0xFFFF, "w10": 0xFFFF}, "product_id"),
-    ({"w0": 0xFFFF}, "batch_number"),
+    ({"w9": 0xFFFF, "w10": 0xFFFF}, "product_id"),  # 4294967295: above any Odoo id
+    ({"w9": 0x8000, "w10": 0x0000}, "product_id"),
 ])
 def test_weighing_with_bad_numbers_is_kept_and_not_sent(changes, bad):
     area = load_register_map().weighing_area
@@ -40,6 +40,22 @@ def test_weighing_with_bad_numbers_is_kept_and_not_sent(changes, bad):
     assert weighing.reason == f"not sent to Odoo: {bad} unreadable"
     assert f"manual_weighing {bad}" in weighing.problem
     assert len(weighing.raw_words) == 13
+
+
+def test_weighing_whose_words_are_0xffff_but_whose_values_are_real_is_sent():
+    # Batch 65535 (the last rolling number), product template 65535 and 655.35 kg are values
+    # the plant produces: a 0xFFFF word is no reason to refuse them.
+    area = load_register_map().weighing_area
+    words = _weighing_words(w0=0xFFFF, w9=0x0000, w10=0xFFFF, w11=0x0000, w12=0xFFFF)
+    reading = area.decode(words)
+    assert reading.problems == ()
+    weighing = ManualWeighing.from_reading(reading, "FM1", NOW)
+    assert weighing.state is DeliveryState.UNSENT and weighing.problem is None
+    weighing.id = 1
+    weighing.assign_key()
+    payload = weighing.payload()
+    assert (payload["batch_number"], payload["product_template_id"], payload["quantity"]) == (
+        65535, 65535, 655.35)
 
 
 def test_weighing_with_a_non_ascii_mo_reference_is_sent_for_odoo_to_keep():

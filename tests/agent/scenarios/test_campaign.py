@@ -5,13 +5,33 @@ from __future__ import annotations
 
 import pytest
 
-from bench.campaign import FAULT_KINDS, run_campaign
+from bench.campaign import DATAGRAM_KINDS, FAULT_KINDS, fault_kinds, run_campaign
 
 
 def test_campaign_refuses_unknown_faults():
     with pytest.raises(ValueError, match="unknown fault kind"):
         run_campaign(seed=1, batches=1, kinds=("meteor",))
     assert "sigkill" in FAULT_KINDS
+
+
+def test_datagram_faults_only_over_fins_udp():
+    assert fault_kinds("fins", "udp") == FAULT_KINDS + tuple(DATAGRAM_KINDS)
+    assert fault_kinds("fins", "tcp") == fault_kinds("modbus") == FAULT_KINDS
+    for protocol, transport in (("modbus", "udp"), ("fins", "tcp")):
+        with pytest.raises(ValueError, match="unknown fault kind.*lost_answer"):
+            run_campaign(seed=1, batches=1, kinds=("lost_answer",), protocol=protocol, fins_transport=transport)
+    with pytest.raises(ValueError, match="protocol must be modbus or fins"):
+        run_campaign(seed=1, batches=1, protocol="profinet")
+    with pytest.raises(ValueError, match="layout must be one of shipped, old-program"):
+        run_campaign(seed=1, batches=1, layout="new-program")
+
+
+def test_same_slot_again_counts_new_runs_in_their_failed_runs_slot():
+    from bench.campaign import _same_slot_again
+
+    completed = [(1, "MO/1"), (2, "MO/2"), (1, "MO/1"), (3, "MO/2"), (1, "MO/3")]
+    failed = [(1, 1, "MO/1"), (2, 2, "MO/2")]
+    assert _same_slot_again(completed, failed) == 1  # MO/1 again in slot 1; MO/2 moved to slot 3
 
 
 @pytest.mark.slow
@@ -22,6 +42,22 @@ def test_campaign_faults_the_agent_survives_today():
                        stall_seconds=90)
     assert run.passed, run.summary()
     assert sum(run.faults.values()) >= 5, run.summary()
+
+
+@pytest.mark.slow
+def test_campaign_on_the_old_plant_fins_udp_and_the_old_program_with_every_fault():
+    """The plant that switches from the old middleware: FINS/UDP and the old program's layout
+    (no word 77). Every kind strikes, requests and answers lost, answers duplicated and late,
+    batches failed in slot 1 and their MOs released again into it: every MO dosed, reported
+    and closed once. About two minutes; the 1,000-batch runs are in docs/performance.md."""
+    kinds = fault_kinds("fins", "udp")
+    run = run_campaign(seed=19, batches=40, kinds=kinds, protocol="fins", fins_transport="udp",
+                       layout="old-program", fault_every=(0.5, 1.5), stall_seconds=90, quiet_seconds=45)
+    assert run.passed, run.summary()
+    assert (run.link, run.layout) == ("FINS/UDP", "old-program")
+    assert set(DATAGRAM_KINDS) & set(run.faults), run.summary()
+    assert sum(run.datagrams.values()) > 0 and run.stray_answers > 0, run.summary()
+    assert run.same_slot_again > 0, run.summary()  # a new run read where its failed run still showed
 
 
 # Seeds that broke an invariant, each with the fewest batches and fault kinds that still

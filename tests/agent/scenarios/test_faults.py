@@ -234,6 +234,46 @@ def test_acknowledgement_lost_before_archive_is_sent_again(tasks, engine, odoo_s
     assert tasks.read_plc().acknowledged == 0  # acknowledged once, not on every read
 
 
+def test_handshake_writes_whose_answer_is_lost_are_never_sent_twice(tasks, engine, odoo_standin,
+                                                                    plc_simulator, register_map):
+    """A handshake or acknowledgement write that reached the PLC but lost its answer is not
+    sent again by the link: the PLC may already have moved on (its next report written with
+    H = 0, its next set asked for), and the same write again would acknowledge a report
+    nobody stored. The write fails; the task reads the word again at its next poll."""
+    rmap = register_map
+    area = rmap.weighing_area
+    odoo_standin.add_product(55)
+    odoo_standin.add_mo()
+    plc_simulator.report_weighing(55, 4.0, "WH/MO/00001", 1)
+    plc_simulator.report_weighing(55, 5.0, "WH/MO/00001", 1)
+    wait_until(lambda: report_waiting(plc_simulator, area), what="the first weighing")
+    plc_simulator.faults.drop_at_next("report_ack", "after")
+    with pytest.raises(PlcError):
+        tasks.read_weighing()  # stored, then its acknowledgement's answer is lost
+    wait_until(lambda: report_waiting(plc_simulator, area), what="the PLC's next weighing")
+    assert tasks.read_weighing().stored == 1
+    wait_until(lambda: plc_simulator.pending_reports("weighing") == 0, what="the PLC to see the last ack")
+    assert [w.quantity for w in rows(engine, ManualWeighing)] == [4.0, 5.0]
+    assert [w for w in plc_simulator.handshake_writes if w[0] == area.handshake_address] == [
+        (area.handshake_address, 1)] * 2  # once per weighing
+
+    plc_simulator.faults.hold_before(1, "start")
+    plc_simulator.faults.drop_at_next("handshake", "after")
+    tasks.sync()  # 7076 = 0 took effect, its answer was lost: the set stays stored
+    assert [w for w in plc_simulator.handshake_writes if w[0] == rmap.write_handshake_address] == [
+        (rmap.write_handshake_address, 0)]
+    wait_until(lambda: plc_simulator.line.held_at == (1, "start"), what="the PLC to take the set")
+    write = tasks.write_stored_batches()
+    assert write.confirmed and not write.written  # recovery row 2: the PLC has it
+    plc_simulator.faults.drop_at_next("ack", "after")
+    plc_simulator.faults.release()
+    run_line_until_finished(tasks, engine)
+    tasks.read_plc()
+    assert len(plc_simulator.line.received_sets) == 1 and plc_simulator.line.protocol_violations == []
+    assert [w for w in plc_simulator.handshake_writes if w[0] == rmap.read_ack_address(1)] == [
+        (rmap.read_ack_address(1), 1)]
+
+
 WHEN = datetime(2026, 11, 28, 6, 1, 2, tzinfo=UTC)
 
 

@@ -23,7 +23,7 @@ def test_lost_handshake_write_is_finished_after_the_reconnect(tasks, engine, odo
     took effect. The PLC waits for that write; the agent re-verifies the set and writes it."""
     for _ in range(3):
         odoo_standin.add_mo()
-    plc_simulator.faults.drop_at_next("handshake", "before", times=2)
+    plc_simulator.faults.drop_at_next("handshake", "before")
     result = tasks.sync()
     assert result.inserted == 3 and (result.write is None or not result.write.confirmed)
     assert _states(engine) == ["queued"] * 3
@@ -46,7 +46,7 @@ def test_set_taken_but_not_started_is_marked_written(tasks, engine, odoo_standin
     for _ in range(2):
         odoo_standin.add_mo()
     plc_simulator.faults.hold_before(1, "start")
-    plc_simulator.faults.drop_at_next("handshake", "after", times=2)
+    plc_simulator.faults.drop_at_next("handshake", "after")
     tasks.sync()
     assert _states(engine) == ["queued"] * 2
     wait_until(lambda: plc_simulator.line.held_at == (1, "start"), what="the PLC to take the set")
@@ -65,7 +65,7 @@ def test_set_running_is_marked_written(tasks, engine, odoo_standin, plc_simulato
     for _ in range(2):
         odoo_standin.add_mo()
     plc_simulator.faults.hold_before(1, "end")
-    plc_simulator.faults.drop_at_next("handshake", "after", times=2)
+    plc_simulator.faults.drop_at_next("handshake", "after")
     tasks.sync()
     wait_until(lambda: plc_simulator.line.held_at == (1, "end"), what="slot 1 to run")
     write = tasks.write_stored_batches()
@@ -85,7 +85,7 @@ def test_set_shown_in_the_read_area_is_never_written_again(tasks, engine, odoo_s
     for _ in range(2):
         odoo_standin.add_mo()
     plc_simulator.faults.hold_before(1, "end")
-    plc_simulator.faults.drop_at_next("handshake", "after", times=2)
+    plc_simulator.faults.drop_at_next("handshake", "after")
     tasks.sync()
     wait_until(lambda: plc_simulator.line.held_at == (1, "end"), what="slot 1 to run")
     plc_simulator.set_registers(rmap.write_slot_address(1), [0] * rmap.write_extent)
@@ -179,7 +179,7 @@ def test_health_restarts_a_written_set_the_plc_still_waits_for(tasks, engine, od
 
     for _ in range(2):
         odoo_standin.add_mo()
-    plc_simulator.faults.drop_at_next("handshake", "before", times=2)
+    plc_simulator.faults.drop_at_next("handshake", "before")
     tasks.sync()
     with make_session_factory(engine).begin() as session:  # what 0.1.0 did after the reconnect
         session.execute(update(MoBatch).values(state=BatchState.WRITTEN, plc_written_at=utcnow()))

@@ -103,7 +103,7 @@ def test_rereleased_mo_in_the_same_slot_is_not_taken_for_its_previous_run(
     plc_simulator.faults.fail_batch(1)
     tasks.sync()
     wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the first run to end")
-    plc_simulator.faults.drop_at_next("ack", "before", times=2)
+    plc_simulator.faults.drop_at_next("ack", "before")
     assert tasks.read_plc().acknowledged == 0
     assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
     assert tasks.push().archived == 1
@@ -129,3 +129,32 @@ def test_rereleased_mo_in_the_same_slot_is_not_taken_for_its_previous_run(
     mo = odoo_standin.mo(mo_id)
     assert mo["plc_state"] == "done" and len(mo["reports_received"]) == 2
     assert len(plc_simulator.line.received_sets) == 2
+
+
+def test_a_failed_batch_is_failed_whatever_status_manufacturing_says_and_reports_its_weight(
+        tasks, engine, odoo_standin, plc_simulator):
+    """docs/register-map.md, "A failed batch's read slot": status_operation = 1 decides, also
+    beside status_manufacturing = 1; the weight the PLC reports is sent as what left the line;
+    the PLC clears offsets 0-77 at a batch's start, and words 78-99 (unused) are never judged."""
+    rmap = tasks.register_map
+    assert rmap.read_extent == 78
+    mo_id = odoo_standin.add_mo(quantity=1000.0, components=(("101", "RM-A", "A", 100.0, "kg"),))
+    plc_simulator.set_registers(rmap.read_slot_address(1) + 78, [0xFFFF] * 22)  # an old program's leftovers
+    plc_simulator.faults.fail_batch(1)
+    tasks.sync()
+    wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the batch to fail")
+    plc_simulator.set_registers(rmap.field_address("read", 1, "finished_weight"), [0x0000, 0x7A12])  # 312.50
+    plc_simulator.set_registers(rmap.field_address("read", 1, "status_manufacturing"), [1])
+    assert tasks.read_plc().stored == 1
+    (row,) = batches(engine)
+    assert row.state == "failed" and row.status_operation and row.status_manufacturing
+    assert row.finished_weight == pytest.approx(312.5) and row.suspect is None
+    assert 0 < row.components[0].actual_quantity < 100.0  # what was dosed before the failure
+    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [1]
+    assert plc_simulator.registers(rmap.read_slot_address(1) + 78, 22) == [0xFFFF] * 22
+    assert tasks.push().archived == 1
+    (h,) = history(engine)
+    assert h.outcome == "failed"
+    assert h.report_payload["status"] == "failed"
+    assert h.report_payload["finished_quantity"] == pytest.approx(312.5)
+    assert odoo_standin.mo(mo_id)["plc_state"] == "failed"

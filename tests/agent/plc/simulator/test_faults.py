@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from plc_agent.plc.link import PlcLink
+from plc_agent.plc.link import PlcError, PlcLink
 from plc_agent.plc.simulator import PlcSimulator
 
 from ...helpers import finished, make_slot_batch, send_set, wait_for
@@ -59,13 +59,16 @@ def test_the_line_keeps_running_through_dropped_connections(
         assert plc_simulator.connection_count == 1
 
 
-@pytest.mark.parametrize("request_kind", ["read", "write", "handshake", "ack"])
+@pytest.mark.parametrize("request_kind", ["read", "write", "handshake", "ack", "report_ack"])
 @pytest.mark.parametrize("effect", ["before", "after"])
 def test_simulator_drops_the_connection_at_a_chosen_request(plc_simulator, register_map, request_kind, effect):
     """A write dropped "after" has taken effect although its answer never came; one dropped
-    "before" has not. The link's single retry on a fresh connection then sends it again."""
+    "before" has not. The link's single retry on a fresh connection sends a read or a data
+    write again; a handshake or acknowledgement write fails instead, sent once."""
     link = PlcLink(plc_simulator.host, plc_simulator.port, 1, register_map, timeout=1.0,
                    reconnect_backoff_initial=0.05, reconnect_backoff_max=0.2)
+    handshake_words = {"handshake": register_map.write_handshake_address, "ack": register_map.read_ack_address(5),
+                       "report_ack": register_map.weighing_area.handshake_address}
     try:
         link.read_write_handshake()
         plc_simulator.faults.drop_at_next(request_kind, effect)
@@ -73,15 +76,15 @@ def test_simulator_drops_the_connection_at_a_chosen_request(plc_simulator, regis
             link.read_read_area()
         elif request_kind == "write":
             link.write_slot(3, None)
-        elif request_kind == "handshake":
-            link.set_write_handshake(1)
         else:
-            link.acknowledge_read(5)
+            with pytest.raises(PlcError, match="connection lost"):
+                link.write_registers(handshake_words[request_kind], [1])
+            assert plc_simulator.handshake_writes == [(handshake_words[request_kind], 1)]  # sent once
+            if request_kind != "handshake":  # 7076 reads 1 already: the PLC is ready
+                assert plc_simulator.registers(handshake_words[request_kind], 1) == [int(effect == "after")]
         assert len(plc_simulator.faults.dropped_requests) == 1
         kind, how, _address = plc_simulator.faults.dropped_requests[0]
         assert (kind, how) == (request_kind, effect)
-        if request_kind == "ack":
-            assert plc_simulator.registers(register_map.read_ack_address(5), 1) == [1]
     finally:
         link.close()
 
@@ -146,7 +149,7 @@ def test_simulator_refuses_an_unknown_drop():
     from plc_agent.plc.simulator import PlcSimulator
 
     simulator = PlcSimulator(load_register_map())
-    with pytest.raises(ValueError, match="read, write, handshake or ack"):
+    with pytest.raises(ValueError, match="one of read, write, handshake, ack, report_ack"):
         simulator.faults.drop_at_next("coil", "before")
     with pytest.raises(ValueError, match="'before' or 'after'"):
         simulator.faults.drop_at_next("read", "during")
