@@ -213,8 +213,9 @@ class _Faults:
         thread.start()
         self._timers.append(thread)
 
-    def strike(self) -> None:
-        kind = self.rng.choice(self.kinds)
+    def strike(self, kind: str | None = None) -> None:
+        """One fault: `kind`, or one drawn from the campaign's kinds."""
+        kind = kind or self.rng.choice(self.kinds)
         self.counts[kind] += 1
         rng = self.rng
         if kind == "plc_drop":
@@ -383,9 +384,14 @@ def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KIND
                  database_url: str | None = None, fault_every: tuple[float, float] = (0.5, 3.0),
                  timeout: float = 3600.0, stall_seconds: float = 120.0, quiet_seconds: float = QUIET_SECONDS,
                  keep_work: bool = False, protocol: str = "modbus", fins_transport: str = "udp",
-                 layout: str = "shipped") -> CampaignRun:
+                 layout: str = "shipped", opening_fault: str | None = None) -> CampaignRun:
     """One campaign over Modbus TCP or FINS (UDP or TCP) with a packaged register map;
-    returns what happened (raises only when the setup itself fails)."""
+    returns what happened (raises only when the setup itself fails).
+
+    ``opening_fault``: the first fault to strike, the later ones drawn at random. A short
+    campaign that must meet a fault whose effect needs batches still to come (``failed_run``
+    strikes only a batch not yet run in slot 1) opens with it rather than hoping the draw
+    comes early enough on a fast machine."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
     if protocol not in PROTOCOLS:
@@ -398,6 +404,8 @@ def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KIND
         over = "FINS/UDP" if protocol == "fins" and fins_transport == "udp" else (
             "FINS/TCP" if protocol == "fins" else "Modbus TCP")
         raise ValueError(f"unknown fault kind(s) {', '.join(unknown)} over {over}; known: {', '.join(known)}")
+    if opening_fault is not None and opening_fault not in kinds:
+        raise ValueError(f"the opening fault {opening_fault!r} is not among the campaign's kinds: {', '.join(kinds)}")
     if batches < 1:
         raise ValueError(f"batches must be at least 1, got {batches}")
     rng = random.Random(seed)
@@ -446,7 +454,8 @@ def run_campaign(*, seed: int, batches: int, kinds: tuple[str, ...] = FAULT_KIND
             agent.ensure_running()
             run.released_again += faults.release_failed()
             if kinds and time.monotonic() >= next_fault:
-                faults.strike()
+                faults.strike(opening_fault)
+                opening_fault = None
                 next_fault = time.monotonic() + rng.uniform(*fault_every)
             time.sleep(0.05)
         faults.settle()

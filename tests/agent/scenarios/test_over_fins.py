@@ -24,7 +24,7 @@ from plc_agent.plc.simulator.fins_server import FinsPlcSimulator
 from support.simulator_fixtures import SIMULATOR_BATCH_SECONDS
 
 from ..conftest import with_settings
-from ..helpers import agent, batches, history, run_line_until_finished, wait_until
+from ..helpers import agent, batches, history, wait_until
 from .test_cycle import test_full_cycle  # noqa: F401  (collected here, over FINS)
 from .test_faults import (  # noqa: F401  (collected here, over FINS)
     test_acknowledgement_lost_before_archive_is_sent_again,
@@ -130,19 +130,30 @@ def test_exactly_once_through_lost_duplicated_and_late_datagrams(agent_settings,
                                                   duplicate_answer=0.1, late_answer=0.04)
     mo_ids = [odoo_standin.add_mo() for _ in range(4)]
 
+    def poll() -> None:
+        # As the service runs its tasks: a read whose 3 tries were all struck fails, the next
+        # poll reads again; an acknowledgement whose datagram was lost is written again after
+        # the next read, and a start handshake whose answer was lost is settled by the next
+        # sync from what the PLC shows (handshake writes are never resent blindly).
+        for task in (tasks.sync, tasks.read_plc):
+            try:
+                task()
+            except PlcError:
+                pass
+
     def polled_until_ready() -> bool:
-        # As the service does every poll: an acknowledgement whose datagram was lost is
-        # written again at the next read (never resent blindly), and only then is the PLC ready.
-        try:
-            tasks.read_plc()
-        except PlcError:
-            pass
+        poll()
         return plc_simulator.line.state == "ready"
+
+    def polled_until_set_finished() -> bool:
+        poll()
+        rows = batches(engine)
+        return bool(rows) and all(r.state in ("finished", "failed") for r in rows)
 
     for _ in range(2):  # two sets through the line
         wait_until(polled_until_ready, timeout=30, what="PLC ready")
         wait_until(lambda: bool(tasks.sync().inserted) or bool(batches(engine)), timeout=30, what="a set written")
-        run_line_until_finished(tasks, engine, timeout=60)
+        wait_until(polled_until_set_finished, timeout=60, what="the PLC to finish the set")
         wait_until(lambda: tasks.push().emptied_queue, timeout=30, what="the set reported")
         mo_ids += [odoo_standin.add_mo() for _ in range(3)]
     faults = {fault for fault, _sid in plc_simulator.faults.datagram_faults}
