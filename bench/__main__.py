@@ -1,8 +1,8 @@
-"""Run the benchmarks: ``python -m bench [all|plc|odoo|idle|footprint|soak|lines|campaign] ...``.
+"""Run the benchmarks: ``python -m bench [all|plc|odoo|idle|footprint|soak|lines|campaign|trace] ...``.
 
-``lines`` (how many lines one Odoo serves) and ``campaign`` (the fault campaign: batches
-through the agent while faults strike at random; it fails when an invariant breaks) run
-only when named.
+``lines`` (how many lines one Odoo serves), ``campaign`` (the fault campaign: batches
+through the agent while faults strike at random; it fails when an invariant breaks) and
+``trace`` (Odoo's Traceability report over 10,000 closed batches) run only when named.
 
 Prints one table per benchmark, a summary of the targets, and writes the figures as JSON
 to ``bench/results/``. See docs/performance.md.
@@ -22,7 +22,8 @@ from .common import BenchResult, BenchSkipped, describe_machine, machine_info, s
 
 BENCHMARKS = ("plc", "odoo", "idle", "footprint", "soak")
 # Run only when named: a lines run takes from minutes to an hour, a campaign as long.
-ON_REQUEST = ("lines", "campaign")
+# A trace run builds 10,000 closed batches first, which takes hours on a small machine.
+ON_REQUEST = ("lines", "campaign", "trace")
 
 
 def _runner(name: str, args: argparse.Namespace) -> Callable[[], BenchResult]:
@@ -63,6 +64,12 @@ def _runner(name: str, args: argparse.Namespace) -> Callable[[], BenchResult]:
                                     database_url=args.database_url, fault_every=args.fault_every,
                                     protocol=args.protocol, fins_transport=args.fins_transport,
                                     layout=args.layout)
+    if name == "trace":
+        from . import trace
+
+        return lambda: trace.run(batches=args.trace_batches, reported=args.reported, repeat=args.trace_repeat,
+                                 refill_every=args.refill_every, seed=20 if args.seed is None else args.seed,
+                                 keep_database=args.keep_database)
     raise ValueError(name)
 
 
@@ -75,6 +82,16 @@ def fault_every_arg(text: str) -> tuple[float, float]:
     if not 0 < low <= high:
         raise argparse.ArgumentTypeError(f"expected 0 < LOW <= HIGH, got {text!r}")
     return low, high
+
+
+def refill_every_arg(text: str) -> tuple[int, int]:
+    """``LOW,HIGH`` batches between two refills of a silo (the trace benchmark's own check)."""
+    from . import trace
+
+    try:
+        return trace.parse_refill_every(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def lines_arg(parser_name: str) -> Callable[[str], Any]:
@@ -95,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     # A string default: Python 3.11's argparse checks a list default against the choices
     # (and refuses it) when no benchmark is named.
     parser.add_argument("which", nargs="*", default="all", choices=("all",) + BENCHMARKS + ON_REQUEST,
-                        help="benchmarks to run (default: all; 'lines' and 'campaign' only when named)")
+                        help="benchmarks to run (default: all; 'lines', 'campaign' and 'trace' only when named)")
     parser.add_argument("--repeat", type=int, default=200,
                         help="plc: repetitions of each timed PLC operation (default 200)")
     parser.add_argument("--pairs", type=int, default=9,
@@ -105,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "instead of creating and dropping a bench_* one; lines: copy every run's "
                              "database from it")
     parser.add_argument("--keep-database", action="store_true",
-                        help="odoo, lines: keep the bench_* (template) database it created")
+                        help="odoo, lines, trace: keep the bench_* (template) database it created")
     parser.add_argument("--sets", type=int, default=6,
                         help="idle: sets of 10 batches run with the agent's policy (default 6)")
     parser.add_argument("--old-interval-minutes", type=int, default=1,
@@ -138,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--poll-seconds", type=float, default=0.5,
                         help="lines: the agents' PLC_POLL_INTERVAL_SECONDS (default 0.5)")
     parser.add_argument("--seed", type=int, default=None,
-                        help="campaign: the random seed (default: a new one, printed)")
+                        help="campaign: the random seed (default: a new one, printed); trace: the seed "
+                             "of the refills (default 20)")
     parser.add_argument("--faults", default="",
                         help="campaign: comma-separated fault kinds (default: all the link can meet; "
                              "FINS/UDP adds lost_request, lost_answer, duplicated_answer, late_answer)")
@@ -153,6 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="campaign: seconds between two faults, drawn from LOW..HIGH (default 0.5,3)")
     parser.add_argument("--database-url", default=None,
                         help="campaign: the agent's queue database (default: a new SQLite file)")
+    parser.add_argument("--trace-batches", type=int, default=10000,
+                        help="trace: closed batches the database holds (default 10000)")
+    parser.add_argument("--reported", type=int, default=200,
+                        help="trace: how many of them go through plc_report_batch; the others are "
+                             "closed through the ORM (default 200)")
+    parser.add_argument("--trace-repeat", type=int, default=5,
+                        help="trace: timed repetitions of each trace after a warm-up (default 5)")
+    parser.add_argument("--refill-every", type=refill_every_arg, default=(50, 100), metavar="LOW,HIGH",
+                        help="trace: batches between two refills of a silo, drawn from LOW..HIGH "
+                             "(default 50,100)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the agent's log")
     return parser
 

@@ -151,6 +151,10 @@ def report_payload(row: MoBatch) -> dict[str, Any]:
         # Absent when nothing is suspect: a report stored before suspect values existed is
         # sent again with exactly its first payload.
         payload["suspect"] = [dict(entry) for entry in row.suspect]
+    if not row.plc_excluded:
+        # Where the PLC ran it, for the MO's batch record; Odoo keeps them outside the digest.
+        payload["slot"] = row.slot
+        payload["batch_number"] = row.batch_number
     return payload
 
 

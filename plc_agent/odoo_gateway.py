@@ -56,6 +56,9 @@ ODOO_VERSION = "14.0"
 REPORT_STATUSES = ("done", "recorded", "failed", "rejected")
 FAILURE_STATUSES = ("stored", "rejected")
 WEIGHING_STATUSES = ("consumed", "kept", "rejected")
+# A batch report's optional fields an addon older than 14.0.1.5.0 refuses as unknown.
+POSITION_FIELDS = ("slot", "batch_number")
+UNKNOWN_FIELDS = "unknown field(s):"
 
 # Server-side exception names that mean "try again": the transaction lost a race or the
 # database was briefly unavailable. Anything else raised by the server is an OdooError.
@@ -221,6 +224,8 @@ class OdooGateway:
         self.metrics = metrics or AgentMetrics()
         # None until known; False once Odoo said its plc_ping takes no status (an older addon).
         self._ping_takes_status: bool | None = None
+        # False once an older addon refused a batch report's slot and batch number.
+        self._report_takes_position: bool | None = None
         if password:
             _secret_filter.secrets.add(password)
         self.outage = Outage(f"Odoo {self.url}", "ODOO_URL, the network and that Odoo runs")
@@ -339,8 +344,25 @@ class OdooGateway:
         return self._check_batches(result, line_code, limit)
 
     def report_batch(self, payload: dict[str, Any]) -> ReportResult:
-        """``plc_report_batch``: Odoo's result, checked."""
+        """``plc_report_batch``: Odoo's result, checked.
+
+        The PLC's ``slot`` and ``batch_number`` go with the report while Odoo's addon takes
+        them; an addon older than 14.0.1.5.0 rejects them as unknown fields, and from then on
+        this gateway reports without them (said once in the log).
+        """
+        if self._report_takes_position is False:
+            payload = _without_position(payload)
         result, status, duplicate, reason = self._report("plc_report_batch", payload, REPORT_STATUSES)
+        if status == "rejected" and _refuses_position(payload, reason):
+            self._report_takes_position = False
+            logger.warning(
+                "Odoo's mrp_plc_bridge does not take the PLC's slot and batch number in a batch "
+                "report (a version older than 14.0.1.5.0): the agent reports without them until "
+                "it is restarted. Upgrade the addon to see them on the batch record. (%s)", reason)
+            payload = _without_position(payload)
+            result, status, duplicate, reason = self._report("plc_report_batch", payload, REPORT_STATUSES)
+        elif status != "rejected" and POSITION_FIELDS[0] in payload:
+            self._report_takes_position = True
         mo_state = result.get("mo_state")
         return ReportResult(status=Outcome(status), mo_state=mo_state if isinstance(mo_state, str) else None,
                             reason=reason or None, duplicate=duplicate, answer=result)
@@ -435,6 +457,23 @@ class OdooGateway:
             keys.add(batch.batch_key)
             out.append(batch)
         return out
+
+
+def _without_position(payload: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in payload.items() if name not in POSITION_FIELDS}
+
+
+def _refuses_position(payload: dict[str, Any], reason: str | None) -> bool:
+    """Odoo rejected the report because it does not know the slot and batch number fields.
+
+    The addon names the unknown fields of a payload before it checks anything else in it
+    ("unknown field(s): batch_number, slot."), so the answer to the same report without them
+    is Odoo's answer to the report itself.
+    """
+    if not reason or not reason.startswith(UNKNOWN_FIELDS) or not any(name in payload for name in POSITION_FIELDS):
+        return False
+    named = {name.strip(" .") for name in reason[len(UNKNOWN_FIELDS):].split(",")}
+    return bool(named) and named <= set(POSITION_FIELDS)
 
 
 def _refuses_status_argument(exc: OdooError) -> bool:

@@ -4,7 +4,7 @@
     "name": "MRP PLC Bridge",
     "summary": "Run manufacturing orders on PLC batching lines and close them "
     "with the line's actual consumption",
-    "version": "14.0.1.4.1",
+    "version": "14.0.1.5.0",
     "category": "Manufacturing",
     "website": "https://github.com/mrp-plc-bridge/mrp-plc-bridge",
     "author": "mrp-plc-bridge contributors",
@@ -19,6 +19,8 @@
         "data/mrp_plc_bridge_data.xml",
         "views/mrp_plc_line_agent_access_views.xml",
         "wizards/mrp_plc_agent_access_views.xml",
+        "wizards/mrp_plc_silo_refill_views.xml",
+        "wizards/mrp_plc_lot_choice_views.xml",
         "views/mrp_plc_silo_views.xml",
         "views/mrp_plc_silo_drift_views.xml",
         "views/mrp_plc_consumption_views.xml",
@@ -31,6 +33,10 @@
         "views/mrp_plc_weighing_views.xml",
         "views/mrp_plc_line_station_views.xml",
         "views/mrp_production_station_views.xml",
+        "views/mrp_production_batch_record_views.xml",
+        "wizards/mrp_plc_correction_wizard_views.xml",
+        "wizards/mrp_plc_batch_record_export_views.xml",
+        "report/mrp_production_batch_record.xml",
         "views/assets.xml",
     ],
     "demo": [

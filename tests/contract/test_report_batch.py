@@ -31,6 +31,17 @@ def test_optional_fields_may_be_null_or_absent(site: ContractSite, line: Contrac
     assert site.mo_status(mo.id)["state"] == "done"
 
 
+def test_the_plc_slot_and_batch_number_are_kept_outside_the_digest(site: ContractSite, line: ContractLine) -> None:
+    mo, batch = sent_mo(site, line)
+    payload = done_payload(line, batch, slot=3, batch_number=42)
+    first = report(line, payload)
+    assert (first["status"], first["duplicate"]) == ("done", False)
+    # The same report from an agent that did not send them, or with others: the first stands.
+    for other in ({}, {"slot": None, "batch_number": None}, {"slot": 4, "batch_number": 0}):
+        again = {k: v for k, v in payload.items() if k not in ("slot", "batch_number")}
+        assert report(line, dict(again, **other)) == dict(first, duplicate=True)
+
+
 def test_the_same_report_again_answers_the_first_result_as_a_duplicate(site: ContractSite, line: ContractLine) -> None:
     mo, batch = sent_mo(site, line)
     payload = done_payload(line, batch, consumption=[
@@ -179,6 +190,10 @@ def _reports_table(line: ContractLine) -> list[tuple[str, Any, str]]:
         ("65 raw words", suspect(raw_words=[0] * 65), "suspect[0].raw_words: "),
         ("suspect reason empty", suspect(reason=""), "suspect[0].reason: "),
         ("suspect reason of 500 characters", suspect(reason="x" * 500), "suspect[0].reason: "),
+        ("slot 0", lambda p: p.update(slot=0), "slot: "),
+        ("slot a string", lambda p: p.update(slot="3"), "slot: "),
+        ("batch_number above 65535", lambda p: p.update(batch_number=65536), "batch_number: "),
+        ("batch_number a bool", lambda p: p.update(batch_number=True), "batch_number: "),
         ("batch_key of another run", lambda p: p.update(batch_key=p["batch_key"][:-1] + "2"), "batch_key: "),
     ]
 

@@ -3,6 +3,7 @@ on loopback, and ``plc-agent run`` as a subprocess, configured as a user would."
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -235,8 +236,9 @@ def wait_until(predicate, timeout: float, interval: float = 0.5, what: str = "co
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-def screenshot_mo_form(site: OdooSite, production_id: int, png_path: Path) -> str:
-    """Open the MO form's PLC page in headless Chromium as the admin; return the page's text."""
+@contextlib.contextmanager
+def admin_browser(site: OdooSite):
+    """Headless Chromium logged in to the site as the admin (selenium), closed afterwards."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -265,6 +267,17 @@ def screenshot_mo_form(site: OdooSite, production_id: int, png_path: Path) -> st
         driver.find_element(By.NAME, "password").send_keys(ADMIN_PASSWORD)
         driver.find_element(By.CSS_SELECTOR, "form.oe_login_form button[type=submit]").click()
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".o_web_client")))
+        yield driver, wait
+    finally:
+        driver.quit()
+
+
+def screenshot_mo_form(site: OdooSite, production_id: int, png_path: Path) -> str:
+    """Open the MO form's PLC page in headless Chromium as the admin; return the page's text."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    with admin_browser(site) as (driver, wait):
         driver.get(f"{site.url}/web#id={production_id}&model=mrp.production&view_type=form")
         tab = wait.until(ec.element_to_be_clickable((By.XPATH, "//a[@role='tab'][normalize-space()='PLC']")))
         tab.click()
@@ -272,5 +285,17 @@ def screenshot_mo_form(site: OdooSite, production_id: int, png_path: Path) -> st
         time.sleep(1)  # let the one2many table finish rendering before the picture
         driver.save_screenshot(str(png_path))
         return page.text
-    finally:
-        driver.quit()
+
+
+def screenshot_batch_record(site: OdooSite, production_id: int, png_path: Path) -> str:
+    """The MO's batch record as the web page of its report, pictured; return its text."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    with admin_browser(site) as (driver, wait):
+        driver.get(f"{site.url}/report/html/mrp_plc_bridge.report_batch_record/{production_id}")
+        page = wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".o_plc_batch_record")))
+        height = driver.execute_script("return document.body.scrollHeight")
+        driver.set_window_size(1400, max(1800, height + 100))
+        driver.save_screenshot(str(png_path))
+        return page.text

@@ -10,6 +10,7 @@ component moves, and every batch left the agent's queue with a trace in its hist
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -21,7 +22,7 @@ import pytest
 from plc_agent.plc.register_map import load_register_map, packaged_map_path
 from plc_agent.plc.simulator.fins_server import FinsPlcSimulator
 
-from .conftest import OdooSite, screenshot_mo_form, wait_until
+from .conftest import OdooSite, screenshot_batch_record, screenshot_mo_form, wait_until
 
 pytestmark = pytest.mark.odoo
 
@@ -177,6 +178,25 @@ def test_every_ready_mo_runs_once_and_closes_with_the_plc_actuals(
     for component in components:
         shown = f"{component['actual_quantity']:,.2f}"
         assert shown in text, f"{component['silo']}: {shown} not on the PLC page:\n{text}"
+
+    # Its batch record, as an auditor reads it: where and when the PLC ran it, what it dosed.
+    with agent_db(tmp_path) as db:
+        slot, number = db.execute(
+            "SELECT batch_no, batch_number FROM mo_histories WHERE mo_id = ?", (production["name"],)
+        ).fetchone()
+    runs = client.execute("mrp.plc.run", "search_read", [("production_id", "=", production["id"])],
+                          ["run", "status", "slot", "batch_number"])
+    assert [(r["run"], r["status"], r["slot"], r["batch_number"]) for r in runs] == [(1, "done", slot, number)]
+    png = artifacts_dir / "e2e" / "batch_record.png"
+    record = " ".join(screenshot_batch_record(odoo_site, production["id"], png).split())
+    assert png.stat().st_size > 10_000
+    for shown in (production["name"], production["plc_batch_key"], f"PLC slot {slot}",
+                  f"PLC batch number {number}", "Consumption by silo", "Weight reported"):
+        assert shown in record, f"{shown!r} not on the batch record:\n{record}"
+    assert re.search(r"Batch started \(PLC\) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z][A-Za-z+-]+", record), record
+    for component in components:
+        shown = f"{component['actual_quantity']:,.2f}"
+        assert shown in record, f"{component['silo']}: {shown} not on the batch record:\n{record}"
 
 
 def test_batches_wait_while_odoo_is_down_then_drain(odoo_site, line_simulator, agent_factory, tmp_path):

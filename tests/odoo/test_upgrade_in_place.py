@@ -3,8 +3,9 @@
 The released addon is taken from git (14.0.1.1.0, commit 227f985): installed with demo
 data, MOs sent to the line and reported (one done, one recorded, two still sent), then
 upgraded with the addon of this checkout. Nothing the line was given or reported changes,
-the new fields get their defaults, and the line's failures and manual weighings then work
-on the upgraded database, on the MOs the old release sent and closed.
+the new fields get their defaults, each silo's history begins with what it held, and the
+line's failures and manual weighings then work on the upgraded database, on the MOs the old
+release sent and closed.
 """
 
 from __future__ import annotations
@@ -64,6 +65,30 @@ state = {
 }
 print("STATE=" + json.dumps(state))
 print("CAPACITY=" + json.dumps(line._plc_capacity() if hasattr(line, "_plc_capacity") else None))
+"""
+
+# On the upgraded database (14.0.1.5.0): the runs the MOs were reported in, their batch
+# record, and the done MO's reported figures refused to a write.
+RECORD = """
+import json
+from odoo.exceptions import UserError
+P = env["mrp.production"]
+mos = P.search([("plc_line_id", "!=", False), ("plc_reported_at", "!=", False)], order="id")
+html = env.ref("mrp_plc_bridge.action_report_batch_record")._render_qweb_html(mos.ids)[0].decode()
+done = mos.filtered(lambda m: m.state == "done")[0]
+try:
+    with env.cr.savepoint():
+        done.plc_finished_weight_actual = 1.0
+    refused = False
+except UserError:
+    refused = True
+print("RECORD=" + json.dumps({
+    "runs": [[r.production_id.plc_state, r.run, r.status, bool(r.reason), r.batch_key == r.production_id.plc_batch_key,
+              str(r.started_at or "")]
+             for r in env["mrp.plc.run"].search([]).sorted(lambda r: (r.production_id.id, r.run))],
+    "in_record": [m.name in html and m.plc_batch_key in html for m in mos],
+    "refused": refused,
+}))
 """
 
 # On the upgraded database: a failure during the done MO's batch, weighings on the done,
@@ -126,6 +151,21 @@ print("REDELIVER=" + json.dumps({
     "sent": [[b["batch_key"], [[c["silo"], c["quantity"], c["uom"]] for c in b["components"]]]
              for b in batches],
     "results": results}))
+"""
+
+# On the upgraded database (14.0.1.5.0): each silo's history begins with what it held, from
+# the silo's creation; the closed MOs' consumption lines were not booked again.
+HISTORY = """
+import json
+silos = env["mrp.plc.silo"].with_context(active_test=False).search([], order="id")
+done = env["mrp.production"].search([("plc_state", "=", "done")])
+print("HISTORY=" + json.dumps({
+    "silos": [[s.code, s.product_id.id, s.lot_id.id, str(s.create_date),
+               [[f.how, f.product_id.id, f.lot_id.id, str(f.valid_from), f.entered_by.id]
+                for f in s.fill_ids]]
+              for s in silos],
+    "done_lines": sorted(set(str(c.lot_state) + "/" + str(c.dosed_from) for c in done.plc_consumption_ids)),
+}))
 """
 
 SENT_BEFORE = """
@@ -209,6 +249,22 @@ def test_upgrades_in_place_from_the_released_addon(odoo14, artifacts_dir, tmp_pa
             "done", "recorded", "sent", "sent"
         ]
         assert _value(output, "CAPACITY") == {"components_per_batch": 15, "text_width": 16}
+
+        history = _value(_shell(current, database, HISTORY, shell_log), "HISTORY")
+        held = [silo for silo in history["silos"] if silo[1]]
+        assert held, history
+        for code, product, lot, created, entries in history["silos"]:
+            expected = [["upgrade", product, lot, created, 1]] if product else []
+            assert entries == expected, (code, entries)
+        assert history["done_lines"] == ["False/False"]
+        # 14.0.1.5.0: each reported MO has the run it was reported in; its record prints.
+        record = _value(_shell(current, database, RECORD, shell_log), "RECORD")
+        assert sorted(record["runs"]) == [
+            ["done", 1, "done", False, True, "2026-11-28 06:00:00"],
+            ["recorded", 1, "recorded", True, True, "2026-11-28 06:05:00"],
+        ]
+        assert record["in_record"] == [True, True]
+        assert record["refused"] is True
 
         station = _value(_shell(current, database, STATION, shell_log), "STATION")
         assert station["failure"] == ["stored", station["done_mo"]]

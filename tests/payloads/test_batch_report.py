@@ -102,6 +102,15 @@ def test_optional_fields_may_be_left_out():
         None,
     )
     assert not report.done and report.consumption == ()
+    assert (report.slot, report.batch_number) == (None, None)
+
+
+def test_slot_and_batch_number_are_kept_but_not_part_of_the_digest():
+    report = rp.parse_report(payload(slot=3, batch_number=65535))
+    assert (report.slot, report.batch_number) == (3, 65535)
+    # A report stored before the agent sent them is the same report sent again with them.
+    assert report.digest == rp.parse_report(payload()).digest
+    assert rp.parse_report(payload(slot=None, batch_number=0)).batch_number == 0
 
 
 @pytest.mark.parametrize(
@@ -171,6 +180,12 @@ def test_optional_fields_may_be_left_out():
             payload(finished_at="0001-01-01T00:30:00+01:00"),
             "finished_at: not an ISO 8601 date and time: '0001-01-01T00:30:00+01:00'.",
         ),
+        (payload(slot=0), "slot: must be from 1 to 65535, got 0."),
+        (payload(slot="3"), "slot: must be an integer, got '3'."),
+        (payload(slot=True), "slot: must be an integer, got True."),
+        (payload(batch_number=65536), "batch_number: must be from 0 to 65535, got 65536."),
+        (payload(batch_number=-1), "batch_number: must be from 0 to 65535, got -1."),
+        (payload(batch_number=1.0), "batch_number: must be an integer, got 1.0."),
     ],
 )
 def test_rejections_name_the_field(data, reason):

@@ -32,7 +32,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .odoo_standin_payloads import Rejected, check_report, check_status, cut, show
+from .odoo_standin_payloads import (
+    REPORT_OPTIONAL,
+    REPORT_OPTIONAL_BEFORE_POSITION,
+    Rejected,
+    check_report,
+    check_status,
+    cut,
+    show,
+)
 from .odoo_standin_reports import AreaReportsStandin
 
 logger = logging.getLogger(__name__)
@@ -233,6 +241,9 @@ class OdooStandin(AreaReportsStandin):
         self.ping_takes_status = True
         # False: no ready_mo_count in plc_ping's answer, as the addon before 14.0.1.4.0.
         self.ping_counts_ready = True
+        # False: a batch report's slot and batch number are unknown fields, as the addon
+        # before 14.0.1.5.0 had it.
+        self.report_takes_position = True
         self.call_log: list[tuple[str, str, str]] = []
         self._init_area_reports()
         # Odoo 14: uid 1 is __system__, 2 the admin; the agent's user comes later.
@@ -859,7 +870,8 @@ class OdooStandin(AreaReportsStandin):
 
     def _report(self, payload: Any) -> dict[str, Any]:
         try:
-            digest = check_report(payload)
+            digest = check_report(
+                payload, REPORT_OPTIONAL if self.report_takes_position else REPORT_OPTIONAL_BEFORE_POSITION)
         except Rejected as error:
             return self._rejected(error.reason)
         self._check_speaks_for(payload["line"])

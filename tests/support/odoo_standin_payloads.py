@@ -35,7 +35,12 @@ MAX_STATUS_TEXT = 500
 SHOW_LIMIT = 60
 
 REPORT_REQUIRED = ("mo_id", "line", "batch_key", "consumption", "status")
-REPORT_OPTIONAL = ("finished_quantity", "started_at", "finished_at", "message", "suspect")
+REPORT_OPTIONAL = ("finished_quantity", "started_at", "finished_at", "message", "suspect", "slot",
+                   "batch_number")
+# What the addon before 14.0.1.5.0 knew: the PLC's slot and batch number are unknown fields.
+REPORT_OPTIONAL_BEFORE_POSITION = REPORT_OPTIONAL[:-2]
+# Where the PLC ran the batch (docs/api.md): kept, and left out of the digest.
+MAX_SLOT = 65535
 FAILURE_FIELDS = ("line", "failure_key", "equipment", "info", "occurred_at")
 WEIGHING_FIELDS = ("line", "weighing_key", "mo_name", "batch_number", "product_template_id",
                    "quantity", "weighed_at")
@@ -149,14 +154,14 @@ def _time_text(moment: datetime | None) -> str | None:
 # ---------------------------------------------------------------------------- batch report
 
 
-def check_report(payload: Any) -> str:
+def check_report(payload: Any, optional: tuple[str, ...] = REPORT_OPTIONAL) -> str:
     """Check a batch report's shape; return the digest of what it says.
 
     The digest is of the canonical payload: consumption sorted by silo, numbers as floats,
     times in UTC, so ``1000`` and ``1000.0``, another order of the consumption or another
     offset for the same moment are the same report.
     """
-    check_fields(payload, REPORT_REQUIRED, REPORT_OPTIONAL)
+    check_fields(payload, REPORT_REQUIRED, optional)
     mo_id = payload["mo_id"]
     if isinstance(mo_id, bool) or not isinstance(mo_id, int) or mo_id <= 0:
         raise Rejected("mo_id: must be a positive integer, got %s." % show(mo_id))
@@ -178,6 +183,8 @@ def check_report(payload: Any) -> str:
     started_at = utc(payload.get("started_at"), "started_at")
     finished_at = utc(payload.get("finished_at"), "finished_at")
     suspect = _suspect(payload.get("suspect"))
+    _position(payload.get("slot"), "slot", 1, MAX_SLOT)
+    _position(payload.get("batch_number"), "batch_number", 0, MAX_BATCH_NUMBER)
     canonical: dict[str, Any] = {
         "mo_id": mo_id, "line": payload["line"], "batch_key": payload["batch_key"],
         "status": payload["status"], "consumption": sorted(consumption),
@@ -187,6 +194,15 @@ def check_report(payload: Any) -> str:
     if suspect:
         canonical["suspect"] = sorted(suspect, key=lambda item: json.dumps(item))
     return digest(canonical)
+
+
+def _position(value: Any, field: str, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    number = check_integer(value, field)
+    if not low <= number <= high:
+        raise Rejected("%s: must be from %d to %d, got %s." % (field, low, high, show(number)))
+    return number
 
 
 def _consumption(lines: Any) -> list[list[Any]]:

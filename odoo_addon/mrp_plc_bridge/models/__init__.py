@@ -2,11 +2,16 @@ from . import mrp_plc_line
 from . import mrp_plc_line_ping
 from . import mrp_plc_line_report
 from . import mrp_plc_silo
+from . import mrp_plc_silo_fill
 from . import mrp_plc_consumption
+from . import mrp_plc_consumption_lot
 from . import mrp_plc_failure
 from . import mrp_plc_weighing
+from . import mrp_plc_run
+from . import mrp_plc_consumption_correction
 from . import mrp_bom
 from . import mrp_production
 from . import product_product
 from . import res_users
 from . import stock_move
+from . import stock_move_line

@@ -1,12 +1,16 @@
 # Copyright 2026 mrp-plc-bridge contributors
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""A silo or tank of a line: the number the PLC knows it by, what it holds, the unit the
-PLC doses it in, and where it drifts (its deviation over the last 30 days)."""
+"""A silo or tank of a line: the number the PLC knows it by, what it holds and since when
+(its history, mrp_plc_silo_fill.py), the unit the PLC doses it in, and where it drifts
+(its deviation over the last 30 days)."""
 import datetime
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 from odoo.tools import float_compare, float_is_zero, float_round
+
+from .mrp_plc_silo_fill import SILO_WRITTEN
 
 # The PLC stores a silo number in one 16-bit word; 0 means "no silo".
 MAX_SILO_CODE = 65535
@@ -15,6 +19,7 @@ DRIFT_DAYS = 30
 
 class MrpPlcSilo(models.Model):
     _name = "mrp.plc.silo"
+    _inherit = ["mail.thread"]
     _description = "PLC Silo or Tank"
     _order = "line_id, code"
 
@@ -32,13 +37,34 @@ class MrpPlcSilo(models.Model):
     product_id = fields.Many2one(
         "product.product",
         domain="[('type', 'in', ('product', 'consu'))]",
-        help="The product the silo holds now. Changing it does not change MOs "
-        "already sent to the line.",
+        tracking=True,
+        help="The product the silo holds now. Changing it does not change the "
+        "product, silo or unit of MOs already sent to the line; every change is an "
+        "entry of the silo's history.",
     )
     lot_id = fields.Many2one(
         "stock.production.lot",
         domain="[('product_id', '=', product_id)]",
-        help="The lot the silo holds now; needed for lot-tracked products.",
+        tracking=True,
+        help="The lot the silo holds now; needed for lot-tracked products. A batch is "
+        "booked on the lot the silo held while the line dosed it, from the silo's "
+        "history: use Refill to say from when the silo holds a new lot.",
+    )
+    fill_ids = fields.One2many(
+        "mrp.plc.silo.fill",
+        "silo_id",
+        string="Content History",
+        readonly=True,
+        copy=False,
+    )
+    location_id = fields.Many2one(
+        "stock.location",
+        string="Stock Location",
+        domain="[('usage', '=', 'internal')]",
+        copy=False,
+        help="Where the plant works that way: the stock location of this silo alone. "
+        "A done transfer of a lot into it is an entry of the silo's history, from the "
+        "transfer's date: the silo holds that lot from then on.",
     )
     plc_uom_id = fields.Many2one(
         "uom.uom",
@@ -82,7 +108,48 @@ class MrpPlcSilo(models.Model):
             "unique(line_id, code)",
             "The code of a silo must be unique on its line.",
         ),
+        (
+            "location_unique",
+            "unique(location_id)",
+            "A stock location is the location of one silo only: a transfer into it "
+            "says what that silo holds.",
+        ),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        silos = super().create(vals_list)
+        # An empty new silo has no history yet: its first refill may be dated back to
+        # when it was filled.
+        silos.filtered(lambda s: s.product_id or s.lot_id)._plc_enter_content()
+        return silos
+
+    def write(self, vals):
+        if self.env.context.get(SILO_WRITTEN) or not {"product_id", "lot_id"} & set(
+            vals
+        ):
+            return super().write(vals)
+        before = {silo.id: (silo.product_id, silo.lot_id) for silo in self}
+        result = super().write(vals)
+        self.filtered(
+            lambda s: (s.product_id, s.lot_id) != before[s.id]
+        )._plc_enter_content()
+        return result
+
+    def _plc_enter_content(self):
+        """An entry of each silo's history for what it holds now, from now."""
+        self.env["mrp.plc.silo.fill"].sudo().with_context(**{SILO_WRITTEN: True}).create(
+            [
+                {
+                    "silo_id": silo.id,
+                    "product_id": silo.product_id.id,
+                    "lot_id": silo.lot_id.id,
+                    "entered_by": self.env.user.id,
+                    "how": "refill",
+                }
+                for silo in self
+            ]
+        )
 
     @api.constrains("code")
     def _check_code(self):
@@ -177,6 +244,54 @@ class MrpPlcSilo(models.Model):
     def _onchange_product_id(self):
         if self.lot_id and self.lot_id.product_id != self.product_id:
             self.lot_id = False
+
+    def action_plc_refill(self):
+        """The Refill wizard: what the silo holds from when on."""
+        self.ensure_one()
+        # Who may change what the silo holds may refill it.
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "mrp_plc_bridge.mrp_plc_silo_refill_action"
+        )
+        action["context"] = {"default_silo_id": self.id}
+        return action
+
+    def _plc_contents(self, start, end):
+        """What each silo held from ``start`` to ``end``: {silo id: [entry or None, ...]}.
+
+        The entry in force at ``start`` (None when the silo's history begins after it),
+        then every entry from after ``start`` up to ``end``, oldest first. Two queries
+        whatever the number of silos.
+        """
+        Fill = self.env["mrp.plc.silo.fill"].sudo()
+        latest = {
+            group["silo_id"][0]: group["valid_from"]
+            for group in Fill.read_group(
+                [("silo_id", "in", self.ids), ("valid_from", "<=", start)],
+                ["silo_id", "valid_from:max"],
+                ["silo_id"],
+            )
+        }
+        clauses = []
+        for silo in self:
+            since = latest.get(silo.id)
+            clauses.append(
+                [
+                    ("silo_id", "=", silo.id),
+                    ("valid_from", ">=", since) if since else ("valid_from", ">", start),
+                    ("valid_from", "<=", end),
+                ]
+            )
+        entries = Fill.search(expression.OR(clauses), order="valid_from, id")
+        contents = {}
+        for silo in self:
+            own = entries.filtered(lambda e, silo=silo: e.silo_id == silo)
+            at_start = own.filtered(lambda e: e.valid_from <= start)
+            after = own - at_start
+            # Of the entries made at the same time, the last one made is in force.
+            contents[silo.id] = [at_start[-1:] or None] + list(after)
+        return contents
 
     def _plc_drift_domain(self):
         since = fields.Datetime.now() - datetime.timedelta(days=DRIFT_DAYS)

@@ -8,14 +8,36 @@ mrp_production_plc_report.py. The line hands its MOs out in mrp_plc_line_fetch.p
 """
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import float_compare, float_is_zero, float_round
 
 from . import mrp_production_plc_rpc as rpc
+from .mrp_plc_consumption import changed_fields, refuse_overwrite
+from .mrp_plc_consumption_correction import MANAGER_GROUP
+from .mrp_production_batch_record import BatchRecord
 from .mrp_production_plc_chart import consumption_chart
 from .mrp_production_plc_report import MoReport
 from .mrp_production_plc_send_now import SendNow
 
 # PLC states in which the MO belongs to its line and must not move to another one.
 PLC_LOCKED_STATES = ("sent", "done", "recorded", "failed")
+# What the line was sent and reported, on the MO: never overwritten once the MO is done
+# (a wrong figure gets a correction, mrp_plc_consumption_correction.py).
+PLC_REPORTED_FIELDS = (
+    "plc_run",
+    "plc_batch_key",
+    "plc_sent_at",
+    "plc_started_at",
+    "plc_finished_at",
+    "plc_reported_at",
+    "plc_message",
+    "plc_suspect",
+    "plc_finished_qty_planned",
+    "plc_finished_qty_actual",
+    "plc_finished_weight_planned",
+    "plc_finished_weight_actual",
+    "plc_consumption_ids",
+    "plc_run_ids",
+)
 
 
 class MrpProduction(models.Model):
@@ -188,6 +210,22 @@ class MrpProduction(models.Model):
         string="Manual Weighings",
         readonly=True,
     )
+    # Each run the line reported (why an earlier one failed), and the corrections of
+    # the figures the line reported for the closed MO: the batch record reads both.
+    plc_run_ids = fields.One2many(
+        "mrp.plc.run",
+        "production_id",
+        string="PLC Runs",
+        readonly=True,
+        copy=False,
+    )
+    plc_correction_ids = fields.One2many(
+        "mrp.plc.consumption.correction",
+        "production_id",
+        string="PLC Corrections",
+        readonly=True,
+        copy=False,
+    )
 
     # ------------------------------------------------------------------
     # Computes and ORM overrides
@@ -268,6 +306,11 @@ class MrpProduction(models.Model):
             production.plc_failure_count = len(production.plc_failure_ids)
 
     def write(self, vals):
+        if any(name in vals for name in PLC_REPORTED_FIELDS):
+            for production in self.filtered(lambda p: p.state == "done"):
+                changed = changed_fields(production, vals, PLC_REPORTED_FIELDS)
+                if changed:
+                    raise refuse_overwrite(production, self._fields[changed[0]])
         if "plc_line_id" in vals and not self.env.context.get("plc_force_line"):
             for production in self:
                 if (
@@ -355,6 +398,55 @@ class MrpProduction(models.Model):
         for production in self:
             MoReport(production).accept_actuals()
         return True
+
+    def action_plc_open_correction(self):
+        """The Correct PLC figures wizard of a done MO the line reported."""
+        self.ensure_one()
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                _("Only manufacturing managers may correct the figures a PLC line reported.")
+            )
+        if self.state != "done" or not self.plc_reported_at:
+            raise UserError(
+                _(
+                    "Only done orders the PLC line reported have figures to correct "
+                    "(%(mo)s is %(state)s).",
+                    mo=self.name,
+                    state=self.state,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Correct PLC figures of %s", self.name),
+            "res_model": "mrp.plc.correction.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_production_id": self.id},
+        }
+
+    # ------------------------------------------------------------------
+    # The batch record (mrp_production_batch_record.py)
+    # ------------------------------------------------------------------
+
+    def _plc_batch_record(self):
+        """The values of this MO's batch record, for its reader (the printed record)."""
+        return BatchRecord(self).values()
+
+    def _plc_batch_record_rows(self):
+        """The part of the batch record the CSV has a row for: the finished lots and one
+        row per silo of each run, without the rest of the record."""
+        record = BatchRecord(self)
+        return {"finished_lots": record.finished_lots(), "silos": record.silo_rows()}
+
+    def _plc_corrected_finished_weight(self):
+        """The finished weight in kg after the corrections, the latest last."""
+        self.ensure_one()
+        corrections = self.plc_correction_ids.filtered(
+            lambda c: not c.consumption_id
+        ).sorted(lambda c: (c.corrected_at, c.id))
+        if corrections:
+            return corrections[-1].new_value
+        return self.plc_finished_weight_actual
 
     # ------------------------------------------------------------------
     # The agent's calls (docs/api.md): each one enters through the door
@@ -455,6 +547,66 @@ class MrpProduction(models.Model):
         if not closed:
             self._plc_set_move_quantity(move, qty, False)
         return move
+
+    @api.model
+    def _plc_set_move_lots(self, move, by_lot):
+        """The quantities ``by_lot`` ({lot: qty in move UoM}) done on ``move``.
+
+        One lot, or none of an untracked product: as ``_plc_set_move_quantity``, which
+        books the reserved lines on that lot. Several lots, or no lot of a tracked
+        product (its lot is in question): the reserved lines of each lot take its
+        quantity first, new lines the rest; a quantity without a lot stays on a line
+        without one, which Odoo refuses to close until a person gives it a lot.
+        """
+        rounding = move.product_uom.rounding
+        items = list(by_lot.items())
+        total = float_round(sum(qty for _lot, qty in items), precision_rounding=rounding)
+        if len(items) == 1 and (items[0][0] or move.product_id.tracking == "none"):
+            return self._plc_set_move_quantity(move, total, items[0][0])
+        quantities = []
+        for index, (lot, qty) in enumerate(items):
+            if index == len(items) - 1:
+                qty = total - sum(q for _lot, q in quantities)
+            quantities.append((lot, float_round(qty, precision_rounding=rounding)))
+        open_lines = move.move_line_ids.filtered(
+            lambda ml: ml.state not in ("done", "cancel")
+        )
+        open_lines.write({"qty_done": 0})
+        commands = []
+        used = self.env["stock.move.line"]
+        for lot, qty in quantities:
+            for line in open_lines - used:
+                if float_compare(qty, 0.0, precision_rounding=rounding) <= 0:
+                    break
+                reserved = line.product_uom_id._compute_quantity(
+                    line.product_uom_qty, move.product_uom, round=False
+                )
+                if line.lot_id != lot or float_is_zero(
+                    reserved, precision_rounding=rounding
+                ):
+                    continue
+                taken = min(qty, reserved)
+                commands.append(
+                    (
+                        1,
+                        line.id,
+                        {
+                            "qty_done": move.product_uom._compute_quantity(
+                                taken, line.product_uom_id, round=False
+                            )
+                        },
+                    )
+                )
+                used |= line
+                qty -= taken
+            if float_compare(qty, 0.0, precision_rounding=rounding) > 0:
+                values = move._prepare_move_line_vals(quantity=0)
+                values.update({"qty_done": qty, "lot_id": lot.id})
+                commands.append((0, 0, values))
+        for line in open_lines - used:
+            if float_is_zero(line.product_uom_qty, precision_rounding=rounding):
+                commands.append((2, line.id))
+        move.move_line_ids = commands
 
     @api.model
     def _plc_set_move_quantity(self, move, qty, lot):

@@ -8,13 +8,14 @@ decides what the report means for the MO. Plain Python called by ``mrp.productio
 (``_plc_take_report``, *Accept PLC actuals*), not a model of its own.
 """
 import json
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 
 from odoo import _, fields
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero, float_round, html_escape
+from odoo.tools import float_compare, float_round, html_escape
 
 from ..payloads.checks import ReportRejected
+from .mrp_plc_consumption import utc_text
 from .mrp_production_plc_rpc import API_VERSION
 
 PLC_REPORTED_STATES = ("done", "recorded", "failed")
@@ -51,6 +52,13 @@ class MoReport:
             self._lock_stock()
         result = self._apply(report, by_code)
         production._plc_link_failures()
+        # The run as the line reported it, kept when a failed run is released again.
+        self.env["mrp.plc.run"]._plc_record(
+            production,
+            report,
+            result,
+            "; ".join(self._suspect_text(value) for value in report.suspect) or False,
+        )
         if result["status"] in PRODUCTIVE_REPORTS:
             production.plc_line_id._plc_log_batch_time(
                 production, report.started_at, report.finished_at
@@ -58,15 +66,26 @@ class MoReport:
         return result
 
     def accept_actuals(self):
-        """Close the recorded MO with its reported actuals, by the path a done report takes."""
+        """Close the recorded MO with its reported actuals, by the path a done report takes.
+
+        The lots are those the silos held when the line dosed the batch, by the times
+        stored with it, however long after the report a person accepts it.
+        """
         production = self.production
+        reported = production.plc_consumption_ids.filtered("reported")
+        self._date_lines(reported.filtered(lambda c: not c.dosed_from))
+        reported._plc_settle_lots()
         unconverted = self.apply_actuals(
             convert_finished=bool(production.plc_finished_weight_actual)
         )
-        reason = unconverted or self._close()
+        reason = unconverted or self._lot_issue() or self._close()
         if reason:
             raise UserError(reason)
         production.write({"plc_state": "done", "plc_reason": False})
+        # Who vouched for the run's actuals, and when: the batch record names them.
+        production.plc_run_ids.filtered(lambda r: r.run == production.plc_run).sudo().write(
+            {"accepted_by_id": self.env.user.id, "accepted_at": fields.Datetime.now()}
+        )
         self._activities().action_feedback(_("PLC actuals accepted."))
 
     # ------------------------------------------------------------------
@@ -235,6 +254,13 @@ class MoReport:
 
     def _apply(self, report, by_code):
         production = self.production
+        # Lines of earlier runs reported before the lots were dated (14.0.1.5.0) get
+        # the times their own report stored, before this report replaces them.
+        self._date_lines(
+            production.plc_consumption_ids.filtered(
+                lambda c: c.reported and not c.dosed_from
+            )
+        )
         suspect_by_silo = {v.silo: v for v in report.suspect if v.silo is not None}
         for silo_code, consumption in by_code.items():
             suspect = suspect_by_silo.get(silo_code)
@@ -266,6 +292,8 @@ class MoReport:
                 "plc_suspect": bool(report.suspect),
             }
         )
+        self._date_lines(self.env["mrp.plc.consumption"].concat(*by_code.values()))
+        production.plc_consumption_ids.filtered("reported")._plc_settle_lots()
         unconverted = self.apply_actuals(
             convert_finished=report.finished_quantity is not None, done=done
         )
@@ -350,30 +378,26 @@ class MoReport:
         """quantity_done of every move from the actuals of all runs of the MO."""
         production = self.production
         line = production.plc_line_id
-        totals = defaultdict(float)
-        lots = {}
+        # Per move, per lot: each run's actual on the lots its silo held when dosed.
+        totals = OrderedDict()
+        no_lot = self.env["stock.production.lot"]
         on_silo = self.env["stock.move"]
         for consumption in production.plc_consumption_ids:
             moves = consumption.move_ids.filtered(
                 lambda m: m.state not in ("done", "cancel")
             )
             on_silo |= consumption.move_ids
-            if not moves:
+            if not moves or not consumption.reported:
                 continue
-            silo_lot = consumption.silo_id.lot_id
-            for move in moves:
-                if silo_lot and silo_lot.product_id == move.product_id:
-                    lots[move] = silo_lot
-            if not consumption.reported:
-                continue
+            allocation = consumption._plc_lot_allocation()
             for move, qty in self._split(consumption, moves).items():
-                totals[move] += qty
-        for move, qty in totals.items():
-            production._plc_set_move_quantity(
-                move,
-                float_round(qty, precision_rounding=move.product_uom.rounding),
-                lots.get(move),
-            )
+                by_lot = totals.setdefault(move, OrderedDict())
+                for lot, share in allocation:
+                    if lot.product_id != move.product_id:
+                        lot = no_lot
+                    by_lot[lot] = by_lot.get(lot, 0.0) + qty * share
+        for move, by_lot in totals.items():
+            production._plc_set_move_lots(move, by_lot)
         planned_qty = production.product_qty
         ratio = finished / planned_qty if planned_qty else 0.0
         if line.missing_silo_policy == "consume_planned":
@@ -437,26 +461,7 @@ class MoReport:
         BoM is checked here.
         """
         production = self.production
-        problems = []
-        for consumption in production.plc_consumption_ids:
-            product = consumption.product_id
-            if product.tracking == "none" or not consumption.reported:
-                continue
-            if float_is_zero(
-                consumption.actual_qty,
-                precision_rounding=consumption.product_uom_id.rounding or 0.001,
-            ):
-                continue
-            lot = consumption.silo_id.lot_id
-            if not lot or lot.product_id != product:
-                problems.append(
-                    _(
-                        "%(product)s is tracked by lot and silo %(silo)s has no lot "
-                        "of it.",
-                        product=product.display_name,
-                        silo=consumption.silo_code,
-                    )
-                )
+        problems = list(filter(None, [self._lot_issue()]))
         if production.consumption == "strict":
             for (
                 _order,
@@ -475,6 +480,57 @@ class MoReport:
                     )
                 )
         return " ".join(problems) or None
+
+    def _lot_issue(self):
+        """Why the MO cannot be booked on the lots its silos held, or None."""
+        questions = self.production.plc_consumption_ids.filtered(
+            lambda c: c.reported and c.lot_state == "question"
+        )
+        if not questions:
+            return None
+        return " ".join(
+            questions.mapped("lot_note")
+            + [
+                _(
+                    "Choose the lots of what the line dosed (Choose lots on the PLC "
+                    "page), then accept the PLC actuals."
+                )
+            ]
+        )
+
+    # ------------------------------------------------------------------
+    # The lots: what the silos held when the line dosed the batch
+    # ------------------------------------------------------------------
+
+    def _date_lines(self, consumptions):
+        """Give consumption lines the batch's dosing time as the MO stores it now.
+
+        The PLC's start and finish; when the line sent neither (an older agent, a PLC
+        without a clock), the time the report reached Odoo, said in the chatter.
+        """
+        if not consumptions:
+            return
+        production = self.production
+        times = [t for t in (production.plc_started_at, production.plc_finished_at) if t]
+        if times:
+            start, end = min(times), max(times)
+        else:
+            start = end = production.plc_reported_at
+            production.message_post(
+                body=html_escape(
+                    _(
+                        "The line sent no start or finish time with its report of "
+                        "%(when)s: the lots of the batch are those the silos held when "
+                        "the report reached Odoo.",
+                        when=utc_text(start),
+                    )
+                )
+            )
+        consumptions.sudo().write({"dosed_from": start, "dosed_to": end})
+
+    def rebook_lots(self):
+        """Book the moves again on the lots of the consumption lines (a person chose)."""
+        self._set_consumed_quantities(self.production.plc_finished_qty_actual)
 
     def _close(self):
         """Close the MO without any wizard; the reason when Odoo refuses."""

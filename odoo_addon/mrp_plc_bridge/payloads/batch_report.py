@@ -33,6 +33,7 @@ from .checks import (
     datetime_text,
     digest,
     parse_datetime,
+    parse_integer,
     parse_quantity,
     show,
     unknown_names,
@@ -62,7 +63,13 @@ OPTIONAL_FIELDS = (
     "finished_at",
     "message",
     "suspect",
+    "slot",
+    "batch_number",
 )
+# Where the PLC ran the batch: its slot of the register map and the rolling number it
+# knew the batch by. Kept for the batch record, left out of the digest (see parse_report).
+MAX_SLOT = 0xFFFF
+MAX_BATCH_NUMBER = 0xFFFF
 SUSPECT_FIELDS = ("silo", "raw_words", "reason")
 # A value spans a few words; more than this is not one value read from the PLC.
 MAX_RAW_WORDS = 64
@@ -106,6 +113,8 @@ class BatchReport:
     message: Optional[str]
     digest: str
     suspect: Tuple[SuspectValue, ...] = ()
+    slot: Optional[int] = None
+    batch_number: Optional[int] = None
 
     @property
     def done(self):
@@ -154,6 +163,13 @@ def parse_report(payload):
     started_at = parse_datetime(payload.get("started_at"), "started_at")
     finished_at = parse_datetime(payload.get("finished_at"), "finished_at")
     suspect = _parse_suspect(payload.get("suspect"))
+    slot = _parse_position(payload.get("slot"), "slot", 1, MAX_SLOT)
+    batch_number = _parse_position(
+        payload.get("batch_number"), "batch_number", 0, MAX_BATCH_NUMBER
+    )
+    # slot and batch_number are not in the digest: they say where the PLC ran the batch,
+    # not what it did, and an agent that starts sending them sends a report it stored
+    # before again as the same report.
     canonical = {
         "mo_id": mo_id,
         "line": payload["line"],
@@ -184,7 +200,21 @@ def parse_report(payload):
         message=message,
         digest=digest(canonical),
         suspect=suspect,
+        slot=slot,
+        batch_number=batch_number,
     )
+
+
+def _parse_position(value, field, low, high):
+    """An optional integer from ``low`` to ``high`` (None when absent or null)."""
+    if value is None:
+        return None
+    value = parse_integer(value, field)
+    if not low <= value <= high:
+        raise ReportRejected(
+            "%s: must be from %d to %d, got %s." % (field, low, high, value)
+        )
+    return value
 
 
 def _parse_consumption(lines):

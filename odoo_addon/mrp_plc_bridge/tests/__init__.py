@@ -24,3 +24,6 @@ from . import test_agent_reads
 from . import test_mo_screens
 from . import test_send_now
 from . import test_line_screens
+from . import test_silo_lots
+from . import test_batch_record
+from . import test_plc_corrections

@@ -47,6 +47,10 @@ WATCHED_TABLES = (
     "mrp_plc_failure",
     "mrp_plc_weighing",
     "mrp_plc_line_ping",
+    "mrp_plc_silo_fill",
+    "mrp_plc_consumption_lot",
+    "mrp_plc_run",
+    "mrp_plc_consumption_correction",
     "mail_message",
     "mail_activity",
     "mail_mail",
@@ -141,6 +145,31 @@ OWN_RECORDS = {
         {"queued": 99},
         {"line_id": case.line_b.id, "seen_at": "2026-11-28 06:00:00"},
     ),
+    "mrp.plc.silo.fill": lambda case: (
+        case.fill_b,
+        {"note": "x"},
+        {"silo_id": case.plant_b["silos"]["102"].id, "how": "refill"},
+    ),
+    "mrp.plc.consumption.lot": lambda case: (
+        case.lot_share_b,
+        {"plc_qty": 1.0},
+        {"consumption_id": case.mo_b.plc_consumption_ids[:1].id, "lot_id": case.lot_b.id},
+    ),
+    "mrp.plc.silo.refill": lambda case: (
+        case.refill_b,
+        {"note": "x"},
+        {"silo_id": case.plant_b["silos"]["101"].id},
+    ),
+    "mrp.plc.lot.choice": lambda case: (
+        case.lot_choice_b,
+        {"share_ids": [(5, 0, 0)]},
+        {"consumption_id": case.mo_b.plc_consumption_ids[:1].id},
+    ),
+    "mrp.plc.lot.choice.share": lambda case: (
+        case.lot_choice_b.share_ids,
+        {"plc_qty": 1.0},
+        {"choice_id": case.lot_choice_b.id, "plc_qty": 1.0},
+    ),
     "mrp.plc.agent.access": lambda case: (
         case.wizard_b,
         {"line_id": case.line_a.id},
@@ -156,6 +185,37 @@ OWN_RECORDS = {
         case.env["mrp.plc.agent.key"].browse(1),
         {"login": "x"},
         {"login": "x", "key": "x"},
+    ),
+    "mrp.plc.run": lambda case: (
+        case.run_b,
+        {"accepted_by_id": case.agent_a.id},
+        {"production_id": case.mo_b.id, "run": 9, "status": "done"},
+    ),
+    # A correction needs a done MO; the agent has no right on the model at all, so one
+    # that does not exist is refused alike.
+    "mrp.plc.consumption.correction": lambda case: (
+        case.env["mrp.plc.consumption.correction"].browse(1),
+        {"reason": "x"},
+        {"production_id": case.mo_b.id, "new_value": 1.0, "reason": "x"},
+    ),
+    "mrp.plc.correction.wizard": lambda case: (
+        case.env["mrp.plc.correction.wizard"].browse(1),
+        {"reason": "x"},
+        {"production_id": case.mo_b.id, "target": "finished_weight", "reason": "x"},
+    ),
+    "mrp.plc.batch.record.export": lambda case: (
+        case.env["mrp.plc.batch.record.export"].browse(1),
+        {"date_to": "2026-12-31"},
+        {
+            "date_from": "2026-11-01",
+            "date_to": "2026-11-30",
+            "line_ids": [(6, 0, case.line_b.ids)],
+        },
+    ),
+    "report.mrp_plc_bridge.report_batch_record": lambda case: (
+        case.env["report.mrp_plc_bridge.report_batch_record"].browse(1),
+        {},
+        {},
     ),
 }
 
@@ -229,6 +289,16 @@ DOOR_ROWS = {
     ("mrp.production", "action_plc_send_now"): _with_records_of_b(
         lambda case: case.mo_b
     ),
+    ("mrp.production", "action_plc_open_correction"): _with_records_of_b(
+        lambda case: case.mo_b
+    ),
+    ("mrp.plc.run", "name_get"): _with_records_of_b(lambda case: case.run_b),
+    ("mrp.plc.correction.wizard", "action_record"): _with_records_of_b(
+        lambda case: case.env["mrp.plc.correction.wizard"].browse(1)
+    ),
+    ("mrp.plc.batch.record.export", "action_export"): _with_records_of_b(
+        lambda case: case.env["mrp.plc.batch.record.export"].browse(1)
+    ),
     ("mrp.plc.line", "action_open_plc_agent_access"): _with_records_of_b(
         lambda case: case.line_b
     ),
@@ -237,6 +307,19 @@ DOOR_ROWS = {
     ),
     ("mrp.plc.silo", "action_open_plc_consumption"): _with_records_of_b(
         lambda case: case.plant_b["silos"]["101"]
+    ),
+    ("mrp.plc.silo", "action_plc_refill"): _with_records_of_b(
+        lambda case: case.plant_b["silos"]["101"]
+    ),
+    ("mrp.plc.silo.fill", "name_get"): _with_records_of_b(lambda case: case.fill_b),
+    ("mrp.plc.consumption", "action_plc_choose_lots"): _with_records_of_b(
+        lambda case: case.mo_b.plc_consumption_ids[:1]
+    ),
+    ("mrp.plc.silo.refill", "action_refill"): _with_records_of_b(
+        lambda case: case.refill_b
+    ),
+    ("mrp.plc.lot.choice", "action_choose"): _with_records_of_b(
+        lambda case: case.lot_choice_b
     ),
     ("mrp.plc.failure", "action_acknowledge"): _with_records_of_b(
         lambda case: case.failure_b
@@ -345,11 +428,35 @@ class DoorWorld(HttpCase):
             [("line_id", "=", self.line_b.id)], limit=1
         )
         self.wizard_b = env["mrp.plc.agent.access"].create({"line_id": self.line_b.id})
+        # Line B's silo history, a lot share of its MO, and its silo's and MO's wizards.
+        maize_b = self.plant_b["products"]["maize"]
+        self.lot_b = env["stock.production.lot"].create(
+            {"name": "DB-LOT", "product_id": maize_b.id, "company_id": env.company.id}
+        )
+        self.fill_b = self.plant_b["silos"]["101"].fill_ids[:1]
+        consumption_b = self.mo_b.plc_consumption_ids[:1]
+        self.lot_share_b = env["mrp.plc.consumption.lot"].create(
+            {"consumption_id": consumption_b.id, "lot_id": self.lot_b.id, "plc_qty": 1.0}
+        )
+        self.refill_b = env["mrp.plc.silo.refill"].create(
+            {"silo_id": self.plant_b["silos"]["101"].id, "product_id": maize_b.id}
+        )
+        self.lot_choice_b = env["mrp.plc.lot.choice"].create(
+            {
+                "consumption_id": consumption_b.id,
+                "share_ids": [(0, 0, {"lot_id": self.lot_b.id, "plc_qty": 1.0})],
+            }
+        )
+        # A run of line B's MO as a report records it (the MO itself stays sent here).
+        self.run_b = env["mrp.plc.run"].create(
+            {"production_id": self.mo_b.id, "run": 1, "status": "failed"}
+        )
         self.assertEqual(
             (self.mo_b.plc_state, self.failure_b.state, self.weighing_b.state),
             ("sent", "new", "kept"),
         )
         self.assertTrue(self.ping_b)
+        self.assertTrue(self.fill_b)
         self.watched = self._watched_tables()
         env["base"].flush()
         for table, dated in self.watched:

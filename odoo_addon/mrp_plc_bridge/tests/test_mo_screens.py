@@ -21,6 +21,8 @@ PLC_PAGE_COLUMNS = [
     "plc_actual_qty",
     "plc_uom_id",
     "deviation_percent",
+    # Where lots are on (Inventory settings): the lot each silo's dose is booked on.
+    "lot_names",
 ]
 # A header longer than this is cut in a list of the form's width.
 HEADER_MAX = 12
@@ -96,6 +98,8 @@ class TestMoScreens(PlcBridgeCase):
                 "actual_qty",
                 "product_uom_id",
                 "deviation_qty",
+                "lot_note",
+                "corrected_actual_qty",
             },
         )
         self.assertEqual(

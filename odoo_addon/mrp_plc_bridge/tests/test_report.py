@@ -4,6 +4,7 @@ import copy
 import logging
 import time
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import float_compare
@@ -254,9 +255,15 @@ class TestReport(PlcBridgeCase):
         self.assertEqual(without_lot.plc_state, "recorded")
         self.assertTrue(without_lot.activity_ids)
         self.assertMovesMatch(without_lot)
+        # The batch dosed after the lot was entered on the silo is booked on it.
         silo.lot_id = lot
         with_lot = create_mo(self.env, bom, 1000.0)
-        result = self.report(self.payload(self.send(with_lot), {"103": 10.5}))
+        now = fields.Datetime.now().strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        result = self.report(
+            self.payload(
+                self.send(with_lot), {"103": 10.5}, started_at=now, finished_at=now
+            )
+        )
         self.assertEqual(result["status"], "done", result["reason"])
         premix = with_lot.move_raw_ids.filtered(lambda m: m.product_id == lotted)
         self.assertEqual(premix.move_line_ids.filtered("qty_done").lot_id, lot)
