@@ -248,9 +248,13 @@ def _installed_template(odoo: Odoo14, modules: str, log_dir: Path) -> _Installed
     return _templates[key]
 
 
-def copy_database(odoo: Odoo14, template: _InstalledTemplate, database: str, data_dir: Path) -> None:
-    """``database`` as a copy of ``template``, its filestore (the attachments, the web
-    assets) copied into ``data_dir``, as Odoo's own database manager duplicates one."""
+def new_database_with_addon(odoo: Odoo14, prefix: str, *, data_dir: Path, log_dir: Path,
+                            modules: str = "mrp_plc_bridge") -> str:
+    """A new database with ``modules`` and their demo data, as a copy of the session's one
+    installed database of ``modules``; its name. The filestore (attachments, web assets) is
+    copied into ``data_dir``, as Odoo's own database manager duplicates a database."""
+    template = _installed_template(odoo, modules, log_dir)
+    database = unique_database(prefix)
     created = subprocess.run(
         ["createdb", "--template", template.database, database],
         env=odoo.pg_env(),
@@ -258,9 +262,14 @@ def copy_database(odoo: Odoo14, template: _InstalledTemplate, database: str, dat
         text=True,
     )
     assert created.returncode == 0, f"createdb {database} from {template.database}: {created.stderr.strip()}"
-    filestore = template.data_dir / "filestore" / template.database
-    if filestore.is_dir():
-        shutil.copytree(filestore, data_dir / "filestore" / database)
+    try:
+        filestore = template.data_dir / "filestore" / template.database
+        if filestore.is_dir():
+            shutil.copytree(filestore, data_dir / "filestore" / database)
+    except BaseException:
+        odoo.drop_database(database)
+        raise
+    return database
 
 
 @contextlib.contextmanager
@@ -279,10 +288,8 @@ def served_odoo_with_addon(
     ``before_serving(database)`` runs between the copy and the server's start (for an
     ``odoo-bin shell`` script). The logs go to ``log_dir``.
     """
-    template = _installed_template(odoo, modules, log_dir)
-    database = unique_database(prefix)
+    database = new_database_with_addon(odoo, prefix, data_dir=data_dir, log_dir=log_dir, modules=modules)
     try:
-        copy_database(odoo, template, database, data_dir)
         if before_serving is not None:
             before_serving(database)
         server = OdooServer(
