@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from support.odoo14 import REPO_ROOT, Odoo14, OdooServer, run_odoo, unique_database
+from support.odoo14 import REPO_ROOT, Odoo14, OdooServer, new_database_with_addon
 
 pytestmark = pytest.mark.odoo
 
@@ -76,15 +76,13 @@ class Agent:
 
 @pytest.mark.timeout(1200)
 def test_a_new_key_stops_the_old_one_on_every_worker(odoo14, artifacts_dir, tmp_path):
-    database = unique_database("plc_key_workers")
     log_file = artifacts_dir / "odoo-agent-key-workers.log"
+    data_dir = tmp_path / "odoo-data"
+    database = new_database_with_addon(odoo14, "plc_key_workers", data_dir=data_dir, log_dir=artifacts_dir)
     try:
-        install = run_odoo(
-            odoo14, ["-i", "mrp_plc_bridge", "--log-level=warn"], database=database, log_file=log_file, timeout=900
-        )
-        assert install.returncode == 0, "\n".join(install.error_lines[-20:])
         give_key(odoo14, database, tmp_path / "old-key", log_file)
-        server = OdooServer(odoo14, database, log_file, extra_args=[f"--workers={WORKERS}", "--log-level=info"])
+        server = OdooServer(odoo14, database, log_file,
+                            extra_args=[f"--data-dir={data_dir}", f"--workers={WORKERS}", "--log-level=info"])
         server.start()
         try:
             old = Agent(server.url, database, (tmp_path / "old-key").read_text().strip())

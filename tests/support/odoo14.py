@@ -14,12 +14,15 @@ Without them the Odoo tests are skipped, and the session prints one loud line sa
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -214,6 +217,61 @@ class OdooServer:
             self._log = None
 
 
+@dataclasses.dataclass(frozen=True)
+class _InstalledTemplate:
+    database: str
+    data_dir: Path
+
+
+# One installed database per set of modules for the whole test session, copied for each site
+# that needs a fresh one: installing mrp with its demo data takes about a minute, a copy a
+# few seconds. Dropped when the session's process ends.
+_templates: dict[tuple[Odoo14, str], _InstalledTemplate] = {}
+
+
+def _installed_template(odoo: Odoo14, modules: str, log_dir: Path) -> _InstalledTemplate:
+    key = (odoo, modules)
+    if key not in _templates:
+        database = unique_database("plc_template")
+        data_dir = Path(tempfile.mkdtemp(prefix="odoo-template-data-"))
+        atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
+        atexit.register(odoo.drop_database, database)
+        install = run_odoo(
+            odoo,
+            ["-i", modules, f"--data-dir={data_dir}", "--log-level=warn"],
+            database=database,
+            log_file=log_dir / f"{database}-install.log",
+            timeout=900,
+        )
+        assert install.returncode == 0, "\n".join(install.error_lines[-20:])
+        _templates[key] = _InstalledTemplate(database, data_dir)
+    return _templates[key]
+
+
+def new_database_with_addon(odoo: Odoo14, prefix: str, *, data_dir: Path, log_dir: Path,
+                            modules: str = "mrp_plc_bridge") -> str:
+    """A new database with ``modules`` and their demo data, as a copy of the session's one
+    installed database of ``modules``; its name. The filestore (attachments, web assets) is
+    copied into ``data_dir``, as Odoo's own database manager duplicates a database."""
+    template = _installed_template(odoo, modules, log_dir)
+    database = unique_database(prefix)
+    created = subprocess.run(
+        ["createdb", "--template", template.database, database],
+        env=odoo.pg_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert created.returncode == 0, f"createdb {database} from {template.database}: {created.stderr.strip()}"
+    try:
+        filestore = template.data_dir / "filestore" / template.database
+        if filestore.is_dir():
+            shutil.copytree(filestore, data_dir / "filestore" / database)
+    except BaseException:
+        odoo.drop_database(database)
+        raise
+    return database
+
+
 @contextlib.contextmanager
 def served_odoo_with_addon(
     odoo: Odoo14,
@@ -225,21 +283,13 @@ def served_odoo_with_addon(
     before_serving: Callable[[str], None] | None = None,
 ) -> Iterator[OdooServer]:
     """A new database with ``modules`` and their demo data, served until the block ends,
-    then dropped.
+    then dropped. It is a copy of the session's one installed database of ``modules``.
 
-    ``before_serving(database)`` runs between the install and the server's start (for an
+    ``before_serving(database)`` runs between the copy and the server's start (for an
     ``odoo-bin shell`` script). The logs go to ``log_dir``.
     """
-    database = unique_database(prefix)
+    database = new_database_with_addon(odoo, prefix, data_dir=data_dir, log_dir=log_dir, modules=modules)
     try:
-        install = run_odoo(
-            odoo,
-            ["-i", modules, f"--data-dir={data_dir}", "--log-level=warn"],
-            database=database,
-            log_file=log_dir / f"{database}-install.log",
-            timeout=900,
-        )
-        assert install.returncode == 0, "\n".join(install.error_lines[-20:])
         if before_serving is not None:
             before_serving(database)
         server = OdooServer(
