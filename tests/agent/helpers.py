@@ -60,6 +60,29 @@ def run_line_until_finished(tasks: Any, engine: Any, timeout: float = 20.0,
     wait_until(done, timeout=timeout, what="the PLC to finish the set")
 
 
+def released_after_a_failed_run_left_unacknowledged(tasks: Any, engine: Any, odoo_standin: Any,
+                                                   plc_simulator: Any) -> tuple[int, MoBatch]:
+    """An MO's first run fails in slot 1, its acknowledgement is lost, Odoo marks it failed
+    and the planner releases it: the MO and its new run, stored for slot 1 and not written."""
+    rmap = tasks.register_map
+    mo_id = odoo_standin.add_mo()
+    plc_simulator.faults.fail_batch(1)
+    tasks.sync()
+    wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the first run to end")
+    plc_simulator.faults.drop_at_next("ack", "before")
+    assert tasks.read_plc().acknowledged == 0
+    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
+    assert tasks.push().archived == 1
+    assert odoo_standin.mo(mo_id)["plc_state"] == "failed"
+
+    odoo_standin.release(mo_id)
+    result = tasks.sync()
+    assert result.inserted == 1
+    (row,) = batches(engine)
+    assert row.slot == 1 and row.run == 2
+    return mo_id, row
+
+
 def load_sql_dump(engine: Any, dump_file: Path) -> None:
     """Run a queue database dump (one file per dialect) as the release that wrote it left it."""
     dump = dump_file.read_text(encoding="utf-8")

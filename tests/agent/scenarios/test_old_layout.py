@@ -10,7 +10,13 @@ import pytest
 
 from plc_agent.plc.register_map import RegisterMap, load_register_map
 
-from ..helpers import batches, history, run_line_until_finished, wait_until
+from ..helpers import (
+    batches,
+    history,
+    released_after_a_failed_run_left_unacknowledged,
+    run_line_until_finished,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -58,21 +64,7 @@ def test_rerun_in_its_previous_slot_is_written_and_run_once(tasks, engine, odoo_
     until the first run is acknowledged, then is recorded with its earlier run shown, written,
     and stored once, from the new run only."""
     rmap = tasks.register_map
-    mo_id = odoo_standin.add_mo()
-    plc_simulator.faults.fail_batch(1)
-    tasks.sync()
-    wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the first run to end")
-    plc_simulator.faults.drop_at_next("ack", "before")
-    assert tasks.read_plc().acknowledged == 0
-    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
-    assert tasks.push().archived == 1
-    assert odoo_standin.mo(mo_id)["plc_state"] == "failed"
-
-    odoo_standin.release(mo_id)
-    result = tasks.sync()
-    assert result.inserted == 1
-    (row,) = batches(engine)
-    assert row.slot == 1 and row.run == 2
+    mo_id, row = released_after_a_failed_run_left_unacknowledged(tasks, engine, odoo_standin, plc_simulator)
     assert row.state == "queued" and row.earlier_run_shown is None  # the earlier run is unacknowledged
 
     tasks.read_plc()  # acknowledges the first run from the history

@@ -8,7 +8,13 @@ import logging
 
 import pytest
 
-from ..helpers import batches, history, run_line_until_finished, wait_until
+from ..helpers import (
+    batches,
+    history,
+    released_after_a_failed_run_left_unacknowledged,
+    run_line_until_finished,
+    wait_until,
+)
 
 
 def test_garbage_values_are_stored_acknowledged_and_reported_suspect(tasks, engine, odoo_standin,
@@ -99,21 +105,7 @@ def test_rereleased_mo_in_the_same_slot_is_not_taken_for_its_previous_run(
     new run must wait for the PLC and be written, not be taken as already running (which
     would report the first run's consumption a second time)."""
     rmap = tasks.register_map
-    mo_id = odoo_standin.add_mo()
-    plc_simulator.faults.fail_batch(1)
-    tasks.sync()
-    wait_until(lambda: len(plc_simulator.line.completed_batches) == 1, what="the first run to end")
-    plc_simulator.faults.drop_at_next("ack", "before")
-    assert tasks.read_plc().acknowledged == 0
-    assert plc_simulator.registers(rmap.read_ack_address(1), 1) == [0]
-    assert tasks.push().archived == 1
-    assert odoo_standin.mo(mo_id)["plc_state"] == "failed"
-
-    odoo_standin.release(mo_id)
-    result = tasks.sync()
-    assert result.inserted == 1
-    (row,) = batches(engine)
-    assert row.slot == 1 and row.run == 2
+    mo_id, row = released_after_a_failed_run_left_unacknowledged(tasks, engine, odoo_standin, plc_simulator)
     assert row.state == "queued"  # the PLC still waits for the first run's acknowledgement
     first_number = history(engine)[0].batch_number
     assert row.batch_number != first_number
